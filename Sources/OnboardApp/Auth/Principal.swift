@@ -1,0 +1,153 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// One live role grant, as the authorisation layer needs it.
+struct Grant: Sendable, Equatable {
+    let id: UUID
+    let role: Role
+    let organisationID: UUID?
+    let region: String?
+}
+
+/// Who is calling: a signed-in person (page) or a token holder (API).
+struct Principal: Sendable {
+    let accountID: UUID
+    let name: String
+    let organisationID: UUID
+    let organisationName: String
+    let grants: [Grant]
+    /// The web session, when signed in through a browser.
+    let sessionID: UUID?
+
+    var roles: Set<Role> { Set(grants.map(\.role)).union([.user]) }
+    var topRole: Role { roles.max() ?? .user }
+    func has(_ role: Role) -> Bool { roles.contains(role) }
+    func hasAny(_ wanted: Set<Role>) -> Bool { !roles.isDisjoint(with: wanted) }
+
+    var scope: Scope { Scope(grants: grants, ownOrganisation: organisationID) }
+
+    /// Text for the audit log's "scope" column.
+    var scopeSummary: String {
+        grants.map { grant in
+            [grant.role.rawValue, grant.organisationID?.uuidString, grant.region].compactMap { $0 }.joined(
+                separator: ":")
+        }.joined(separator: ",")
+    }
+}
+
+/// The organisations a principal may see, as SQL. Computed by the database, never by loading the hierarchy.
+struct Scope: Sendable, Equatable {
+    var national = false
+    var treeRoots: [UUID] = []
+    var singles: [UUID] = []
+    var regions: [String] = []
+    var allPharmacies = false
+
+    init(grants: [Grant], ownOrganisation: UUID) {
+        singles.append(ownOrganisation)
+        for grant in grants {
+            switch grant.role.scopeKind {
+            case .national: national = true
+            case .administeredTree: if let id = grant.organisationID { treeRoots.append(id) }
+            case .organisation: if let id = grant.organisationID { singles.append(id) }
+            case .region: if let region = grant.region { regions.append(region) }
+            case .allPharmacies: allPharmacies = true
+            }
+        }
+    }
+
+    /// True where `column` (an organisation id) is within scope.
+    func contains(_ column: SQLColumn) -> SQLQueryString {
+        if national { return "1 = 1" }
+        var clauses: [SQLQueryString] = []
+        if !treeRoots.isEmpty {
+            clauses.append(
+                """
+                \(column) IN (WITH RECURSIVE tree(id) AS (
+                    SELECT id FROM organisations WHERE id IN (\(binds: treeRoots))
+                    UNION
+                    SELECT c.id FROM organisations c JOIN tree t ON c.parent_id = t.id OR c.administered_by_id = t.id
+                ) SELECT id FROM tree)
+                """)
+        }
+        if !singles.isEmpty {
+            clauses.append("\(column) IN (\(binds: singles))")
+        }
+        if !regions.isEmpty {
+            clauses.append(
+                "\(column) IN (SELECT id FROM organisations WHERE region IN (\(binds: regions)))")
+        }
+        if allPharmacies {
+            let types = [OrganisationType.communityPharmacy.rawValue, OrganisationType.pharmacyHeadOffice.rawValue]
+            clauses.append("\(column) IN (SELECT id FROM organisations WHERE type IN (\(binds: types)))")
+        }
+        var combined: SQLQueryString = "("
+        for (index, clause) in clauses.enumerated() {
+            if index > 0 { combined.appendLiteral(" OR ") }
+            combined.appendInterpolation(clause)
+        }
+        combined.appendLiteral(")")
+        return combined
+    }
+}
+
+extension Request {
+    private struct PrincipalKey: StorageKey { typealias Value = Principal }
+
+    var principal: Principal? {
+        get { storage[PrincipalKey.self] }
+        set { storage[PrincipalKey.self] = newValue }
+    }
+
+    /// The caller, or 401: a route that reaches this without one is misconfigured or anonymous.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Abort(.unauthorized) }
+        return principal
+    }
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+}
+
+enum PrincipalLoader {
+    /// Loads an active account's live grants. Nil when the account cannot act.
+    static func load(accountID: UUID, sessionID: UUID?, on db: any SQLDatabase) async throws -> Principal? {
+        struct Row: Decodable {
+            let given_name: String
+            let family_name: String
+            let organisation_id: UUID
+            let organisation_name: String
+            let state: String
+        }
+        guard
+            let row = try await db.raw(
+                """
+                SELECT p.given_name, p.family_name, a.organisation_id, o.name AS organisation_name, a.state
+                FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
+                WHERE a.id = \(bind: accountID)
+                """
+            ).first(decoding: Row.self),
+            row.state == Account.State.active.rawValue
+        else { return nil }
+        struct GrantRow: Decodable {
+            let id: UUID
+            let role: String
+            let organisation_id: UUID?
+            let region: String?
+        }
+        let grants = try await db.raw(
+            """
+            SELECT id, role, organisation_id, region FROM role_grants
+            WHERE account_id = \(bind: accountID) AND revoked_at IS NULL
+            """
+        ).all(decoding: GrantRow.self).compactMap { row in
+            Role(rawValue: row.role).map {
+                Grant(id: row.id, role: $0, organisationID: row.organisation_id, region: row.region)
+            }
+        }
+        return Principal(
+            accountID: accountID, name: "\(row.given_name) \(row.family_name)", organisationID: row.organisation_id,
+            organisationName: row.organisation_name, grants: grants, sessionID: sessionID)
+    }
+}

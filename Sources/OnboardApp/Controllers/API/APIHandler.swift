@@ -1,0 +1,104 @@
+import Fluent
+import Foundation
+import HTTPTypes
+import OnboardDomain
+import OpenAPIRuntime
+import SQLKit
+import Vapor
+
+/// The API operations of `openapi.yaml`. Authentication happened in `BearerAuthenticator`; here every
+/// record is filtered by the caller's scope, exactly as the pages are.
+struct APIHandler: APIProtocol {
+    let app: Application
+
+    private func context() throws -> (Request, Principal) {
+        guard let req = APIRequest.current, let principal = req.principal else {
+            throw APIProblem(status: .unauthorized, detail: "Send a bearer token.")
+        }
+        return (req, principal)
+    }
+
+    func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws
+        -> Operations.ListOrganisations.Output
+    {
+        let (req, principal) = try context()
+        let regions = try await RegionDirectory.codes(on: req.sql)
+        let query: OrganisationQuery
+        switch OrganisationQuery.validate(
+            q: input.query.q, type: input.query._type, region: input.query.region, limit: input.query.limit,
+            cursor: input.query.cursor, knownRegions: regions)
+        {
+        case .success(let valid): query = valid
+        case .failure(let errors): throw APIProblem(errors)
+        }
+        let page = try await OrganisationSearch.run(query, scope: principal.scope, on: req.sql)
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.organisation), nextCursor: page.next?.encoded))))
+    }
+
+    func getOrganisation(_ input: Operations.GetOrganisation.Input) async throws -> Operations.GetOrganisation.Output {
+        let (req, principal) = try context()
+        guard let ods = OrganisationRules.normaliseODS(input.path.ods), OrganisationRules.isValidODS(ods) else {
+            throw APIProblem(status: .notFound, detail: "No organisation with that ODS code is in your scope.")
+        }
+        let item = try await req.sql.raw(
+            """
+            SELECT o.id, o.ods_code, o.name, o.type, o.country, o.region, o.postcode, o.status,
+                p.ods_code AS parent_ods, a.ods_code AS administered_by_ods
+            FROM organisations o
+            LEFT JOIN organisations p ON p.id = o.parent_id
+            LEFT JOIN organisations a ON a.id = o.administered_by_id
+            WHERE o.ods_code = \(bind: ods) AND \(principal.scope.contains(SQLColumn("id", table: "o")))
+            """
+        ).first(decoding: OrganisationSearch.Item.self)
+        guard let item else {
+            throw APIProblem(status: .notFound, detail: "No organisation with that ODS code is in your scope.")
+        }
+        return .ok(.init(body: .json(Self.organisation(item))))
+    }
+
+    func createOrganisation(_ input: Operations.CreateOrganisation.Input) async throws
+        -> Operations.CreateOrganisation.Output
+    {
+        let (req, principal) = try context()
+        guard principal.has(.nationalAdmin) else {
+            throw APIProblem(status: .forbidden, detail: "Only national administrators create organisations.")
+        }
+        guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
+        var errors = ValidationErrors()
+        let type = OrganisationType(rawValue: body._type)
+        if type == nil {
+            errors.add("type", "Type must be one of: \(OrganisationType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let country = Country(rawValue: body.country)
+        if country == nil {
+            errors.add("country", "Country must be one of: \(Country.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let draft = OrganisationDraft(
+            odsCode: body.odsCode, name: body.name, type: type, country: country, region: body.region,
+            postcode: body.postcode, parentODS: body.parentOds, administeredByODS: body.administeredByOds)
+        do {
+            do {
+                let created = try await OrganisationService(req: req).create(draft, extras: .init())
+                try errors.throwIfAny()
+                let id = try created.requireID()
+                let item = OrganisationSearch.Item(
+                    id: id, ods_code: created.odsCode, name: created.name, type: created.type.rawValue,
+                    country: created.country.rawValue, region: created.region, postcode: created.postcode,
+                    status: created.status.rawValue, parent_ods: draft.parentODS.flatMap(OrganisationRules.normaliseODS),
+                    administered_by_ods: draft.administeredByODS.flatMap(OrganisationRules.normaliseODS))
+                return .created(.init(body: .json(Self.organisation(item))))
+            } catch let problems as ValidationErrors {
+                // Report the API-level field problems together with the domain's.
+                let known = Set(errors.errors.map(\.field))
+                throw APIProblem(ValidationErrors(errors.errors + problems.errors.filter { !known.contains($0.field) }))
+            }
+        }
+    }
+
+    static func organisation(_ item: OrganisationSearch.Item) -> Components.Schemas.Organisation {
+        .init(
+            id: item.id.uuidString.lowercased(), odsCode: item.ods_code, name: item.name, _type: item.type,
+            country: item.country, region: item.region, postcode: item.postcode, parentOds: item.parent_ods,
+            administeredByOds: item.administered_by_ods, status: item.status)
+    }
+}

@@ -1,0 +1,110 @@
+import Fluent
+import Foundation
+import HTTPTypes
+import OnboardDomain
+import OpenAPIRuntime
+import Vapor
+
+/// The request being served by the generated API handlers, which only see typed inputs.
+enum APIRequest {
+    @TaskLocal static var current: Request?
+}
+
+/// An API error as problem+json. Conforming to `HTTPResponseConvertible` lets the OpenAPI runtime
+/// answer with it directly.
+struct APIProblem: Error, HTTPResponseConvertible {
+    let status: HTTPStatus
+    let detail: String?
+    let fields: [Problem.Field]?
+
+    init(status: HTTPStatus, detail: String? = nil) {
+        self.status = status
+        self.detail = detail
+        self.fields = nil
+    }
+
+    init(_ errors: ValidationErrors) {
+        status = .unprocessableEntity
+        detail = "Some fields are not valid."
+        fields = errors.errors.map { .init(field: $0.field, message: $0.message) }
+    }
+
+    var httpStatus: HTTPResponse.Status { .init(code: Int(status.code)) }
+
+    var httpHeaderFields: HTTPFields {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/problem+json"
+        if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        return fields
+    }
+
+    var httpBody: OpenAPIRuntime.HTTPBody? {
+        let body = Problem(title: status.reasonPhrase, status: Int(status.code), detail: detail, errors: fields)
+        return .init((try? JSONEncoder().encode(body)) ?? Data())
+    }
+}
+
+/// API callers authenticate with a bearer token, never a cookie.
+struct BearerAuthenticator: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let header = req.headers.bearerAuthorization?.token, header.hasPrefix("onb_") else {
+            throw APIProblem(status: .unauthorized, detail: "Send an API token as 'Authorization: Bearer TOKEN'.")
+        }
+        guard
+            let token = try await APIToken.query(on: req.db)
+                .filter(\.$tokenHash == SecretHash.sha256Hex(header)).filter(\.$revokedAt == nil).first(),
+            let principal = try await PrincipalLoader.load(accountID: token.$account.id, sessionID: nil, on: req.sql)
+        else {
+            throw APIProblem(status: .unauthorized, detail: "That API token is not valid.")
+        }
+        token.lastUsedAt = req.now
+        try await token.save(on: req.db)
+        req.principal = principal
+        return try await APIRequest.$current.withValue(req) {
+            try await next.respond(to: req)
+        }
+    }
+}
+
+/// Turns everything the API throws into problem+json: bad JSON is 400, bad fields 422.
+struct APIErrorMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch let problem as APIProblem {
+            return OnboardErrorMiddleware.problem(status: problem.status, detail: problem.detail, fields: problem.fields)
+        } catch let error as ServerError {
+            if let problem = error.underlyingError as? APIProblem {
+                return OnboardErrorMiddleware.problem(
+                    status: problem.status, detail: problem.detail, fields: problem.fields)
+            }
+            // The generated code could not read the request.
+            if error.operationInput == nil && req.method == .GET {
+                let field = ["limit", "cursor", "q", "type", "region", "ods"].first {
+                    error.causeDescription.contains("'\($0)'") || error.causeDescription.contains("\"\($0)\"")
+                        || String(describing: error.underlyingError).contains($0)
+                }
+                return OnboardErrorMiddleware.problem(
+                    status: .unprocessableEntity, detail: "A query parameter is not valid.",
+                    fields: [.init(field: field ?? "query", message: "This value is not valid here")])
+            }
+            if error.operationInput == nil {
+                return OnboardErrorMiddleware.problem(
+                    status: .badRequest, detail: "The request body is not valid JSON for this operation.",
+                    fields: nil)
+            }
+            req.logger.report(error: error)
+            return OnboardErrorMiddleware.problem(status: .internalServerError, detail: nil, fields: nil)
+        }
+    }
+}
+
+enum OpenAPIDocument {
+    /// The document the API is generated from, served as it is.
+    static let text: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return "openapi: 3.1.0\n" }
+        return text
+    }()
+}

@@ -1,0 +1,46 @@
+import Vapor
+
+/// The side-effect seams and settings one application uses, kept in `app.storage`.
+public struct Dependencies: Sendable {
+    public var settings: Settings
+    public var clock: AppClock
+    public var secrets: SecretGenerator
+    public var passwords: PasswordHashing
+    /// Tests on PostgreSQL give each test its own schema.
+    public var postgresSchema: String?
+
+    public init(
+        settings: Settings, clock: AppClock = .live, secrets: SecretGenerator = .live,
+        passwords: PasswordHashing = .live, postgresSchema: String? = nil
+    ) {
+        self.settings = settings
+        self.clock = clock
+        self.secrets = secrets
+        self.passwords = passwords
+        self.postgresSchema = postgresSchema
+    }
+}
+
+extension Application {
+    private struct DependenciesKey: StorageKey {
+        typealias Value = Dependencies
+    }
+
+    public var dependencies: Dependencies {
+        get {
+            guard let value = storage[DependenciesKey.self] else {
+                fatalError("configure(app, dependencies) was not called")
+            }
+            return value
+        }
+        set { storage[DependenciesKey.self] = newValue }
+    }
+
+    public var settings: Settings { dependencies.settings }
+    public var clock: AppClock { dependencies.clock }
+}
+
+extension Request {
+    public var settings: Settings { application.settings }
+    public var now: Date { application.clock.now() }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import OnboardDomain
+import Vapor
+
+/// A problem body as RFC 9457 describes: the API's only error shape.
+struct Problem: Content {
+    struct Field: Content {
+        let field: String
+        let message: String
+    }
+
+    var type: String = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String?
+    var errors: [Field]?
+}
+
+/// An error that carries every bad field, for the API's 422.
+struct FieldProblems: AbortError {
+    let errors: ValidationErrors
+    var status: HTTPStatus { .unprocessableEntity }
+    var reason: String { "Some fields are not valid." }
+}
+
+/// Renders errors as an HTML page for people and as problem+json for the API.
+/// Only messages of errors meant for people are shown; anything else is an opaque 500.
+struct OnboardErrorMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch {
+            return await response(for: error, req: req)
+        }
+    }
+
+    func response(for error: any Error, req: Request) async -> Response {
+        let status: HTTPStatus
+        var detail: String?
+        var fields: [Problem.Field]?
+        switch error {
+        case let problems as FieldProblems:
+            status = problems.status
+            detail = problems.reason
+            fields = problems.errors.errors.map { .init(field: $0.field, message: $0.message) }
+        case let problems as ValidationErrors:
+            status = .unprocessableEntity
+            detail = "Some fields are not valid."
+            fields = problems.errors.map { .init(field: $0.field, message: $0.message) }
+        case let abort as any AbortError:
+            status = abort.status
+            detail = abort.status.code < 500 ? abort.reason : nil
+        case is DecodingError:
+            status = .badRequest
+            detail = "The request body could not be read."
+        default:
+            status = .internalServerError
+        }
+        if status.code >= 500 {
+            req.logger.report(error: error)
+        }
+        if req.url.path.hasPrefix("/api/") || req.url.path == "/health" {
+            return Self.problem(status: status, detail: detail, fields: fields)
+        }
+        return await page(status: status, detail: detail, req: req)
+    }
+
+    static func problem(status: HTTPStatus, detail: String?, fields: [Problem.Field]?) -> Response {
+        let body = Problem(title: status.reasonPhrase, status: Int(status.code), detail: detail, errors: fields)
+        let response = Response(status: status)
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
+        response.body = .init(data: (try? JSONEncoder().encode(body)) ?? Data())
+        if status == .unauthorized {
+            response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
+        }
+        return response
+    }
+
+    private struct ErrorPage: Encodable {
+        let status: Int
+        let heading: String
+        let message: String
+    }
+
+    private func page(status: HTTPStatus, detail: String?, req: Request) async -> Response {
+        let (heading, message): (String, String) =
+            switch status.code {
+            case 404: ("Page not found", "If you typed the web address, check it is correct.")
+            case 403: ("You cannot do this", detail ?? "Your role does not allow this.")
+            case 413: ("The file is too large", detail ?? "The file is too large.")
+            case 400..<500: ("There is a problem", detail ?? "Check what you entered and try again.")
+            default: ("Sorry, there is a problem with the service", "Try again later.")
+            }
+        do {
+            return try await req.render(
+                "error", req.chrome(heading), ErrorPage(status: Int(status.code), heading: heading, message: message),
+                status: status)
+        } catch {
+            let response = Response(status: status, body: .init(string: "\(heading). \(message)"))
+            response.headers.contentType = .plainText
+            return response
+        }
+    }
+}

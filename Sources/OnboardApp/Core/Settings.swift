@@ -1,0 +1,136 @@
+import Foundation
+import NIOCore
+
+/// Every setting the service reads, parsed in one place with its default.
+///
+/// Problems name the setting and never echo its value: values can be secrets.
+public struct Settings: Sendable {
+    public enum Environment: String, Sendable {
+        case development, production
+    }
+
+    public enum DatabaseLocation: Sendable, Equatable {
+        case sqliteFile(String)
+        case sqliteMemory
+        case postgres(URL)
+
+        public var kindName: String {
+            switch self {
+            case .sqliteFile, .sqliteMemory: "sqlite"
+            case .postgres: "postgresql"
+            }
+        }
+
+        /// How it is described to people: never with a password.
+        public var description: String {
+            switch self {
+            case .sqliteFile(let path): "SQLite at \(path)"
+            case .sqliteMemory: "SQLite in memory"
+            case .postgres(let url): "PostgreSQL at \(url.host ?? "?"):\(url.port ?? 5432)\(url.path)"
+            }
+        }
+    }
+
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public let setting: String
+        public let reason: String
+        public var description: String { "Setting \(setting) \(reason)" }
+    }
+
+    public var environment: Environment
+    public var database: DatabaseLocation
+    /// Addresses whose X-Forwarded-For is believed.
+    public var trustedProxies: [String]
+    /// Key for CSRF tokens: 32 bytes or more. Random per process in development.
+    public var sessionSecret: [UInt8]
+    public var mailDomain: String
+    public var nationalHelpdesk: String
+    public var eligibilityEnquiries: String
+    public var scottishContact: String
+    /// Whether `serve` also runs background jobs.
+    public var runJobsInServe: Bool
+
+    public var isDevelopment: Bool { environment == .development }
+
+    public static let defaultDatabase = "sqlite:var/onboard.sqlite"
+
+    public static func load(from env: [String: String]) throws(Problem) -> Settings {
+        func value(_ key: String) -> String? {
+            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let database = try parseDatabase(value("DATABASE_URL") ?? defaultDatabase)
+
+        let environment: Environment
+        if let raw = value("ONBOARD_ENV") {
+            guard let parsed = Environment(rawValue: raw) else {
+                throw Problem(setting: "ONBOARD_ENV", reason: "must be development or production")
+            }
+            environment = parsed
+        } else if case .postgres = database {
+            throw Problem(
+                setting: "ONBOARD_ENV", reason: "is required with PostgreSQL: set it to development or production")
+        } else {
+            environment = .development
+        }
+
+        var proxies: [String] = []
+        if let raw = value("TRUSTED_PROXIES") {
+            proxies = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for proxy in proxies where (try? SocketAddress(ipAddress: proxy, port: 0)) == nil {
+                throw Problem(setting: "TRUSTED_PROXIES", reason: "must be a comma-separated list of IP addresses")
+            }
+        }
+
+        let secret: [UInt8]
+        if let raw = value("SESSION_SECRET") {
+            guard raw.utf8.count >= 32 else {
+                throw Problem(setting: "SESSION_SECRET", reason: "must be at least 32 characters long")
+            }
+            secret = Array(raw.utf8)
+        } else if environment == .production {
+            throw Problem(setting: "SESSION_SECRET", reason: "is required in production (32 characters or more)")
+        } else {
+            secret = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+        }
+
+        let mailDomain = value("MAIL_DOMAIN") ?? "nhs.net"
+        guard mailDomain.contains("."), !mailDomain.contains("@"), !mailDomain.contains(" ") else {
+            throw Problem(setting: "MAIL_DOMAIN", reason: "must be a domain name such as nhs.net")
+        }
+
+        var runJobs = true
+        if let raw = value("ONBOARD_JOBS_IN_SERVE") {
+            guard let parsed = Bool(raw.lowercased()) else {
+                throw Problem(setting: "ONBOARD_JOBS_IN_SERVE", reason: "must be true or false")
+            }
+            runJobs = parsed
+        }
+
+        return Settings(
+            environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
+            mailDomain: mailDomain,
+            nationalHelpdesk: value("NATIONAL_HELPDESK") ?? "helpdesk@nhs.net, 0333 200 1133",
+            eligibilityEnquiries: value("ELIGIBILITY_CONTACT") ?? "feedback@nhs.net",
+            scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
+            runJobsInServe: runJobs)
+    }
+
+    static func parseDatabase(_ raw: String) throws(Problem) -> DatabaseLocation {
+        if raw == "sqlite::memory:" { return .sqliteMemory }
+        if raw.hasPrefix("sqlite:") {
+            let path = String(raw.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw Problem(setting: "DATABASE_URL", reason: "needs a file path after sqlite:") }
+            return .sqliteFile(path)
+        }
+        if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") {
+            guard let url = URL(string: raw), url.host != nil, url.path.count > 1 else {
+                throw Problem(
+                    setting: "DATABASE_URL", reason: "must look like postgres://USER:PASS@HOST:PORT/DB")
+            }
+            return .postgres(url)
+        }
+        throw Problem(setting: "DATABASE_URL", reason: "must start with sqlite: or postgres://")
+    }
+}

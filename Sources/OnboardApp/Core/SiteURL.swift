@@ -1,0 +1,74 @@
+import Foundation
+import Vapor
+
+/// Every page's address, used both to register routes and to build links, so the two cannot drift.
+enum SiteURL: Sendable {
+    case front
+    case health
+    case signIn
+    case signOut
+    case home
+    case sessions
+    case endSession(UUID)
+    case endAllSessions
+    case organisations
+    case organisationNew
+    case organisationImport
+    case organisation(UUID)
+    case organisationEdit(UUID)
+    case organisationClose(UUID)
+    case organisationMerge(UUID)
+    case people
+    case person(UUID)
+    case grantRole(UUID)
+    case revokeRole(account: UUID, grant: UUID)
+
+    var path: String {
+        switch self {
+        case .front: "/"
+        case .health: "/health"
+        case .signIn: "/sign-in"
+        case .signOut: "/sign-out"
+        case .home: "/home"
+        case .sessions: "/account/sessions"
+        case .endSession(let id): "/account/sessions/\(id.uuidString.lowercased())/end"
+        case .endAllSessions: "/account/sessions/end-all"
+        case .organisations: "/organisations"
+        case .organisationNew: "/organisations/new"
+        case .organisationImport: "/organisations/import"
+        case .organisation(let id): "/organisations/\(id.uuidString.lowercased())"
+        case .organisationEdit(let id): "/organisations/\(id.uuidString.lowercased())/edit"
+        case .organisationClose(let id): "/organisations/\(id.uuidString.lowercased())/close"
+        case .organisationMerge(let id): "/organisations/\(id.uuidString.lowercased())/merge"
+        case .people: "/people"
+        case .person(let id): "/people/\(id.uuidString.lowercased())"
+        case .grantRole(let id): "/people/\(id.uuidString.lowercased())/roles"
+        case .revokeRole(let account, let grant):
+            "/people/\(account.uuidString.lowercased())/roles/\(grant.uuidString.lowercased())/revoke"
+        }
+    }
+
+    /// The route pattern for registration: ids become `:id` parameters.
+    var pattern: [PathComponent] {
+        let sample = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).uuidString.lowercased()
+        let second = UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).uuidString.lowercased()
+        return path.split(separator: "/").map { part -> PathComponent in
+            switch String(part) {
+            case sample: ":id"
+            case second: ":grant"
+            default: .constant(String(part))
+            }
+        }
+    }
+
+    static func patterned(_ make: (UUID) -> SiteURL) -> [PathComponent] {
+        make(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))).pattern
+    }
+
+    static var revokePattern: [PathComponent] {
+        SiteURL.revokeRole(
+            account: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+            grant: UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        ).pattern
+    }
+}

@@ -1,0 +1,219 @@
+import Fluent
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// A job taken off the queue by one worker, under a lease.
+struct ClaimedJob: Sendable, Decodable {
+    let id: UUID
+    let kind: String
+    let payload: String
+    let attempts: Int
+    let max_attempts: Int
+}
+
+typealias JobHandler = @Sendable (ClaimedJob, Application) async throws -> Void
+
+/// The one mechanism for background work. Jobs live in the database with leases: a worker that dies
+/// loses its lease and another takes the job again. Failures are recorded, retried with backoff and
+/// finally marked failed, never just logged.
+struct JobRunner: Sendable {
+    var handlers: [String: JobHandler]
+    var retry: RetryPolicy = .standard
+    var leaseDuration: TimeInterval = 300
+    var workerID = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    static func standard(app: Application) -> JobRunner {
+        JobRunner(handlers: [
+            SessionPruneJob.kind: SessionPruneJob.run
+        ])
+    }
+
+    @discardableResult
+    static func enqueue(
+        _ kind: String, payload: String = "{}", runAt: Date, maxAttempts: Int = RetryPolicy.standard.maxAttempts,
+        on db: any SQLDatabase
+    ) async throws -> UUID {
+        let id = UUID()
+        try await db.insert(into: "jobs")
+            .columns("id", "kind", "payload", "state", "attempts", "max_attempts", "run_at", "created_at")
+            .values(
+                SQLBind(id), SQLBind(kind), SQLBind(payload), SQLBind(JobState.queued.rawValue), SQLBind(0),
+                SQLBind(maxAttempts), SQLBind(runAt), SQLBind(runAt)
+            )
+            .run()
+        return id
+    }
+
+    /// Takes the next due job, or one whose lease has run out.
+    func claim(on database: any Database, now: Date) async throws -> ClaimedJob? {
+        let leaseUntil = now.addingTimeInterval(leaseDuration)
+        let queued = JobState.queued.rawValue
+        let running = JobState.running.rawValue
+        if database is any SQLDatabase, (database as! any SQLDatabase).dialect.name == "postgresql" {
+            let sql = database as! any SQLDatabase
+            return try await sql.raw(
+                """
+                UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
+                    lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
+                WHERE id = (
+                    SELECT id FROM jobs
+                    WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
+                       OR (state = \(bind: running) AND lease_until < \(bind: now))
+                    ORDER BY run_at LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, payload, attempts, max_attempts
+                """
+            ).first(decoding: ClaimedJob.self)
+        }
+        // SQLite has one writer: BEGIN IMMEDIATE takes the write lock before reading, so two workers
+        // cannot pick the same row.
+        return try await database.withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                struct Due: Decodable { let id: UUID }
+                guard
+                    let due = try await sql.raw(
+                        """
+                        SELECT id FROM jobs
+                        WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
+                           OR (state = \(bind: running) AND lease_until < \(bind: now))
+                        ORDER BY run_at LIMIT 1
+                        """
+                    ).first(decoding: Due.self)
+                else {
+                    try await sql.raw("COMMIT").run()
+                    return nil
+                }
+                try await sql.raw(
+                    """
+                    UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
+                        lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
+                    WHERE id = \(bind: due.id)
+                    """
+                ).run()
+                let job = try await sql.raw(
+                    "SELECT id, kind, payload, attempts, max_attempts FROM jobs WHERE id = \(bind: due.id)"
+                ).first(decoding: ClaimedJob.self)
+                try await sql.raw("COMMIT").run()
+                return job
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Claims and runs one job. Returns false when nothing was due.
+    @discardableResult
+    func runOnce(app: Application) async throws -> Bool {
+        let now = app.clock.now()
+        guard let job = try await claim(on: app.db, now: now) else { return false }
+        let sql = app.db as! any SQLDatabase
+        do {
+            guard let handler = handlers[job.kind] else {
+                throw Abort(.internalServerError, reason: "No handler for job kind \(job.kind)")
+            }
+            try await handler(job, app)
+            try await sql.raw(
+                """
+                UPDATE jobs SET state = \(bind: JobState.succeeded.rawValue), finished_at = \(bind: app.clock.now()),
+                    lease_until = NULL, last_error = NULL
+                WHERE id = \(bind: job.id)
+                """
+            ).run()
+        } catch {
+            let reason = String(describing: error).prefix(1000)
+            let policy = RetryPolicy(
+                maxAttempts: job.max_attempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
+            switch policy.afterFailure(attempts: job.attempts) {
+            case .retry(let delay):
+                try await sql.raw(
+                    """
+                    UPDATE jobs SET state = \(bind: JobState.queued.rawValue), lease_until = NULL,
+                        run_at = \(bind: app.clock.now().addingTimeInterval(delay)), last_error = \(bind: String(reason))
+                    WHERE id = \(bind: job.id)
+                    """
+                ).run()
+            case .giveUp:
+                try await sql.raw(
+                    """
+                    UPDATE jobs SET state = \(bind: JobState.failed.rawValue), lease_until = NULL,
+                        finished_at = \(bind: app.clock.now()), last_error = \(bind: String(reason))
+                    WHERE id = \(bind: job.id)
+                    """
+                ).run()
+            }
+            app.logger.warning("Job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)"])
+        }
+        return true
+    }
+
+    /// Works until cancelled: drains due jobs, keeps housekeeping scheduled, then waits a little.
+    func work(app: Application, pollInterval: Duration = .seconds(2)) async {
+        while !Task.isCancelled {
+            do {
+                try await SessionPruneJob.scheduleIfNeeded(app: app)
+                while try await runOnce(app: app), !Task.isCancelled {}
+            } catch {
+                app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
+    }
+}
+
+extension Application {
+    private struct JobRunnerKey: StorageKey { typealias Value = JobRunner }
+
+    var jobs: JobRunner {
+        get { storage[JobRunnerKey.self] ?? JobRunner(handlers: [:]) }
+        set { storage[JobRunnerKey.self] = newValue }
+    }
+}
+
+/// Runs jobs inside `serve`, and stops them when the application shuts down.
+struct JobLifecycle: LifecycleHandler {
+    let task: Task<Void, Never>
+
+    static func start(_ app: Application) -> JobLifecycle {
+        let runner = app.jobs
+        return JobLifecycle(task: Task { await runner.work(app: app) })
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        task.cancel()
+        await task.value
+    }
+}
+
+/// Housekeeping: ends sessions that have passed their limits.
+enum SessionPruneJob {
+    static let kind = "sessions.prune"
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        let now = app.clock.now()
+        let policy = SessionPolicy.standard
+        let sql = app.db as! any SQLDatabase
+        try await sql.raw(
+            """
+            UPDATE sessions SET ended_at = \(bind: now)
+            WHERE ended_at IS NULL
+              AND (last_seen_at < \(bind: now.addingTimeInterval(-policy.idleLimit))
+                   OR created_at < \(bind: now.addingTimeInterval(-policy.absoluteLimit)))
+            """
+        ).run()
+    }
+
+    static func scheduleIfNeeded(app: Application) async throws {
+        let sql = app.db as! any SQLDatabase
+        let pending = try await sql.raw(
+            "SELECT id FROM jobs WHERE kind = \(bind: kind) AND state IN (\(binds: [JobState.queued.rawValue, JobState.running.rawValue]))"
+        ).first()
+        if pending == nil {
+            try await JobRunner.enqueue(kind, runAt: app.clock.now().addingTimeInterval(15 * 60), on: sql)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Fluent
+
+extension Migrations {
+    /// Every migration, in order. Never edit one that has shipped; add the next number.
+    func addOnboardMigrations() {
+        add(M001_CreateRegions())  // NHS England regions
+        add(M002_CreateOrganisations())  // organisations and their hierarchy
+        add(M003_CreatePeopleAndAccounts())  // people and their mailbox accounts
+        add(M004_CreateRoleGrants())  // scoped role grants
+        add(M005_CreateAUP())  // AUP versions and acceptances
+        add(M006_CreateAuditEvents())  // the audit log
+        add(M007_CreateJobs())  // background jobs with leases
+        add(M008_CreateSessionsAndTokens())  // staff sessions and API tokens
+        add(M009_CreateGuidance())  // guidance links as data
+    }
+}

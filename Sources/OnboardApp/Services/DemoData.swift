@@ -1,0 +1,189 @@
+import Fluent
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Demonstration organisations and people for development. Idempotent: keyed by ODS code and address.
+enum DemoData {
+    /// Development only, and printed by `demo-accounts`: never a production secret.
+    static let password = "Onboard-demo-2026"
+
+    struct Org {
+        let ods: String
+        let name: String
+        let type: OrganisationType
+        var country: Country = .england
+        var region: String? = "north_east_and_yorkshire"
+        var postcode: String? = nil
+        var parent: String? = nil
+        var administeredBy: String? = nil
+        var status: OnboardingStatus = .live
+        var igCompletedBy: String? = nil
+    }
+
+    struct DemoPerson: Encodable {
+        let given: String
+        let family: String
+        let ods: String
+        let role: Role
+        var grantODS: String? = nil
+        var region: String? = nil
+    }
+
+    static let organisations: [Org] = {
+        var list: [Org] = [
+            Org(ods: "X26", name: "NHS England national team", type: .nationalBody, region: nil, postcode: "LS2 7UE"),
+            Org(ods: "RR8", name: "Leeds Teaching Hospitals NHS Trust", type: .nhsTrust, postcode: "LS9 7TF"),
+            Org(ods: "RR801", name: "St James's University Hospital", type: .trustSite, postcode: "LS9 7TF", parent: "RR8"),
+            Org(ods: "RR813", name: "Leeds General Infirmary", type: .trustSite, postcode: "LS1 3EX", parent: "RR8"),
+            Org(ods: "R0A", name: "Manchester University NHS Foundation Trust", type: .nhsTrust, region: "north_west", postcode: "M13 9WL"),
+            Org(ods: "R0A02", name: "Manchester Royal Infirmary", type: .trustSite, region: "north_west", postcode: "M13 9WL", parent: "R0A"),
+            Org(ods: "R0A07", name: "Wythenshawe Hospital", type: .trustSite, region: "north_west", postcode: "M23 9LT", parent: "R0A"),
+            Org(ods: "RJ1", name: "Guy's and St Thomas' NHS Foundation Trust", type: .nhsTrust, region: "london", postcode: "SE1 7EH"),
+            Org(ods: "RJ122", name: "Guy's Hospital", type: .trustSite, region: "london", postcode: "SE1 9RT", parent: "RJ1"),
+            Org(ods: "QWO", name: "NHS West Yorkshire Integrated Care Board", type: .commissioner, postcode: "WF1 1LT"),
+        ]
+        let practices = ["Beech Tree Surgery", "Chapel Allerton Medical Centre", "Oakwood Lane Practice",
+            "Rothwell Health Centre", "Yeadon Tarn Medical Practice"]
+        for (i, name) in practices.enumerated() {
+            list.append(Org(ods: "B8600\(i + 1)", name: name, type: .gpPractice, postcode: "LS\(7 + i) 3AB", administeredBy: "QWO"))
+        }
+        list.append(Org(ods: "FHQ01", name: "Northern Pharmacy Group head office", type: .pharmacyHeadOffice, postcode: "LS11 5DD", administeredBy: "QWO", status: .onboarding))
+        let towns = ["Armley", "Bramley", "Headingley", "Horsforth", "Kirkstall", "Morley", "Otley", "Pudsey", "Roundhay", "Wetherby"]
+        for (i, town) in towns.enumerated() {
+            list.append(Org(ods: String(format: "FA%03d", i + 1), name: "Northern Pharmacy \(town)", type: .communityPharmacy,
+                postcode: "LS\(12 + i) 1NP", parent: "FHQ01", administeredBy: "QWO", status: .onboarding))
+        }
+        let independents = ["High Street Pharmacy", "Meanwood Chemist", "Garforth Pharmacy", "Boston Spa Pharmacy",
+            "Harehills Pharmacy", "Seacroft Chemist", "Guiseley Pharmacy", "Rawdon Pharmacy", "Ilkley Road Pharmacy"]
+        for (i, name) in independents.enumerated() {
+            list.append(Org(ods: String(format: "FB%03d", i + 1), name: name, type: .communityPharmacy,
+                postcode: "LS\(6 + i) 2PH", administeredBy: "QWO", status: i < 5 ? .live : .notJoined))
+        }
+        list.append(contentsOf: [
+            Org(ods: "TP001", name: "Clear View Opticians", type: .optometrist, postcode: "LS1 6AA", administeredBy: "QWO", status: .live, igCompletedBy: "TP001"),
+            Org(ods: "TP002", name: "Headrow Eyecare", type: .optometrist, postcode: "LS1 5BB", administeredBy: "QWO", status: .applying),
+            Org(ods: "TP003", name: "Otley Optometrists", type: .optometrist, postcode: "LS21 1CC", administeredBy: "QWO", status: .notJoined),
+            Org(ods: "TP004", name: "Wetherby Vision Centre", type: .optometrist, postcode: "LS22 6DD", administeredBy: "QWO", status: .notJoined, igCompletedBy: "TP004"),
+            Org(ods: "V0001", name: "Smile Dental Group headquarters", type: .dentalPractice, postcode: "LS2 8EE", administeredBy: "QWO", status: .live, igCompletedBy: "V0001"),
+            Org(ods: "V0002", name: "Smile Dental Chapeltown", type: .dentalPractice, postcode: "LS7 4FF", parent: "V0001", administeredBy: "QWO", status: .onboarding, igCompletedBy: "V0001"),
+            Org(ods: "V0003", name: "Smile Dental Beeston", type: .dentalPractice, postcode: "LS11 8GG", parent: "V0001", administeredBy: "QWO", status: .notJoined, igCompletedBy: "V0001"),
+            Org(ods: "V0004", name: "High Street Dentist", type: .dentalPractice, postcode: "LS1 1HS", administeredBy: "QWO", status: .notJoined),
+            Org(ods: "VM001", name: "Meadow View Care Home", type: .careHome, postcode: "LS15 7JJ", administeredBy: "QWO", status: .applying),
+            Org(ods: "VM002", name: "Riverside Lodge Care Home", type: .careHome, postcode: "LS10 1KK", administeredBy: "QWO", status: .live),
+            Org(ods: "VM003", name: "Oak House Residential Home", type: .careHome, postcode: "LS17 5LL", administeredBy: "QWO", status: .notJoined),
+            Org(ods: "S08", name: "NHS Lothian", type: .nhsTrust, country: .scotland, region: nil, postcode: "EH1 3EG", status: .notJoined),
+            Org(ods: "7A4", name: "Cardiff and Vale University Health Board", type: .nhsTrust, country: .wales, region: nil, postcode: "CF14 4XW", status: .notJoined),
+        ])
+        return list
+    }()
+
+    static let people: [DemoPerson] = [
+        DemoPerson(given: "Nadia", family: "Okafor", ods: "X26", role: .nationalAdmin),
+        DemoPerson(given: "Priya", family: "Patel", ods: "X26", role: .pharmacyAdminTeam),
+        DemoPerson(given: "Rachel", family: "Green", ods: "X26", role: .regionalContact, region: "north_east_and_yorkshire"),
+        DemoPerson(given: "Peter", family: "Shaw", ods: "X26", role: .regionalPharmacyTeam, region: "north_east_and_yorkshire"),
+        DemoPerson(given: "Isaac", family: "Morgan", ods: "X26", role: .implementationSupportManager, grantODS: "R0A"),
+        DemoPerson(given: "Liam", family: "Walker", ods: "RR8", role: .localAdmin, grantODS: "RR8"),
+        DemoPerson(given: "Mia", family: "Hughes", ods: "R0A", role: .localAdmin, grantODS: "R0A"),
+        DemoPerson(given: "Chloe", family: "Brown", ods: "QWO", role: .localAdmin, grantODS: "QWO"),
+        DemoPerson(given: "Sam", family: "Khan", ods: "FHQ01", role: .superUser, grantODS: "FHQ01"),
+        DemoPerson(given: "Olivia", family: "Jones", ods: "B86001", role: .organisationAdmin, grantODS: "B86001"),
+        DemoPerson(given: "Uma", family: "Singh", ods: "RR801", role: .user),
+        DemoPerson(given: "Tom", family: "Reed", ods: "RR813", role: .user),
+    ]
+
+    static func address(for person: DemoPerson, domain: String) -> String {
+        "\(person.given).\(person.family)@\(domain)".lowercased()
+    }
+
+    static func isEmpty(_ db: any Database) async throws -> Bool {
+        try await Organisation.query(on: db).count() == 0
+    }
+
+    struct Refused: AbortError {
+        let reason: String
+        var status: HTTPStatus { .forbidden }
+    }
+
+    static func guardAllowed(_ app: Application) async throws {
+        guard app.settings.isDevelopment else {
+            throw Refused(reason: "Demo data exists only in development (ONBOARD_ENV=development).")
+        }
+        if case .postgres = app.settings.database {
+            let seeded = try await Account.query(on: app.db)
+                .filter(\.$address == address(for: people[0], domain: app.settings.mailDomain)).first() != nil
+            if !seeded, try await !isEmpty(app.db) {
+                throw Refused(reason: "This PostgreSQL database already holds data, so demo data is refused.")
+            }
+        }
+    }
+
+    static func seed(_ app: Application) async throws {
+        try await guardAllowed(app)
+        let now = app.clock.now()
+        let hash = try await app.password.async.hash(password)
+        let domain = app.settings.mailDomain
+        try await app.db.transaction { db in
+            var ids: [String: UUID] = [:]
+            for org in organisations {
+                let existing = try await Organisation.query(on: db).filter(\.$odsCode == org.ods).first()
+                let model = existing ?? Organisation(
+                    draft: OrganisationDraft(odsCode: org.ods, name: org.name, type: org.type, country: org.country,
+                        region: org.region, postcode: org.postcode), now: now)
+                if existing == nil {
+                    model.status = org.status
+                    model.$parent.id = org.parent.flatMap { ids[$0] }
+                    model.$administeredBy.id = org.administeredBy.flatMap { ids[$0] }
+                    model.deliversNHSCare = org.country == .england
+                    if let hq = org.igCompletedBy {
+                        model.igStatus = .completed
+                        model.igCompletedOn = now.addingTimeInterval(-90 * 86400)
+                        model.$igCompletedBy.id = ids[hq]
+                    }
+                    if org.ods == "X26" { model.helpdeskContact = "helpdesk@nhs.net, 0333 200 1133" }
+                    if org.ods == "RR8" { model.helpdeskContact = "Leeds IT service desk, 0113 206 0000" }
+                    if org.ods == "QWO" { model.helpdeskContact = "West Yorkshire ICB IT, 0113 825 0000" }
+                    try await model.save(on: db)
+                    if org.igCompletedBy == org.ods {
+                        model.$igCompletedBy.id = model.id
+                        try await model.save(on: db)
+                    }
+                }
+                ids[org.ods] = try model.requireID()
+            }
+            for person in people {
+                let address = address(for: person, domain: domain)
+                guard try await Account.query(on: db).filter(\.$address == address).first() == nil else { continue }
+                let human = Person(givenName: person.given, familyName: person.family, now: now)
+                try await human.save(on: db)
+                let account = Account(
+                    personID: try human.requireID(), organisationID: ids[person.ods]!, address: address,
+                    passwordHash: hash, state: .active, now: now)
+                try await account.save(on: db)
+                if person.role != .user {
+                    try await RoleGrant(
+                        accountID: try account.requireID(), role: person.role,
+                        organisationID: person.grantODS.flatMap { ids[$0] }, region: person.region, grantedBy: nil,
+                        now: now
+                    ).save(on: db)
+                }
+            }
+            try await AuditLog.record(
+                AuditEntry("demo.seed", target: "database", id: nil), context: .system, at: now,
+                on: db as! any SQLDatabase)
+        }
+    }
+
+    struct SignIn: Encodable {
+        let email: String
+        let password: String
+        let role: String
+        let ods: String?
+    }
+
+    static func signIns(domain: String) -> [SignIn] {
+        people.map { SignIn(email: address(for: $0, domain: domain), password: password, role: $0.role.rawValue, ods: $0.ods) }
+    }
+}

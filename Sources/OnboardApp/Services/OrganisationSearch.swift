@@ -1,0 +1,61 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+
+/// The scope-filtered, keyset-paged organisation list shared by the pages and the API.
+enum OrganisationSearch {
+    struct Item: Decodable, Sendable, Encodable {
+        let id: UUID
+        let ods_code: String?
+        let name: String
+        let type: String
+        let country: String
+        let region: String?
+        let postcode: String?
+        let status: String
+        let parent_ods: String?
+        let administered_by_ods: String?
+    }
+
+    struct Page: Sendable {
+        let items: [Item]
+        let next: NameCursor?
+    }
+
+    static func run(_ query: OrganisationQuery, scope: Scope, on sql: any SQLDatabase) async throws -> Page {
+        var statement: SQLQueryString = """
+            SELECT o.id, o.ods_code, o.name, o.type, o.country, o.region, o.postcode, o.status,
+                p.ods_code AS parent_ods, a.ods_code AS administered_by_ods
+            FROM organisations o
+            LEFT JOIN organisations p ON p.id = o.parent_id
+            LEFT JOIN organisations a ON a.id = o.administered_by_id
+            WHERE \(scope.contains(SQLColumn("id", table: "o")))
+            """
+        if let text = query.text {
+            let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            statement.appendInterpolation(
+                " AND (LOWER(o.name) LIKE \(bind: "%" + escaped + "%") ESCAPE '\\' OR o.ods_code LIKE \(bind: text.uppercased().filter { $0.isLetter || $0.isNumber } + "%"))"
+                    as SQLQueryString)
+        }
+        if let type = query.type {
+            statement.appendInterpolation(" AND o.type = \(bind: type.rawValue)" as SQLQueryString)
+        }
+        if let region = query.region {
+            statement.appendInterpolation(" AND o.region = \(bind: region)" as SQLQueryString)
+        }
+        if let after = query.after {
+            statement.appendInterpolation(
+                " AND (o.name > \(bind: after.name) OR (o.name = \(bind: after.name) AND o.id > \(bind: after.id)))"
+                    as SQLQueryString)
+        }
+        statement.appendInterpolation(" ORDER BY o.name, o.id LIMIT \(bind: query.limit + 1)" as SQLQueryString)
+        var items = try await sql.raw(statement).all(decoding: Item.self)
+        var next: NameCursor?
+        if items.count > query.limit {
+            items.removeLast()
+            if let last = items.last { next = NameCursor(name: last.name, id: last.id) }
+        }
+        return Page(items: items, next: next)
+    }
+}

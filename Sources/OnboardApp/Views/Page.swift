@@ -1,0 +1,150 @@
+import Foundation
+import Leaf
+import OnboardDomain
+import Vapor
+
+/// What the layout needs on every page.
+struct Chrome: Encodable {
+    struct Link: Encodable {
+        let text: String
+        let href: String
+        var current = false
+    }
+
+    struct ErrorItem: Encodable {
+        let field: String
+        let message: String
+        /// The id of the input the summary links to.
+        let anchor: String
+    }
+
+    let title: String
+    let serviceName = "Onboard"
+    let signedIn: Bool
+    let userName: String?
+    let roleName: String?
+    let organisationName: String?
+    let csrf: String?
+    let navigation: [Link]
+    var breadcrumbs: [Link] = []
+    var backLink: String?
+    var errors: [ErrorItem] = []
+    var notice: String?
+    var status = 200
+
+    var hasErrors: Bool { !errors.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case title, serviceName, signedIn, userName, roleName, organisationName, csrf, navigation, breadcrumbs
+        case backLink, errors, notice, hasErrors, pageTitle, status, hasBreadcrumbs
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(title, forKey: .title)
+        try c.encode(hasErrors ? "Error: \(title) – Onboard" : "\(title) – Onboard", forKey: .pageTitle)
+        try c.encode(serviceName, forKey: .serviceName)
+        try c.encode(signedIn, forKey: .signedIn)
+        try c.encodeIfPresent(userName, forKey: .userName)
+        try c.encodeIfPresent(roleName, forKey: .roleName)
+        try c.encodeIfPresent(organisationName, forKey: .organisationName)
+        try c.encodeIfPresent(csrf, forKey: .csrf)
+        try c.encode(navigation, forKey: .navigation)
+        try c.encode(breadcrumbs, forKey: .breadcrumbs)
+        try c.encodeIfPresent(backLink, forKey: .backLink)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(hasErrors, forKey: .hasErrors)
+        try c.encodeIfPresent(notice, forKey: .notice)
+        try c.encode(status, forKey: .status)
+        try c.encode(!breadcrumbs.isEmpty, forKey: .hasBreadcrumbs)
+    }
+}
+
+struct PageContext<Content: Encodable>: Encodable {
+    let chrome: Chrome
+    let content: Content
+}
+
+struct NoContent: Encodable {}
+
+extension Request {
+    func chrome(
+        _ title: String, breadcrumbs: [Chrome.Link] = [], backLink: String? = nil, errors: ValidationErrors = .init(),
+        notice: String? = nil
+    ) -> Chrome {
+        let principal = self.principal
+        return Chrome(
+            title: title, signedIn: principal != nil, userName: principal?.name,
+            roleName: principal?.topRole.displayName, organisationName: principal?.organisationName, csrf: csrfToken,
+            navigation: navigation(for: principal), breadcrumbs: breadcrumbs, backLink: backLink,
+            errors: errors.errors.map {
+                Chrome.ErrorItem(field: $0.field, message: $0.message, anchor: Self.anchor(for: $0.field))
+            },
+            notice: notice)
+    }
+
+    static func anchor(for field: String) -> String {
+        field.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: ".", with: "-")
+    }
+
+    private func navigation(for principal: Principal?) -> [Chrome.Link] {
+        guard let principal else { return [] }
+        var links = [Chrome.Link(text: "Home", href: SiteURL.home.path)]
+        if principal.hasAny(.administrators) {
+            links.append(.init(text: "Organisations", href: SiteURL.organisations.path))
+        }
+        if principal.hasAny(.roleGranters) {
+            links.append(.init(text: "People", href: SiteURL.people.path))
+        }
+        links.append(.init(text: "Your sessions", href: SiteURL.sessions.path))
+        let path = url.path
+        return links.map { link in
+            var link = link
+            link.current = path == link.href || (link.href != "/home" && path.hasPrefix(link.href + "/"))
+            return link
+        }
+    }
+
+    func render<Content: Encodable>(
+        _ template: String, _ chrome: Chrome, _ content: Content, status: HTTPStatus = .ok
+    ) async throws -> Response {
+        var chrome = chrome
+        chrome.status = Int(status.code)
+        let view = try await self.view.render(template, PageContext(chrome: chrome, content: content))
+        let response = try await view.encodeResponse(for: self)
+        response.status = status
+        return response
+    }
+
+    /// After a successful POST: see-other, so a refresh does not resend the form.
+    func seeOther(_ url: SiteURL, notice: String? = nil) -> Response {
+        var target = url.path
+        if let notice, let encoded = notice.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) {
+            target += "?notice=" + encoded
+        }
+        return redirect(to: target, redirectType: .normal)
+    }
+
+    /// A short confirmation carried on the redirect; only known texts are shown.
+    var notice: String? {
+        guard let value = try? query.get(String.self, at: "notice") else { return nil }
+        return Notices.all.contains(value) ? value : nil
+    }
+}
+
+/// Confirmation messages shown after a change. Listed so a crafted link cannot put words on the page.
+enum Notices {
+    static let organisationCreated = "Organisation created"
+    static let organisationSaved = "Organisation saved"
+    static let organisationClosed = "Organisation closed"
+    static let organisationMerged = "Organisations merged"
+    static let roleGranted = "Role granted"
+    static let roleRevoked = "Role revoked"
+    static let sessionEnded = "Session ended"
+    static let sessionsEnded = "All your other sessions have ended"
+    static let signedOut = "You have signed out"
+    static let all: Set<String> = [
+        organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
+        sessionEnded, sessionsEnded, signedOut,
+    ]
+}

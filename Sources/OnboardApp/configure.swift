@@ -1,0 +1,61 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Leaf
+import OnboardDomain
+import Vapor
+
+/// Sets up one application: database, migrations, views, middleware, routes, jobs and commands.
+/// The executable and the tests both call this.
+public func configure(_ app: Application, _ dependencies: Dependencies) async throws {
+    app.dependencies = dependencies
+    let settings = dependencies.settings
+
+    switch settings.database {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .sqliteFile(let path):
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        do {
+            var config = try SQLPostgresConfiguration(url: url)
+            if let schema = dependencies.postgresSchema { config.searchPath = [schema] }
+            app.databases.use(.postgres(configuration: config), as: .psql)
+        } catch {
+            throw Settings.Problem(setting: "DATABASE_URL", reason: "is not a PostgreSQL URL this service can use")
+        }
+    }
+    app.migrations.addOnboardMigrations()
+
+    app.passwords.use(.bcrypt(cost: dependencies.passwords.cost))
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = !settings.isDevelopment
+    app.routes.defaultMaxBodySize = BodyLimits.standard
+
+    // Outermost first: headers on everything, then errors become pages or problems.
+    app.middleware = .init()
+    app.middleware.use(SecurityHeadersMiddleware(production: !settings.isDevelopment))
+    app.middleware.use(OnboardErrorMiddleware())
+    app.middleware.use(BodyLimitMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+
+    try routes(app)
+
+    app.jobs = JobRunner.standard(app: app)
+
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+    app.asyncCommands.use(DemoAccountsCommand(), as: "demo-accounts")
+    app.asyncCommands.use(TokensCommand(), as: "tokens")
+    app.asyncCommands.use(OrganisationsCommand(), as: "organisations")
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
+    app.asyncCommands.use(ServeWithDemoCommand(), as: "serve", isDefault: true)
+}
+
+/// The database's kind, for /health and start-up messages.
+extension Application {
+    var databaseKind: String { settings.database.kindName }
+}

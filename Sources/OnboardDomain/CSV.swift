@@ -1,0 +1,132 @@
+/// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, and a BOM from spreadsheet exports.
+public enum CSV {
+    public static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var inQuotes = false
+        var chars = Substring(text)
+        if chars.first == "\u{FEFF}" { chars = chars.dropFirst() }
+        var iterator = chars.makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? iterator.next() {
+            pending = nil
+            if inQuotes {
+                if c == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { field.append("\"") } else { inQuotes = false; pending = next }
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    field.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"": inQuotes = true
+            case ",": row.append(field); field = ""
+            case "\n", "\r\n", "\r":
+                row.append(field); field = ""
+                rows.append(row); row = []
+            default: field.append(c)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
+        return rows.filter { !($0.count == 1 && $0[0].isEmpty) }
+    }
+}
+
+/// Organisation reference data as a CSV: the columns, and what each row becomes.
+public enum OrganisationCSV {
+    public static let columns = ["ods_code", "name", "type", "postcode", "region", "parent", "status"]
+
+    public struct Row: Equatable, Sendable {
+        public let line: Int
+        public let draft: OrganisationDraft
+    }
+
+    /// Every row validated; problems name the line and column so a person can fix the file.
+    public static func read(_ text: String, knownRegions: Set<String>) -> Result<[Row], ValidationErrors> {
+        let table = CSV.parse(text)
+        var errors = ValidationErrors()
+        guard let header = table.first else {
+            errors.add("file", "The file is empty. It needs a header row: \(columns.joined(separator: ","))")
+            return .failure(errors)
+        }
+        let names = header.map { $0.tidied.lowercased() }
+        let missing = ["ods_code", "name", "type"].filter { !names.contains($0) }
+        if !missing.isEmpty {
+            errors.add("file", "The header row is missing: \(missing.joined(separator: ", "))")
+            return .failure(errors)
+        }
+        func index(_ name: String) -> Int? { names.firstIndex(of: name) }
+        var rows: [Row] = []
+        var seen: [String: Int] = [:]
+        for (offset, cells) in table.dropFirst().enumerated() {
+            let line = offset + 2
+            func cell(_ name: String) -> String? {
+                guard let i = index(name), i < cells.count else { return nil }
+                let value = cells[i].tidied
+                return value.isEmpty ? nil : value
+            }
+            var lineErrors = ValidationErrors()
+            let type = cell("type").flatMap { OrganisationType(rawValue: $0.lowercased()) }
+            if let raw = cell("type"), type == nil {
+                lineErrors.add("line \(line) type", "Line \(line): type \"\(raw)\" is not a known organisation type")
+            }
+            let status = cell("status").flatMap { OnboardingStatus(rawValue: $0.lowercased()) }
+            if let raw = cell("status"), status == nil {
+                lineErrors.add("line \(line) status", "Line \(line): status \"\(raw)\" is not a known status")
+            }
+            let country = cell("country").map { Country(rawValue: $0.lowercased()) } ?? .england
+            let draft = OrganisationDraft(
+                odsCode: cell("ods_code"), name: cell("name") ?? "", type: type, country: country,
+                region: cell("region"), postcode: cell("postcode"), parentODS: cell("parent"),
+                administeredByODS: cell("administered_by"), status: status
+            )
+            if cell("ods_code") == nil {
+                lineErrors.add("line \(line) ods_code", "Line \(line): enter the ODS code; the import is keyed by it")
+            }
+            switch OrganisationRules.validate(draft, knownRegions: knownRegions) {
+            case .success(let clean):
+                if let ods = clean.odsCode {
+                    if let first = seen[ods] {
+                        lineErrors.add("line \(line) ods_code", "Line \(line): ODS code \(ods) is already on line \(first)")
+                    }
+                    seen[ods] = line
+                }
+                if lineErrors.isEmpty { rows.append(Row(line: line, draft: clean)) }
+            case .failure(let problems):
+                for problem in problems.errors where !(problem.field == "type" && type == nil && cell("type") != nil) {
+                    lineErrors.add("line \(line) \(problem.field)", "Line \(line): \(problem.message)")
+                }
+            }
+            errors = ValidationErrors(errors.errors + lineErrors.errors)
+        }
+        return errors.isEmpty ? .success(rows) : .failure(errors)
+    }
+
+    /// Orders rows so that each parent or administrator in the file comes before the rows naming it.
+    public static func dependencyOrdered(_ rows: [Row]) -> [Row] {
+        let byODS = Dictionary(rows.compactMap { row in row.draft.odsCode.map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
+        var placed = Set<String>()
+        var visiting = Set<String>()
+        var ordered: [Row] = []
+        func place(_ row: Row) {
+            guard let ods = row.draft.odsCode, !placed.contains(ods), !visiting.contains(ods) else { return }
+            visiting.insert(ods)
+            for dep in [row.draft.parentODS, row.draft.administeredByODS].compactMap({ $0 }) {
+                if let other = byODS[dep] { place(other) }
+            }
+            visiting.remove(ods)
+            placed.insert(ods)
+            ordered.append(row)
+        }
+        rows.forEach(place)
+        return ordered
+    }
+}

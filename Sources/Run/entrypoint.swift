@@ -1,0 +1,31 @@
+import Logging
+import OnboardApp
+import Vapor
+
+@main
+enum Entrypoint {
+    static func main() async throws {
+        var env = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &env)
+
+        let settings: Settings
+        do {
+            settings = try Settings.load(from: ProcessInfo.processInfo.environment)
+        } catch {
+            // The message names the setting, never its value.
+            FileHandle.standardError.write(Data("onboard: \(error.description)\n".utf8))
+            exit(78)
+        }
+
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, Dependencies(settings: settings))
+            try await app.execute()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
