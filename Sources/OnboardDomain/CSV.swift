@@ -14,7 +14,12 @@ public enum CSV {
             if inQuotes {
                 if c == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else { inQuotes = false; pending = next }
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
+                            inQuotes = false
+                            pending = next
+                        }
                     } else {
                         inQuotes = false
                     }
@@ -25,10 +30,14 @@ public enum CSV {
             }
             switch c {
             case "\"": inQuotes = true
-            case ",": row.append(field); field = ""
+            case ",":
+                row.append(field)
+                field = ""
             case "\n", "\r\n", "\r":
-                row.append(field); field = ""
-                rows.append(row); row = []
+                row.append(field)
+                field = ""
+                rows.append(row)
+                row = []
             default: field.append(c)
             }
         }
@@ -95,7 +104,8 @@ public enum OrganisationCSV {
             case .success(let clean):
                 if let ods = clean.odsCode {
                     if let first = seen[ods] {
-                        lineErrors.add("line \(line) ods_code", "Line \(line): ODS code \(ods) is already on line \(first)")
+                        lineErrors.add(
+                            "line \(line) ods_code", "Line \(line): ODS code \(ods) is already on line \(first)")
                     }
                     seen[ods] = line
                 }
@@ -112,7 +122,8 @@ public enum OrganisationCSV {
 
     /// Orders rows so that each parent or administrator in the file comes before the rows naming it.
     public static func dependencyOrdered(_ rows: [Row]) -> [Row] {
-        let byODS = Dictionary(rows.compactMap { row in row.draft.odsCode.map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
+        let byODS = Dictionary(
+            rows.compactMap { row in row.draft.odsCode.map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
         var placed = Set<String>()
         var visiting = Set<String>()
         var ordered: [Row] = []

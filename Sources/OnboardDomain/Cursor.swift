@@ -62,7 +62,9 @@ public struct OrganisationQuery: Equatable, Sendable {
         }
         var parsedRegion: String?
         if let region, !region.isEmpty {
-            if knownRegions.contains(region) { parsedRegion = region } else {
+            if knownRegions.contains(region) {
+                parsedRegion = region
+            } else {
                 errors.add("region", "Region must be one of: \(knownRegions.sorted().joined(separator: ", "))")
             }
         }

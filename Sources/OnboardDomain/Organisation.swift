@@ -33,7 +33,8 @@ public enum OrganisationType: String, CaseIterable, Sendable, Codable {
 }
 
 public enum Country: String, CaseIterable, Sendable, Codable {
-    case england, scotland, wales, northernIreland = "northern_ireland"
+    case england, scotland, wales
+    case northernIreland = "northern_ireland"
 
     public var displayName: String {
         switch self {
@@ -186,7 +187,9 @@ public enum OrganisationRules {
         }
         if let admin = draft.administeredByODS {
             if !isValidODS(admin) {
-                errors.add(field("administeredByOds"), "Administering organisation's ODS code must be 3 to 10 letters and numbers")
+                errors.add(
+                    field("administeredByOds"),
+                    "Administering organisation's ODS code must be 3 to 10 letters and numbers")
             } else if admin == draft.odsCode {
                 errors.add(field("administeredByOds"), "An organisation cannot administer itself")
             }

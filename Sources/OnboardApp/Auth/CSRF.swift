@@ -29,7 +29,9 @@ struct CSRFProtection: AsyncMiddleware {
 
     private func verify(_ req: Request) async throws {
         // A state-changing request that reaches here without a binding cookie cannot be genuine.
-        guard newlyIssued(req) == false else { throw Abort(.forbidden, reason: "This form has expired. Go back and try again.") }
+        guard newlyIssued(req) == false else {
+            throw Abort(.forbidden, reason: "This form has expired. Go back and try again.")
+        }
         _ = try await req.body.collect(upTo: BodyLimits.limit(for: req.url.path))
         struct Form: Decodable { let _csrf: String? }
         let sent = (try? req.content.decode(Form.self))?._csrf

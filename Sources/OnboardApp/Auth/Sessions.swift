@@ -17,7 +17,8 @@ enum SessionCookie {
     }
 
     static var expired: HTTPCookies.Value {
-        HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isSecure: true,
+        HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isSecure: true,
             isHTTPOnly: true, sameSite: .lax)
     }
 }

@@ -54,7 +54,9 @@ struct TokensCommand: AsyncCommand {
     var help: String { "Creates an API token: `tokens create --email ADDRESS [--name LABEL]`. Prints it once." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "create" else { throw Abort(.badRequest, reason: "Only `tokens create` is supported.") }
+        guard signature.action == "create" else {
+            throw Abort(.badRequest, reason: "Only `tokens create` is supported.")
+        }
         guard let email = signature.email?.lowercased(), !email.isEmpty else {
             throw Abort(.badRequest, reason: "Give the account with --email ADDRESS.")
         }
@@ -71,7 +73,8 @@ struct TokensCommand: AsyncCommand {
         try await app.db.transaction { db in
             try await record.save(on: db)
             try await AuditLog.record(
-                AuditEntry("api_token.create", target: "account", id: account.id?.uuidString, before: String?.none,
+                AuditEntry(
+                    "api_token.create", target: "account", id: account.id?.uuidString, before: String?.none,
                     after: ["name": record.name]),
                 context: AuditContext(actorRole: "operator"), at: record.createdAt, on: db as! any SQLDatabase)
         }
@@ -91,7 +94,9 @@ struct OrganisationsCommand: AsyncCommand {
     var help: String { "Imports organisation reference data: `organisations import FILE.csv` (safe to repeat)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "import" else { throw Abort(.badRequest, reason: "Only `organisations import FILE` is supported.") }
+        guard signature.action == "import" else {
+            throw Abort(.badRequest, reason: "Only `organisations import FILE` is supported.")
+        }
         let app = context.application
         guard let data = FileManager.default.contents(atPath: signature.file) else {
             throw Abort(.notFound, reason: "Cannot read \(signature.file).")

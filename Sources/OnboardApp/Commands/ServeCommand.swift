@@ -7,7 +7,9 @@ import Vapor
 struct ServeWithDemoCommand: AsyncCommand {
     typealias Signature = ServeCommand.Signature
 
-    var help: String { "Serves the web pages and the API (and runs background jobs unless ONBOARD_JOBS_IN_SERVE=false)." }
+    var help: String {
+        "Serves the web pages and the API (and runs background jobs unless ONBOARD_JOBS_IN_SERVE=false)."
+    }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -24,7 +26,8 @@ struct ServeWithDemoCommand: AsyncCommand {
         }
         context.console.info("Database: \(settings.database.description)")
         if settings.isDevelopment {
-            context.console.info("Demo sign-ins: swift run onboard demo-accounts --json (password: \(DemoData.password))")
+            context.console.info(
+                "Demo sign-ins: swift run onboard demo-accounts --json (password: \(DemoData.password))")
         }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         let address = app.http.server.configuration

@@ -121,7 +121,9 @@ public struct Settings: Sendable {
         if raw == "sqlite::memory:" { return .sqliteMemory }
         if raw.hasPrefix("sqlite:") {
             let path = String(raw.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw Problem(setting: "DATABASE_URL", reason: "needs a file path after sqlite:") }
+            guard !path.isEmpty else {
+                throw Problem(setting: "DATABASE_URL", reason: "needs a file path after sqlite:")
+            }
             return .sqliteFile(path)
         }
         if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") {

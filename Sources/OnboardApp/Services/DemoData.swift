@@ -35,46 +35,101 @@ enum DemoData {
         var list: [Org] = [
             Org(ods: "X26", name: "NHS England national team", type: .nationalBody, region: nil, postcode: "LS2 7UE"),
             Org(ods: "RR8", name: "Leeds Teaching Hospitals NHS Trust", type: .nhsTrust, postcode: "LS9 7TF"),
-            Org(ods: "RR801", name: "St James's University Hospital", type: .trustSite, postcode: "LS9 7TF", parent: "RR8"),
+            Org(
+                ods: "RR801", name: "St James's University Hospital", type: .trustSite, postcode: "LS9 7TF",
+                parent: "RR8"),
             Org(ods: "RR813", name: "Leeds General Infirmary", type: .trustSite, postcode: "LS1 3EX", parent: "RR8"),
-            Org(ods: "R0A", name: "Manchester University NHS Foundation Trust", type: .nhsTrust, region: "north_west", postcode: "M13 9WL"),
-            Org(ods: "R0A02", name: "Manchester Royal Infirmary", type: .trustSite, region: "north_west", postcode: "M13 9WL", parent: "R0A"),
-            Org(ods: "R0A07", name: "Wythenshawe Hospital", type: .trustSite, region: "north_west", postcode: "M23 9LT", parent: "R0A"),
-            Org(ods: "RJ1", name: "Guy's and St Thomas' NHS Foundation Trust", type: .nhsTrust, region: "london", postcode: "SE1 7EH"),
-            Org(ods: "RJ122", name: "Guy's Hospital", type: .trustSite, region: "london", postcode: "SE1 9RT", parent: "RJ1"),
+            Org(
+                ods: "R0A", name: "Manchester University NHS Foundation Trust", type: .nhsTrust, region: "north_west",
+                postcode: "M13 9WL"),
+            Org(
+                ods: "R0A02", name: "Manchester Royal Infirmary", type: .trustSite, region: "north_west",
+                postcode: "M13 9WL", parent: "R0A"),
+            Org(
+                ods: "R0A07", name: "Wythenshawe Hospital", type: .trustSite, region: "north_west", postcode: "M23 9LT",
+                parent: "R0A"),
+            Org(
+                ods: "RJ1", name: "Guy's and St Thomas' NHS Foundation Trust", type: .nhsTrust, region: "london",
+                postcode: "SE1 7EH"),
+            Org(
+                ods: "RJ122", name: "Guy's Hospital", type: .trustSite, region: "london", postcode: "SE1 9RT",
+                parent: "RJ1"),
             Org(ods: "QWO", name: "NHS West Yorkshire Integrated Care Board", type: .commissioner, postcode: "WF1 1LT"),
         ]
-        let practices = ["Beech Tree Surgery", "Chapel Allerton Medical Centre", "Oakwood Lane Practice",
-            "Rothwell Health Centre", "Yeadon Tarn Medical Practice"]
+        let practices = [
+            "Beech Tree Surgery", "Chapel Allerton Medical Centre", "Oakwood Lane Practice",
+            "Rothwell Health Centre", "Yeadon Tarn Medical Practice",
+        ]
         for (i, name) in practices.enumerated() {
-            list.append(Org(ods: "B8600\(i + 1)", name: name, type: .gpPractice, postcode: "LS\(7 + i) 3AB", administeredBy: "QWO"))
+            list.append(
+                Org(
+                    ods: "B8600\(i + 1)", name: name, type: .gpPractice, postcode: "LS\(7 + i) 3AB",
+                    administeredBy: "QWO"))
         }
-        list.append(Org(ods: "FHQ01", name: "Northern Pharmacy Group head office", type: .pharmacyHeadOffice, postcode: "LS11 5DD", administeredBy: "QWO", status: .onboarding))
-        let towns = ["Armley", "Bramley", "Headingley", "Horsforth", "Kirkstall", "Morley", "Otley", "Pudsey", "Roundhay", "Wetherby"]
+        list.append(
+            Org(
+                ods: "FHQ01", name: "Northern Pharmacy Group head office", type: .pharmacyHeadOffice,
+                postcode: "LS11 5DD", administeredBy: "QWO", status: .onboarding))
+        let towns = [
+            "Armley", "Bramley", "Headingley", "Horsforth", "Kirkstall", "Morley", "Otley", "Pudsey", "Roundhay",
+            "Wetherby",
+        ]
         for (i, town) in towns.enumerated() {
-            list.append(Org(ods: String(format: "FA%03d", i + 1), name: "Northern Pharmacy \(town)", type: .communityPharmacy,
-                postcode: "LS\(12 + i) 1NP", parent: "FHQ01", administeredBy: "QWO", status: .onboarding))
+            list.append(
+                Org(
+                    ods: String(format: "FA%03d", i + 1), name: "Northern Pharmacy \(town)", type: .communityPharmacy,
+                    postcode: "LS\(12 + i) 1NP", parent: "FHQ01", administeredBy: "QWO", status: .onboarding))
         }
-        let independents = ["High Street Pharmacy", "Meanwood Chemist", "Garforth Pharmacy", "Boston Spa Pharmacy",
-            "Harehills Pharmacy", "Seacroft Chemist", "Guiseley Pharmacy", "Rawdon Pharmacy", "Ilkley Road Pharmacy"]
+        let independents = [
+            "High Street Pharmacy", "Meanwood Chemist", "Garforth Pharmacy", "Boston Spa Pharmacy",
+            "Harehills Pharmacy", "Seacroft Chemist", "Guiseley Pharmacy", "Rawdon Pharmacy", "Ilkley Road Pharmacy",
+        ]
         for (i, name) in independents.enumerated() {
-            list.append(Org(ods: String(format: "FB%03d", i + 1), name: name, type: .communityPharmacy,
-                postcode: "LS\(6 + i) 2PH", administeredBy: "QWO", status: i < 5 ? .live : .notJoined))
+            list.append(
+                Org(
+                    ods: String(format: "FB%03d", i + 1), name: name, type: .communityPharmacy,
+                    postcode: "LS\(6 + i) 2PH", administeredBy: "QWO", status: i < 5 ? .live : .notJoined))
         }
         list.append(contentsOf: [
-            Org(ods: "TP001", name: "Clear View Opticians", type: .optometrist, postcode: "LS1 6AA", administeredBy: "QWO", status: .live, igCompletedBy: "TP001"),
-            Org(ods: "TP002", name: "Headrow Eyecare", type: .optometrist, postcode: "LS1 5BB", administeredBy: "QWO", status: .applying),
-            Org(ods: "TP003", name: "Otley Optometrists", type: .optometrist, postcode: "LS21 1CC", administeredBy: "QWO", status: .notJoined),
-            Org(ods: "TP004", name: "Wetherby Vision Centre", type: .optometrist, postcode: "LS22 6DD", administeredBy: "QWO", status: .notJoined, igCompletedBy: "TP004"),
-            Org(ods: "V0001", name: "Smile Dental Group headquarters", type: .dentalPractice, postcode: "LS2 8EE", administeredBy: "QWO", status: .live, igCompletedBy: "V0001"),
-            Org(ods: "V0002", name: "Smile Dental Chapeltown", type: .dentalPractice, postcode: "LS7 4FF", parent: "V0001", administeredBy: "QWO", status: .onboarding, igCompletedBy: "V0001"),
-            Org(ods: "V0003", name: "Smile Dental Beeston", type: .dentalPractice, postcode: "LS11 8GG", parent: "V0001", administeredBy: "QWO", status: .notJoined, igCompletedBy: "V0001"),
-            Org(ods: "V0004", name: "High Street Dentist", type: .dentalPractice, postcode: "LS1 1HS", administeredBy: "QWO", status: .notJoined),
-            Org(ods: "VM001", name: "Meadow View Care Home", type: .careHome, postcode: "LS15 7JJ", administeredBy: "QWO", status: .applying),
-            Org(ods: "VM002", name: "Riverside Lodge Care Home", type: .careHome, postcode: "LS10 1KK", administeredBy: "QWO", status: .live),
-            Org(ods: "VM003", name: "Oak House Residential Home", type: .careHome, postcode: "LS17 5LL", administeredBy: "QWO", status: .notJoined),
-            Org(ods: "S08", name: "NHS Lothian", type: .nhsTrust, country: .scotland, region: nil, postcode: "EH1 3EG", status: .notJoined),
-            Org(ods: "7A4", name: "Cardiff and Vale University Health Board", type: .nhsTrust, country: .wales, region: nil, postcode: "CF14 4XW", status: .notJoined),
+            Org(
+                ods: "TP001", name: "Clear View Opticians", type: .optometrist, postcode: "LS1 6AA",
+                administeredBy: "QWO", status: .live, igCompletedBy: "TP001"),
+            Org(
+                ods: "TP002", name: "Headrow Eyecare", type: .optometrist, postcode: "LS1 5BB", administeredBy: "QWO",
+                status: .applying),
+            Org(
+                ods: "TP003", name: "Otley Optometrists", type: .optometrist, postcode: "LS21 1CC",
+                administeredBy: "QWO", status: .notJoined),
+            Org(
+                ods: "TP004", name: "Wetherby Vision Centre", type: .optometrist, postcode: "LS22 6DD",
+                administeredBy: "QWO", status: .notJoined, igCompletedBy: "TP004"),
+            Org(
+                ods: "V0001", name: "Smile Dental Group headquarters", type: .dentalPractice, postcode: "LS2 8EE",
+                administeredBy: "QWO", status: .live, igCompletedBy: "V0001"),
+            Org(
+                ods: "V0002", name: "Smile Dental Chapeltown", type: .dentalPractice, postcode: "LS7 4FF",
+                parent: "V0001", administeredBy: "QWO", status: .onboarding, igCompletedBy: "V0001"),
+            Org(
+                ods: "V0003", name: "Smile Dental Beeston", type: .dentalPractice, postcode: "LS11 8GG",
+                parent: "V0001", administeredBy: "QWO", status: .notJoined, igCompletedBy: "V0001"),
+            Org(
+                ods: "V0004", name: "High Street Dentist", type: .dentalPractice, postcode: "LS1 1HS",
+                administeredBy: "QWO", status: .notJoined),
+            Org(
+                ods: "VM001", name: "Meadow View Care Home", type: .careHome, postcode: "LS15 7JJ",
+                administeredBy: "QWO", status: .applying),
+            Org(
+                ods: "VM002", name: "Riverside Lodge Care Home", type: .careHome, postcode: "LS10 1KK",
+                administeredBy: "QWO", status: .live),
+            Org(
+                ods: "VM003", name: "Oak House Residential Home", type: .careHome, postcode: "LS17 5LL",
+                administeredBy: "QWO", status: .notJoined),
+            Org(
+                ods: "S08", name: "NHS Lothian", type: .nhsTrust, country: .scotland, region: nil, postcode: "EH1 3EG",
+                status: .notJoined),
+            Org(
+                ods: "7A4", name: "Cardiff and Vale University Health Board", type: .nhsTrust, country: .wales,
+                region: nil, postcode: "CF14 4XW", status: .notJoined),
         ])
         return list
     }()
@@ -82,8 +137,10 @@ enum DemoData {
     static let people: [DemoPerson] = [
         DemoPerson(given: "Nadia", family: "Okafor", ods: "X26", role: .nationalAdmin),
         DemoPerson(given: "Priya", family: "Patel", ods: "X26", role: .pharmacyAdminTeam),
-        DemoPerson(given: "Rachel", family: "Green", ods: "X26", role: .regionalContact, region: "north_east_and_yorkshire"),
-        DemoPerson(given: "Peter", family: "Shaw", ods: "X26", role: .regionalPharmacyTeam, region: "north_east_and_yorkshire"),
+        DemoPerson(
+            given: "Rachel", family: "Green", ods: "X26", role: .regionalContact, region: "north_east_and_yorkshire"),
+        DemoPerson(
+            given: "Peter", family: "Shaw", ods: "X26", role: .regionalPharmacyTeam, region: "north_east_and_yorkshire"),
         DemoPerson(given: "Isaac", family: "Morgan", ods: "X26", role: .implementationSupportManager, grantODS: "R0A"),
         DemoPerson(given: "Liam", family: "Walker", ods: "RR8", role: .localAdmin, grantODS: "RR8"),
         DemoPerson(given: "Mia", family: "Hughes", ods: "R0A", role: .localAdmin, grantODS: "R0A"),
@@ -112,7 +169,8 @@ enum DemoData {
             throw Refused(reason: "Demo data exists only in development (ONBOARD_ENV=development).")
         }
         if case .postgres = app.settings.database {
-            let seeded = try await Account.query(on: app.db)
+            let seeded =
+                try await Account.query(on: app.db)
                 .filter(\.$address == address(for: people[0], domain: app.settings.mailDomain)).first() != nil
             if !seeded, try await !isEmpty(app.db) {
                 throw Refused(reason: "This PostgreSQL database already holds data, so demo data is refused.")
@@ -129,9 +187,12 @@ enum DemoData {
             var ids: [String: UUID] = [:]
             for org in organisations {
                 let existing = try await Organisation.query(on: db).filter(\.$odsCode == org.ods).first()
-                let model = existing ?? Organisation(
-                    draft: OrganisationDraft(odsCode: org.ods, name: org.name, type: org.type, country: org.country,
-                        region: org.region, postcode: org.postcode), now: now)
+                let model =
+                    existing
+                    ?? Organisation(
+                        draft: OrganisationDraft(
+                            odsCode: org.ods, name: org.name, type: org.type, country: org.country,
+                            region: org.region, postcode: org.postcode), now: now)
                 if existing == nil {
                     model.status = org.status
                     model.$parent.id = org.parent.flatMap { ids[$0] }
@@ -184,6 +245,8 @@ enum DemoData {
     }
 
     static func signIns(domain: String) -> [SignIn] {
-        people.map { SignIn(email: address(for: $0, domain: domain), password: password, role: $0.role.rawValue, ods: $0.ods) }
+        people.map {
+            SignIn(email: address(for: $0, domain: domain), password: password, role: $0.role.rawValue, ods: $0.ods)
+        }
     }
 }

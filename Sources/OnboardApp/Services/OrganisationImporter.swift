@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
 import Fluent
 import Foundation
 import OnboardDomain
@@ -42,7 +45,8 @@ struct OrganisationImporter {
 
     private func apply(_ rows: [OrganisationCSV.Row], on sql: any SQLDatabase) async throws -> Outcome {
         var outcome = Outcome()
-        let wanted = Set(rows.flatMap { [$0.draft.odsCode, $0.draft.parentODS, $0.draft.administeredByODS] }.compactMap { $0 })
+        let wanted = Set(
+            rows.flatMap { [$0.draft.odsCode, $0.draft.parentODS, $0.draft.administeredByODS] }.compactMap { $0 })
         var known: [String: Existing] = [:]
         for chunk in Array(wanted).chunked(500) {
             let found = try await sql.raw(
@@ -60,13 +64,15 @@ struct OrganisationImporter {
             func resolve(_ code: String?, column: String, label: String) -> UUID?? {
                 guard let code else { return .some(nil) }
                 guard let id = idsByODS[code] else {
-                    errors.add("line \(row.line) \(column)", "Line \(row.line): \(label) \(code) is not a known organisation")
+                    errors.add(
+                        "line \(row.line) \(column)", "Line \(row.line): \(label) \(code) is not a known organisation")
                     return nil
                 }
                 return .some(id)
             }
             guard let parent = resolve(row.draft.parentODS, column: "parent", label: "parent"),
-                let administrator = resolve(row.draft.administeredByODS, column: "administered_by", label: "administering organisation")
+                let administrator = resolve(
+                    row.draft.administeredByODS, column: "administered_by", label: "administering organisation")
             else { continue }
             let draft = row.draft
             if let existing = known[ods] {
@@ -94,7 +100,10 @@ struct OrganisationImporter {
                     AuditEntry(
                         "organisation.import.update", target: "organisation", id: existing.id.uuidString,
                         before: ["name": existing.name, "type": existing.type, "status": existing.status],
-                        after: ["name": draft.name, "type": draft.type?.rawValue ?? "", "status": draft.status?.rawValue ?? existing.status]),
+                        after: [
+                            "name": draft.name, "type": draft.type?.rawValue ?? "",
+                            "status": draft.status?.rawValue ?? existing.status,
+                        ]),
                     context: audit, at: now, on: sql)
                 outcome.updated += 1
             } else {

@@ -154,7 +154,8 @@ struct OrganisationService {
     private func apply(_ extras: Extras, to organisation: Organisation) {
         organisation.deliversNHSCare = extras.deliversNHSCare
         organisation.otherPublicEmail = extras.otherPublicEmail
-        organisation.helpdeskContact = extras.helpdeskContact?.tidied.isEmpty == false ? extras.helpdeskContact?.tidied : nil
+        organisation.helpdeskContact =
+            extras.helpdeskContact?.tidied.isEmpty == false ? extras.helpdeskContact?.tidied : nil
         organisation.igStatus = extras.igStatus
         organisation.igCompletedOn = extras.igStatus == .completed ? extras.igCompletedOn : nil
         if extras.igStatus != .completed { organisation.$igCompletedBy.id = nil }
@@ -171,7 +172,8 @@ struct OrganisationService {
 
     /// Closes an organisation. Its accounts, sites, administered organisations and role grants move to the
     /// successor; an organisation with accounts cannot close without one.
-    func close(_ organisation: Organisation, successorODS: String?, action: String = "organisation.close") async throws {
+    func close(_ organisation: Organisation, successorODS: String?, action: String = "organisation.close") async throws
+    {
         var errors = ValidationErrors()
         let id = try organisation.requireID()
         guard organisation.status != .closed else {
@@ -194,7 +196,8 @@ struct OrganisationService {
         if successor == nil, accounts > 0, errors.isEmpty {
             errors.add(
                 "successorOds",
-                "This organisation has \(accounts) account\(accounts == 1 ? "" : "s"). Enter the ODS code of the organisation they move to")
+                "This organisation has \(accounts) account\(accounts == 1 ? "" : "s"). Enter the ODS code of the organisation they move to"
+            )
         }
         try errors.throwIfAny()
         let before = Snapshot(organisation)
@@ -203,10 +206,18 @@ struct OrganisationService {
         try await req.db.transaction { db in
             let sql = db as! any SQLDatabase
             if let successorID {
-                try await sql.raw("UPDATE accounts SET organisation_id = \(bind: successorID), updated_at = \(bind: now) WHERE organisation_id = \(bind: id)").run()
-                try await sql.raw("UPDATE organisations SET parent_id = \(bind: successorID) WHERE parent_id = \(bind: id)").run()
-                try await sql.raw("UPDATE organisations SET administered_by_id = \(bind: successorID) WHERE administered_by_id = \(bind: id)").run()
-                try await sql.raw("UPDATE role_grants SET organisation_id = \(bind: successorID) WHERE organisation_id = \(bind: id) AND revoked_at IS NULL").run()
+                try await sql.raw(
+                    "UPDATE accounts SET organisation_id = \(bind: successorID), updated_at = \(bind: now) WHERE organisation_id = \(bind: id)"
+                ).run()
+                try await sql.raw(
+                    "UPDATE organisations SET parent_id = \(bind: successorID) WHERE parent_id = \(bind: id)"
+                ).run()
+                try await sql.raw(
+                    "UPDATE organisations SET administered_by_id = \(bind: successorID) WHERE administered_by_id = \(bind: id)"
+                ).run()
+                try await sql.raw(
+                    "UPDATE role_grants SET organisation_id = \(bind: successorID) WHERE organisation_id = \(bind: id) AND revoked_at IS NULL"
+                ).run()
             }
             organisation.status = .closed
             organisation.closedAt = now

@@ -67,7 +67,8 @@ struct APIHandler: APIProtocol {
         var errors = ValidationErrors()
         let type = OrganisationType(rawValue: body._type)
         if type == nil {
-            errors.add("type", "Type must be one of: \(OrganisationType.allCases.map(\.rawValue).joined(separator: ", "))")
+            errors.add(
+                "type", "Type must be one of: \(OrganisationType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let country = Country(rawValue: body.country)
         if country == nil {
@@ -84,7 +85,8 @@ struct APIHandler: APIProtocol {
                 let item = OrganisationSearch.Item(
                     id: id, ods_code: created.odsCode, name: created.name, type: created.type.rawValue,
                     country: created.country.rawValue, region: created.region, postcode: created.postcode,
-                    status: created.status.rawValue, parent_ods: draft.parentODS.flatMap(OrganisationRules.normaliseODS),
+                    status: created.status.rawValue,
+                    parent_ods: draft.parentODS.flatMap(OrganisationRules.normaliseODS),
                     administered_by_ods: draft.administeredByODS.flatMap(OrganisationRules.normaliseODS))
                 return .created(.init(body: .json(Self.organisation(item))))
             } catch let problems as ValidationErrors {

@@ -72,7 +72,8 @@ struct APIErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: req)
         } catch let problem as APIProblem {
-            return OnboardErrorMiddleware.problem(status: problem.status, detail: problem.detail, fields: problem.fields)
+            return OnboardErrorMiddleware.problem(
+                status: problem.status, detail: problem.detail, fields: problem.fields)
         } catch let error as ServerError {
             if let problem = error.underlyingError as? APIProblem {
                 return OnboardErrorMiddleware.problem(

@@ -158,7 +158,8 @@ struct AccountController {
         try await req.db.transaction { db in
             session.endedAt = req.now
             try await session.save(on: db)
-            try await req.audit(AuditEntry("session.end", target: "session", id: id.uuidString), on: db as! any SQLDatabase)
+            try await req.audit(
+                AuditEntry("session.end", target: "session", id: id.uuidString), on: db as! any SQLDatabase)
         }
         if id == principal.sessionID {
             let response = req.seeOther(.signIn, notice: Notices.signedOut)
@@ -205,13 +206,23 @@ enum Format {
     static func device(_ agent: String?) -> String {
         guard let agent else { return "Unknown device" }
         let browser =
-            agent.contains("Edg/") ? "Edge" : agent.contains("Firefox/") ? "Firefox"
-            : agent.contains("Chrome/") || agent.contains("Chromium/") ? "Chrome"
-            : agent.contains("Safari/") ? "Safari" : "A browser"
+            agent.contains("Edg/")
+            ? "Edge"
+            : agent.contains("Firefox/")
+                ? "Firefox"
+                : agent.contains("Chrome/") || agent.contains("Chromium/")
+                    ? "Chrome"
+                    : agent.contains("Safari/") ? "Safari" : "A browser"
         let system =
-            agent.contains("Windows") ? "Windows" : agent.contains("Mac OS") ? "macOS"
-            : agent.contains("Android") ? "Android" : agent.contains("iPhone") ? "iPhone"
-            : agent.contains("Linux") ? "Linux" : nil
+            agent.contains("Windows")
+            ? "Windows"
+            : agent.contains("Mac OS")
+                ? "macOS"
+                : agent.contains("Android")
+                    ? "Android"
+                    : agent.contains("iPhone")
+                        ? "iPhone"
+                        : agent.contains("Linux") ? "Linux" : nil
         return system.map { "\(browser) on \($0)" } ?? browser
     }
 }

@@ -64,7 +64,9 @@ extension OrganisationsController {
             extras.igCompletedByODS = igCompletedByOds
             let typed = [igDay, igMonth, igYear].map { $0?.trimmingCharacters(in: .whitespaces) ?? "" }
             if typed.contains(where: { !$0.isEmpty }) {
-                if let day = Int(typed[0]), let month = Int(typed[1]), let year = Int(typed[2]), (1900...2100).contains(year) {
+                if let day = Int(typed[0]), let month = Int(typed[1]), let year = Int(typed[2]),
+                    (1900...2100).contains(year)
+                {
                     var calendar = Calendar(identifier: .gregorian)
                     calendar.timeZone = TimeZone(identifier: "Europe/London")!
                     let components = DateComponents(year: year, month: month, day: day, hour: 12)
@@ -114,7 +116,8 @@ extension OrganisationsController {
                         Option(value: $0.rawValue, text: $0.displayName, selected: $0.rawValue == form.type)
                     },
                 countries: Country.allCases.map {
-                    Option(value: $0.rawValue, text: $0.displayName, selected: $0.rawValue == (form.country ?? "england"))
+                    Option(
+                        value: $0.rawValue, text: $0.displayName, selected: $0.rawValue == (form.country ?? "england"))
                 },
                 regions: [Option(value: "", text: "Not applicable")]
                     + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == form.region) },
@@ -148,16 +151,19 @@ extension OrganisationsController {
             return try await formPage(
                 req: req, title: "Add an organisation", form: form, action: SiteURL.organisationNew.path,
                 submit: "Add organisation", cancel: SiteURL.organisations.path,
-                errors: ValidationErrors(formErrors.errors + errors.errors.filter { e in formErrors.message(for: e.field) == nil }),
+                errors: ValidationErrors(
+                    formErrors.errors + errors.errors.filter { e in formErrors.message(for: e.field) == nil }),
                 status: .unprocessableEntity)
         }
     }
 
     private func odsLookup(_ organisation: Organisation, req: Request) async throws -> [UUID: String] {
-        let ids = [organisation.$parent.id, organisation.$administeredBy.id, organisation.$igCompletedBy.id].compactMap { $0 }
+        let ids = [organisation.$parent.id, organisation.$administeredBy.id, organisation.$igCompletedBy.id].compactMap
+        { $0 }
         guard !ids.isEmpty else { return [:] }
         let rows = try await Organisation.query(on: req.db).filter(\.$id ~~ ids).all()
-        return Dictionary(rows.compactMap { o in o.id.flatMap { id in o.odsCode.map { (id, $0) } } }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(
+            rows.compactMap { o in o.id.flatMap { id in o.odsCode.map { (id, $0) } } }, uniquingKeysWith: { a, _ in a })
     }
 
     func editForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -183,7 +189,8 @@ extension OrganisationsController {
             return try await formPage(
                 req: req, title: title, form: form, action: SiteURL.organisationEdit(id).path, submit: "Save changes",
                 cancel: SiteURL.organisation(id).path,
-                errors: ValidationErrors(formErrors.errors + errors.errors.filter { e in formErrors.message(for: e.field) == nil }),
+                errors: ValidationErrors(
+                    formErrors.errors + errors.errors.filter { e in formErrors.message(for: e.field) == nil }),
                 status: .unprocessableEntity)
         }
     }
@@ -269,6 +276,7 @@ extension OrganisationsController {
         let outcome: OrganisationImporter.Outcome?
         let fieldErrors: [String: String]
         let problems: [String]
+        let hasProblems: Bool
     }
 
     struct ImportForm: Content {
@@ -284,7 +292,10 @@ extension OrganisationsController {
     ) async throws -> Response {
         var summary = ValidationErrors()
         if !errors.isEmpty {
-            summary.add("file", errors.errors.count == 1 ? errors.errors[0].message : "The file has \(errors.errors.count) problems. Nothing was imported")
+            summary.add(
+                "file",
+                errors.errors.count == 1
+                    ? errors.errors[0].message : "The file has \(errors.errors.count) problems. Nothing was imported")
         }
         return try await req.render(
             "organisations/import",
@@ -296,9 +307,11 @@ extension OrganisationsController {
                 ], errors: summary),
             ImportPage(
                 action: SiteURL.organisationImport.path,
-                columns: OrganisationCSV.columns.joined(separator: ", ") + ", administered_by (optional), country (optional)",
+                columns: OrganisationCSV.columns.joined(separator: ", ")
+                    + ", administered_by (optional), country (optional)",
                 outcome: outcome, fieldErrors: Self.fieldErrors(summary),
-                problems: errors.errors.count > 1 ? errors.errors.prefix(50).map(\.message) : []),
+                problems: errors.errors.count > 1 ? errors.errors.prefix(50).map(\.message) : [],
+                hasProblems: errors.errors.count > 1),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -310,7 +323,8 @@ extension OrganisationsController {
         }
         guard let text = file.data.getString(at: file.data.readerIndex, length: file.data.readableBytes) else {
             return try await importPage(
-                req: req, errors: ValidationErrors([FieldError(field: "file", message: "The file must be a CSV saved as UTF-8")]))
+                req: req,
+                errors: ValidationErrors([FieldError(field: "file", message: "The file must be a CSV saved as UTF-8")]))
         }
         do {
             let outcome = try await OrganisationImporter(database: req.db, now: req.now, audit: req.auditContext)

@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
 import Fluent
 import Foundation
 import OnboardDomain
@@ -22,6 +25,8 @@ struct OrganisationsController {
         let nextURL: String?
         let canCreate: Bool
         let searched: Bool
+        let hasItems: Bool
+        let fieldErrors: [String: String]
     }
 
     struct Row: Encodable {
@@ -69,10 +74,12 @@ struct OrganisationsController {
             regions: [Option(value: "", text: "Any region")]
                 + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == region) },
             items: page.items.map(Self.row), nextURL: nextURL, canCreate: principal.has(.nationalAdmin),
-            searched: q != nil || type != nil || region != nil)
+            searched: q != nil || type != nil || region != nil, hasItems: !page.items.isEmpty,
+            fieldErrors: Self.fieldErrors(errors))
         return try await req.render(
             "organisations/list",
-            req.chrome("Organisations", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], errors: errors,
+            req.chrome(
+                "Organisations", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], errors: errors,
                 notice: req.notice),
             content)
     }
@@ -110,6 +117,8 @@ struct OrganisationsController {
         let details: [Detail]
         let sites: [Row]
         let administered: [Row]
+        let hasSites: Bool
+        let hasAdministered: Bool
         let accounts: Int
         let canManage: Bool
         let isClosed: Bool
@@ -132,6 +141,8 @@ struct OrganisationsController {
                 """
             ).all(decoding: OrganisationSearch.Item.self).map(Self.row)
         }
+        let sites = try await related("parent_id")
+        let administered = try await related("administered_by_id")
         let names = try await linkedNames(organisation, principal: principal, req: req)
         let accounts = try await Account.query(on: req.db).filter(\.$organisation.$id == id).count()
         let helpdesk = try await Self.helpdeskContact(
@@ -151,7 +162,8 @@ struct OrganisationsController {
                     ? "Completed\(organisation.igCompletedOn.map { " on " + Format.date($0) } ?? "")\(names.igBy.map { " by " + $0 } ?? "")"
                     : "Not completed"),
             Detail(key: "Delivers NHS-funded care", value: organisation.deliversNHSCare ? "Yes" : "No"),
-            Detail(key: "Uses another publicly funded email service", value: organisation.otherPublicEmail ? "Yes" : "No"),
+            Detail(
+                key: "Uses another publicly funded email service", value: organisation.otherPublicEmail ? "Yes" : "No"),
             Detail(key: "Helpdesk contact", value: helpdesk),
         ]
         if let successor = names.successor { details.append(successor) }
@@ -165,8 +177,9 @@ struct OrganisationsController {
                 ], notice: req.notice),
             ShowPage(
                 name: organisation.name, status: organisation.status.displayName,
-                statusColour: Self.colour(organisation.status), details: details, sites: try await related("parent_id"),
-                administered: try await related("administered_by_id"), accounts: accounts,
+                statusColour: Self.colour(organisation.status), details: details, sites: sites,
+                administered: administered, hasSites: !sites.isEmpty, hasAdministered: !administered.isEmpty,
+                accounts: accounts,
                 canManage: principal.has(.nationalAdmin), isClosed: organisation.status == .closed,
                 editURL: SiteURL.organisationEdit(id).path, closeURL: SiteURL.organisationClose(id).path,
                 mergeURL: SiteURL.organisationMerge(id).path))

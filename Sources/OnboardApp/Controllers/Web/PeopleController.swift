@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
 import Fluent
 import Foundation
 import OnboardDomain
@@ -19,6 +22,7 @@ struct PeopleController {
         let q: String
         let people: [Item]
         let searched: Bool
+        let hasPeople: Bool
     }
 
     struct Item: Encodable {
@@ -38,7 +42,9 @@ struct PeopleController {
             WHERE \(principal.scope.contains(SQLColumn("organisation_id", table: "a")))
             """
         if !q.isEmpty && errors.isEmpty {
-            let like = "%" + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+            let like =
+                "%"
+                + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             statement.appendInterpolation(
                 " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
@@ -55,7 +61,7 @@ struct PeopleController {
                     Item(
                         href: SiteURL.person($0.id).path, name: "\($0.given_name) \($0.family_name)",
                         address: $0.address, organisation: $0.organisation)
-                }, searched: !q.isEmpty))
+                }, searched: !q.isEmpty, hasPeople: !rows.isEmpty))
     }
 
     struct GrantRow: Encodable {
@@ -77,6 +83,8 @@ struct PeopleController {
         let organisation: String
         let state: String
         let grants: [GrantRow]
+        let hasGrants: Bool
+        let offersRegions: Bool
         let canGrant: Bool
         let cannotGrantReason: String?
         let roles: [Option]
@@ -111,7 +119,8 @@ struct PeopleController {
         let isSelf = accountID == principal.accountID
         let grantable = RoleGrantPolicy.grantable(by: principal.roles).filter { $0 != .user }
         let refusal: RoleGrantPolicy.Refusal? =
-            isSelf ? .ownAccount
+            isSelf
+            ? .ownAccount
             : (targetRoles.max().map { $0 > principal.topRole } ?? false) ? .targetOutranksYou : nil
         let rows = try grants.map { grant in
             let scope: String =
@@ -141,9 +150,12 @@ struct PeopleController {
                 name: person.fullName, address: account.address,
                 organisation: organisation.name + (organisation.odsCode.map { " (\($0))" } ?? ""),
                 state: account.state.rawValue.replacingOccurrences(of: "_", with: " ").capitalized, grants: rows,
+                hasGrants: !rows.isEmpty, offersRegions: grantable.contains { $0.needsRegion },
                 canGrant: refusal == nil && !grantable.isEmpty, cannotGrantReason: refusal?.message,
                 roles: [Option(value: "", text: "Choose a role")]
-                    + grantable.map { Option(value: $0.rawValue, text: $0.displayName, selected: $0.rawValue == form.role) },
+                    + grantable.map {
+                        Option(value: $0.rawValue, text: $0.displayName, selected: $0.rawValue == form.role)
+                    },
                 regions: [Option(value: "", text: "Choose a region")]
                     + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == form.region) },
                 grantURL: SiteURL.grantRole(accountID).path, form: form,
@@ -188,7 +200,9 @@ struct PeopleController {
                 if region == nil { errors.add("region", "Select the region this role covers") }
             }
             if errors.isEmpty,
-                current.contains(where: { $0.role == role && $0.$organisation.id == organisationID && $0.region == region })
+                current.contains(where: {
+                    $0.role == role && $0.$organisation.id == organisationID && $0.region == region
+                })
             {
                 errors.add("role", "They already have this role for this organisation or region")
             }
@@ -246,4 +260,3 @@ struct PeopleController {
         return req.seeOther(.person(accountID), notice: Notices.roleRevoked)
     }
 }
-

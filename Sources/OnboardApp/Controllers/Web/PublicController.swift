@@ -107,8 +107,11 @@ struct PublicController {
             }
             let wrongPassword = !verified
             let reason =
-                account == nil ? "unknown_address" : candidate == nil ? "password_over_72_bytes"
-                : !verified ? "wrong_password" : "account_\(account!.state.rawValue)"
+                account == nil
+                ? "unknown_address"
+                : candidate == nil
+                    ? "password_over_72_bytes"
+                    : !verified ? "wrong_password" : "account_\(account!.state.rawValue)"
             try await req.db.transaction { db in
                 if let account, wrongPassword {
                     account.failedSignIns += 1

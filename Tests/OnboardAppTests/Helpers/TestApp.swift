@@ -1,0 +1,114 @@
+import Fluent
+import Foundation
+import NIOCore
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+
+/// The database the suite runs on: in-memory SQLite unless `ONBOARD_TEST_DATABASE_URL` names a PostgreSQL.
+enum TestDatabase {
+    static var url: String {
+        ProcessInfo.processInfo.environment["ONBOARD_TEST_DATABASE_URL"] ?? "sqlite::memory:"
+    }
+
+    static var isPostgres: Bool { url.hasPrefix("postgres") }
+
+    /// What `/health` reports for this database.
+    static var kindName: String { isPostgres ? "postgresql" : "sqlite" }
+}
+
+/// Where every test's clock starts: a fixed instant, so nothing depends on when the suite runs.
+let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
+
+/// The settings a test application uses.
+func testSettings(environment: String = "development") throws -> Settings {
+    try Settings.load(
+        from: [
+            "DATABASE_URL": TestDatabase.url,
+            "ONBOARD_ENV": environment,
+            "SESSION_SECRET": String(repeating: "s", count: 40),
+        ])
+}
+
+/// Tests run in parallel; this bounds how many applications (and database pools) exist at once.
+private let appSlots = AsyncSlots(8)
+
+/// Runs `body` against a fresh application on its own database (in-memory SQLite, or a PostgreSQL schema
+/// of its own), migrated and loaded with the demo data, with a clock that moves only when told to.
+func withTestApp(
+    environment: String = "development",
+    seed: Bool = true,
+    _ body: (Application, FixedClockControl) async throws -> Void
+) async throws {
+    let settings = try testSettings(environment: environment)
+    let (clock, control) = AppClock.fixed(testEpoch)
+    var schema: String?
+    if case .postgres = settings.database {
+        schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    }
+    let dependencies = Dependencies(
+        settings: settings, clock: clock, secrets: .live, passwords: PasswordHashing(cost: 4),
+        postgresSchema: schema)
+
+    await appSlots.acquire()
+    let app: Application
+    do {
+        app = try await Application.make(.testing)
+    } catch {
+        await appSlots.release()
+        throw error
+    }
+    app.logger.logLevel = .warning
+    do {
+        try await configure(app, dependencies)
+        if let schema {
+            // The pool sets search_path to this schema on connect, so the same pool can create it.
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+        }
+        try await app.autoMigrate()
+        if seed { try await DemoData.seed(app) }
+        try await body(app, control)
+    } catch {
+        await tearDown(app, schema: schema)
+        throw error
+    }
+    await tearDown(app, schema: schema)
+}
+
+private func tearDown(_ app: Application, schema: String?) async {
+    if let schema {
+        do {
+            try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+        } catch {
+            Issue.record("could not drop test schema \(schema): \(error)")
+        }
+    }
+    try? await app.asyncShutdown()
+    await appSlots.release()
+}
+
+/// A counting semaphore for async code: waiting suspends, it never sleeps.
+actor AsyncSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

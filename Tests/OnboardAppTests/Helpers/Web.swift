@@ -1,0 +1,191 @@
+import Fluent
+import Foundation
+import NIOCore
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+/// Demo people by role (see `DemoData.people`), all on the demo mail domain.
+enum Demo {
+    /// National administrator.
+    static let nadia = "nadia.okafor@nhs.net"
+    /// Local Administrator of RR8, Leeds Teaching Hospitals.
+    static let liam = "liam.walker@nhs.net"
+    /// Local Administrator of R0A, Manchester University.
+    static let mia = "mia.hughes@nhs.net"
+    /// Local Administrator of QWO, the commissioner that administers the practices, pharmacies and care homes.
+    static let chloe = "chloe.brown@nhs.net"
+    /// A user at RR801 with no role.
+    static let uma = "uma.singh@nhs.net"
+    /// A user at RR813 with no role.
+    static let tom = "tom.reed@nhs.net"
+    /// Organisation administrator of B86001.
+    static let olivia = "olivia.jones@nhs.net"
+}
+
+/// A signed-in browser: the session cookie and the CSRF token its pages carry.
+struct WebSession: Sendable {
+    let token: String
+    let csrf: String
+
+    /// The value of a `Cookie` request header.
+    var cookieHeader: String { "\(SessionCookie.name)=\(token)" }
+
+    var headers: HTTPHeaders { ["Cookie": cookieHeader] }
+}
+
+/// A visitor who has loaded the sign-in page but not signed in.
+struct PreSession: Sendable {
+    let value: String
+    let csrf: String
+
+    var cookieHeader: String { "\(SessionCookie.preSessionName)=\(value)" }
+    var headers: HTTPHeaders { ["Cookie": cookieHeader] }
+}
+
+extension Application {
+    func get(_ path: String, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        try await testing().sendRequest(.GET, path, headers: headers)
+    }
+
+    /// Sends a form as a browser does.
+    func post(_ path: String, form: [(String, String)], headers: HTTPHeaders = [:]) async throws
+        -> TestingHTTPResponse
+    {
+        var headers = headers
+        headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+        return try await testing().sendRequest(.POST, path, headers: headers, body: formBody(form))
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil
+    ) async throws -> TestingHTTPResponse {
+        try await testing().sendRequest(method, path, headers: headers, body: body)
+    }
+}
+
+func formBody(_ fields: [(String, String)]) -> ByteBuffer {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    let text = fields.map { name, value in
+        let encodedName = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
+        let encodedValue = value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        return encodedName + "=" + encodedValue
+    }.joined(separator: "&")
+    return ByteBuffer(string: text)
+}
+
+/// The value a response's Set-Cookie gives the named cookie, if it sets it.
+func setCookieValue(_ response: TestingHTTPResponse, _ name: String) -> String? {
+    setCookieHeader(response, name).map { header in
+        String(header.dropFirst(name.count + 1).prefix { $0 != ";" })
+    }
+}
+
+/// The whole Set-Cookie header line for the named cookie.
+func setCookieHeader(_ response: TestingHTTPResponse, _ name: String) -> String? {
+    response.headers[.setCookie].first { $0.hasPrefix(name + "=") }
+}
+
+/// The CSRF token a page's forms carry.
+func csrfToken(in html: String) -> String? {
+    guard let match = html.firstMatch(of: /name="_csrf" value="([^"]*)"/) else { return nil }
+    let token = String(match.output.1)
+    return token.isEmpty ? nil : token
+}
+
+/// Loads the sign-in page as a new visitor: the pre-session cookie and its CSRF token.
+func preSession(_ app: Application) async throws -> PreSession {
+    let page = try await app.get("/sign-in")
+    #expect(page.status == .ok)
+    let value = try #require(setCookieValue(page, SessionCookie.preSessionName), "no pre-session cookie")
+    let csrf = try #require(csrfToken(in: page.body.string), "no CSRF token on the sign-in page")
+    return PreSession(value: value, csrf: csrf)
+}
+
+/// Signs in through the pages as a browser would and returns the new session's cookie and CSRF token.
+func signIn(_ app: Application, email: String, password: String = DemoData.password) async throws -> WebSession {
+    let visitor = try await preSession(app)
+    let response = try await app.post(
+        "/sign-in", form: [("email", email), ("password", password), ("_csrf", visitor.csrf)],
+        headers: visitor.headers)
+    #expect(response.status == .seeOther, "sign-in as \(email) should redirect")
+    let token = try #require(
+        setCookieValue(response, SessionCookie.name).flatMap { $0.isEmpty ? nil : $0 },
+        "sign-in as \(email) set no session cookie")
+    let home = try await app.get("/home", headers: ["Cookie": "\(SessionCookie.name)=\(token)"])
+    #expect(home.status == .ok)
+    let csrf = try #require(csrfToken(in: home.body.string), "no CSRF token on the home page")
+    return WebSession(token: token, csrf: csrf)
+}
+
+/// An API token for the account, made as `onboard tokens create` makes one.
+func apiToken(_ app: Application, email: String) async throws -> String {
+    let raw = "onb_" + app.dependencies.secrets.token()
+    let record = APIToken()
+    record.$account.id = try await accountID(app, email: email)
+    record.name = "test token"
+    record.tokenHash = SecretHash.sha256Hex(raw)
+    record.createdAt = app.clock.now()
+    try await record.save(on: app.db)
+    return raw
+}
+
+func bearer(_ token: String) -> HTTPHeaders {
+    ["Authorization": "Bearer \(token)"]
+}
+
+func organisationID(_ app: Application, ods: String) async throws -> UUID {
+    let organisation = try await Organisation.query(on: app.db).filter(\.$odsCode == ods).first()
+    return try #require(organisation?.id, "no organisation \(ods)")
+}
+
+func accountID(_ app: Application, email: String) async throws -> UUID {
+    let account = try await Account.query(on: app.db).filter(\.$address == email).first()
+    return try #require(account?.id, "no account \(email)")
+}
+
+/// The live grants of an account.
+func grants(_ app: Application, email: String) async throws -> [RoleGrant] {
+    let id = try await accountID(app, email: email)
+    return try await RoleGrant.query(on: app.db).filter(\.$account.$id == id).filter(\.$revokedAt == nil).all()
+}
+
+/// How many audit events of this action exist.
+func auditCount(_ app: Application, action: String) async throws -> Int {
+    struct Row: Decodable { let n: Int }
+    let row = try await (app.db as! any SQLDatabase).raw(
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = \(bind: action)"
+    ).first(decoding: Row.self)
+    return row?.n ?? 0
+}
+
+func organisationCount(_ app: Application) async throws -> Int {
+    try await Organisation.query(on: app.db).count()
+}
+
+extension TestingHTTPResponse {
+    /// The redirect target, when the response is one.
+    var location: String? { headers.first(name: .location) }
+
+    var isRedirectToSignIn: Bool {
+        [.seeOther, .found, .temporaryRedirect].contains(status) && (location?.hasPrefix("/sign-in") ?? false)
+    }
+
+    var isProblemJSON: Bool {
+        headers.first(name: .contentType)?.hasPrefix("application/problem+json") ?? false
+    }
+
+    /// The fields a problem+json body lists as bad.
+    var problemFields: [String] {
+        struct Body: Decodable {
+            struct Field: Decodable { let field: String }
+            let errors: [Field]?
+        }
+        let body = try? JSONDecoder().decode(Body.self, from: Data(buffer: self.body))
+        return body?.errors?.map(\.field) ?? []
+    }
+}

@@ -1,0 +1,407 @@
+import Fluent
+import Foundation
+import NIOCore
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+/// Walks every registered route. Each must be listed in `RouteTable.rules`, which says how it is reached,
+/// what another scope's record looks like to it, and whether it changes state; every listed case is then
+/// tried. A new route that is not listed fails `everyRouteIsListed`, so none can slip past.
+@Suite("Route coverage")
+struct RouteCoverageTests {
+    @Test("Every route in app.routes.all is listed in the route table, and every listed route exists")
+    func everyRouteIsListed() async throws {
+        try await withTestApp(seed: false) { app, _ in
+            let registered = Set(app.routes.all.map(RouteTable.key))
+            for key in registered.sorted() {
+                #expect(RouteTable.rules[key] != nil, "route \(key) is missing from RouteTable.rules")
+            }
+            for key in RouteTable.rules.keys.sorted() {
+                #expect(registered.contains(key), "RouteTable lists \(key), which is no longer a route")
+            }
+            #expect(registered.count == app.routes.all.count, "a route is registered twice")
+        }
+    }
+
+    @Test("Static files are public: they are served by FileMiddleware, not by a route")
+    func staticFilesArePublic() async throws {
+        try await withTestApp(seed: false) { app, _ in
+            let css = try await app.get("/css/onboard.css")
+            #expect(css.status == .ok, "static files are public")
+        }
+    }
+
+    @Test("Unauthenticated, other-scope and CSRF cases", arguments: RouteTable.rules.keys.sorted())
+    func route(_ key: String) async throws {
+        let rule = try #require(RouteTable.rules[key])
+        let method = HTTPMethod(rawValue: String(key.prefix { $0 != " " }))
+        try await withTestApp { app, _ in
+            let fixture = try await Fixture.load(app)
+            try await checkUnauthenticated(app, key: key, method: method, rule: rule, fixture: fixture)
+            try await checkOtherScope(app, key: key, method: method, rule: rule, fixture: fixture)
+            if rule.stateChanging {
+                try await checkCSRF(app, key: key, method: method, rule: rule, fixture: fixture)
+            }
+        }
+    }
+
+    // MARK: the cases
+
+    private func checkUnauthenticated(
+        _ app: Application, key: String, method: HTTPMethod, rule: RouteRule, fixture: Fixture
+    ) async throws {
+        let path = rule.path(fixture)
+        switch rule.access {
+        case .public:
+            if method == .GET {
+                let response = try await app.get(path)
+                #expect(response.status == .ok, "\(key): public, so it answers 200 without sign-in")
+            } else {
+                let visitor = try await preSession(app)
+                let response = try await app.post(
+                    path, form: rule.form + [("_csrf", visitor.csrf)], headers: visitor.headers)
+                #expect(response.status == .ok, "\(key): public, so a visitor's post is answered")
+            }
+        case .staff:
+            if method == .GET {
+                let response = try await app.get(path)
+                #expect(response.isRedirectToSignIn, "\(key): anonymous GET must redirect to /sign-in")
+            } else {
+                // A visitor with a genuine pre-session token gets past CSRF and meets the sign-in check.
+                let visitor = try await preSession(app)
+                let response = try await app.post(
+                    path, form: rule.form + [("_csrf", visitor.csrf)], headers: visitor.headers)
+                #expect(response.status == .unauthorized, "\(key): anonymous POST must get 401")
+                let bare = try await app.post(path, form: rule.form)
+                #expect(bare.status == .forbidden, "\(key): a POST with no cookie at all must get 403")
+            }
+        case .api:
+            let response = try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
+            #expect(response.status == .unauthorized, "\(key): API without a token must get 401")
+            #expect(response.isProblemJSON, "\(key): the 401 must be problem+json")
+            // A signed-in browser's cookie is not a credential for the API.
+            let session = try await signIn(app, email: rule.actor)
+            var headers = rule.jsonHeaders
+            headers.add(name: "Cookie", value: session.cookieHeader)
+            let withCookie = try await app.send(method, path, headers: headers, body: rule.jsonBody)
+            #expect(withCookie.status == .unauthorized, "\(key): a session cookie alone must get 401")
+        }
+    }
+
+    private func checkOtherScope(
+        _ app: Application, key: String, method: HTTPMethod, rule: RouteRule, fixture: Fixture
+    ) async throws {
+        switch rule.otherScope {
+        case .notApplicable(let reason):
+            #expect(!reason.isEmpty, "\(key): say why no other scope applies")
+        case .notFound(let actor, let paths):
+            for path in paths(fixture) {
+                let response = try await request(app, rule: rule, method: method, path: path, as: actor)
+                #expect(response.status == .notFound, "\(key): \(actor) asking for \(path) in another scope must get 404")
+            }
+        case .forbidden(let actor, let path):
+            let response = try await request(app, rule: rule, method: method, path: path(fixture), as: actor)
+            #expect(response.status == .forbidden, "\(key): \(actor) must get 403 (national administrators only)")
+        case .excluded(let actor, let seer, let marker):
+            let path = rule.path(fixture)
+            let hidden = try await request(app, rule: rule, method: method, path: path, as: actor)
+            #expect(hidden.status == .ok, "\(key): \(actor) may use the list")
+            #expect(
+                !hidden.body.string.contains(marker(fixture)),
+                "\(key): \(actor) must not see another scope's record \(marker(fixture))")
+            let shown = try await request(app, rule: rule, method: method, path: path, as: seer)
+            #expect(
+                shown.body.string.contains(marker(fixture)),
+                "\(key): \(seer), whose scope holds it, must see \(marker(fixture)), or the check above proves nothing")
+        case .leavesOthersAlone(let actor):
+            let other = try await signIn(app, email: Demo.nadia)
+            let response = try await request(app, rule: rule, method: method, path: rule.path(fixture), as: actor)
+            #expect(response.status == .seeOther, "\(key): \(actor) acts on their own sessions")
+            let still = try await app.get("/home", headers: other.headers)
+            #expect(still.status == .ok, "\(key): another person's session must survive \(actor)'s request")
+        }
+    }
+
+    private func checkCSRF(
+        _ app: Application, key: String, method: HTTPMethod, rule: RouteRule, fixture: Fixture
+    ) async throws {
+        let path = rule.path(fixture)
+        switch rule.access {
+        case .api:
+            // Bearer tokens only: a browser's cookie and CSRF token do not reach the API at all.
+            let session = try await signIn(app, email: rule.actor)
+            var headers = rule.jsonHeaders
+            headers.add(name: "Cookie", value: session.cookieHeader)
+            headers.add(name: "X-CSRF-Token", value: session.csrf)
+            let response = try await app.send(method, path, headers: headers, body: rule.jsonBody)
+            #expect(response.status == .unauthorized, "\(key): cookie and CSRF token without a bearer token → 401")
+        case .public:
+            let visitor = try await preSession(app)
+            let other = try await preSession(app)
+            try await expectCSRFRefusals(
+                app, key: key, path: path, form: rule.form, cookie: visitor.headers, right: visitor.csrf,
+                others: other.csrf)
+            let control = try await app.post(path, form: rule.form + [("_csrf", visitor.csrf)], headers: visitor.headers)
+            #expect(control.status != .forbidden, "\(key): with the right token the post is not refused")
+        case .staff:
+            let session = try await signIn(app, email: rule.actor)
+            let other = try await signIn(app, email: rule.actor == Demo.uma ? Demo.tom : Demo.uma)
+            try await expectCSRFRefusals(
+                app, key: key, path: path, form: rule.form, cookie: session.headers, right: session.csrf,
+                others: other.csrf)
+            let control = try await app.post(path, form: rule.form + [("_csrf", session.csrf)], headers: session.headers)
+            #expect(
+                ![.forbidden, .unauthorized].contains(control.status),
+                "\(key): \(rule.actor) with the right token is not refused (got \(control.status))")
+        }
+    }
+
+    private func expectCSRFRefusals(
+        _ app: Application, key: String, path: String, form: [(String, String)], cookie: HTTPHeaders, right: String,
+        others: String
+    ) async throws {
+        #expect(others != right, "two sessions must not share a CSRF token")
+        let missing = try await app.post(path, form: form, headers: cookie)
+        #expect(missing.status == .forbidden, "\(key): a post without a CSRF token must get 403")
+        let wrong = try await app.post(
+            path, form: form + [("_csrf", String(repeating: "A", count: right.count))], headers: cookie)
+        #expect(wrong.status == .forbidden, "\(key): a post with a wrong CSRF token must get 403")
+        let borrowed = try await app.post(path, form: form + [("_csrf", others)], headers: cookie)
+        #expect(borrowed.status == .forbidden, "\(key): another session's CSRF token must get 403")
+    }
+
+    /// Sends the route's request as `email`: with a session and its CSRF token for pages, a bearer token for the API.
+    private func request(
+        _ app: Application, rule: RouteRule, method: HTTPMethod, path: String, as email: String
+    ) async throws -> TestingHTTPResponse {
+        switch rule.access {
+        case .api:
+            var headers = rule.jsonHeaders
+            let token = try await apiToken(app, email: email)
+            headers.add(name: .authorization, value: "Bearer \(token)")
+            return try await app.send(method, path, headers: headers, body: rule.jsonBody)
+        case .public, .staff:
+            let session = try await signIn(app, email: email)
+            if method == .GET { return try await app.get(path, headers: session.headers) }
+            return try await app.post(path, form: rule.form + [("_csrf", session.csrf)], headers: session.headers)
+        }
+    }
+}
+
+// MARK: - The table
+
+/// Records of the demo data that the table's paths point at.
+struct Fixture: Sendable {
+    /// St James's, a site of Liam's trust.
+    let rr801: UUID
+    /// Wythenshawe, a site of the Manchester trust, which no account belongs to.
+    let r0a07: UUID
+    /// The Manchester trust: another scope for Liam.
+    let r0a: UUID
+    /// Uma, a user at RR801 (Liam's scope), holding an organisation administrator grant made here.
+    let uma: UUID
+    let umaGrant: UUID
+    /// Mia, Local Administrator of the Manchester trust, and her grant.
+    let mia: UUID
+    let miaGrant: UUID
+    /// A live session of another person (Nadia).
+    let othersSession: UUID
+
+    static func load(_ app: Application) async throws -> Fixture {
+        let uma = try await accountID(app, email: Demo.uma)
+        let grant = RoleGrant(
+            accountID: uma, role: .organisationAdmin, organisationID: try await organisationID(app, ods: "RR801"),
+            region: nil, grantedBy: nil, now: app.clock.now())
+        try await grant.save(on: app.db)
+        let miaGrant = try #require(try await grants(app, email: Demo.mia).first?.id)
+        _ = try await signIn(app, email: Demo.nadia)
+        let nadia = try await accountID(app, email: Demo.nadia)
+        let session = try await UserSession.query(on: app.db).filter(\.$account.$id == nadia).first()
+        return Fixture(
+            rr801: try await organisationID(app, ods: "RR801"), r0a07: try await organisationID(app, ods: "R0A07"),
+            r0a: try await organisationID(app, ods: "R0A"), uma: uma, umaGrant: try grant.requireID(),
+            mia: try await accountID(app, email: Demo.mia), miaGrant: miaGrant,
+            othersSession: try #require(session?.id))
+    }
+}
+
+func lower(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+enum Access: Sendable {
+    /// Open to everyone.
+    case `public`
+    /// Pages behind sign-in.
+    case staff
+    /// The API, with bearer tokens.
+    case api
+}
+
+enum OtherScope: Sendable {
+    /// Nothing here belongs to another scope; the reason says why.
+    case notApplicable(String)
+    /// `actor` asking for these paths, records of another scope, gets 404.
+    case notFound(actor: String, paths: @Sendable (Fixture) -> [String])
+    /// National administrators only: `actor`, a Local Administrator, gets 403 at the route before any record
+    /// is read (the path names another scope's record all the same).
+    case forbidden(actor: String, path: @Sendable (Fixture) -> String)
+    /// A list: `actor` does not see `marker`, a link to another scope's record, and `seer` (whose scope holds
+    /// it) does.
+    case excluded(actor: String, seer: String, marker: @Sendable (Fixture) -> String)
+    /// `actor` acts on their own sessions only: another person's session survives.
+    case leavesOthersAlone(actor: String)
+}
+
+struct RouteRule: Sendable {
+    let access: Access
+    /// Who is allowed here: signs in for the CSRF cases.
+    var actor: String = Demo.liam
+    /// A concrete path inside the actor's own scope.
+    let path: @Sendable (Fixture) -> String
+    let otherScope: OtherScope
+    let stateChanging: Bool
+    /// Form fields a post sends besides `_csrf`.
+    var form: [(String, String)] = []
+    /// A JSON body for API posts.
+    var json: String?
+
+    var jsonBody: ByteBuffer? { json.map { ByteBuffer(string: $0) } }
+    var jsonHeaders: HTTPHeaders { json == nil ? [:] : ["Content-Type": "application/json"] }
+}
+
+enum RouteTable {
+    static func key(_ route: Route) -> String {
+        "\(route.method.rawValue) /" + route.path.map(\.description).joined(separator: "/")
+    }
+
+    static let publicNote = "public: shows no record of any scope"
+    static let national = Demo.nadia
+
+    /// Every route, keyed "METHOD /path/pattern".
+    static let rules: [String: RouteRule] = [
+        // Public
+        "GET /health": RouteRule(
+            access: .public, path: { _ in "/health" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "GET /": RouteRule(
+            access: .public, path: { _ in "/" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "GET /sign-in": RouteRule(
+            access: .public, path: { _ in "/sign-in" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "POST /sign-in": RouteRule(
+            access: .public, path: { _ in "/sign-in" }, otherScope: .notApplicable(publicNote), stateChanging: true,
+            form: [("email", "nobody@nhs.net"), ("password", "not-a-password")]),
+        "GET /api/v1/openapi.yaml": RouteRule(
+            access: .public, path: { _ in "/api/v1/openapi.yaml" }, otherScope: .notApplicable(publicNote),
+            stateChanging: false),
+
+        // Everyone signed in
+        "POST /sign-out": RouteRule(
+            access: .staff, path: { _ in "/sign-out" }, otherScope: .leavesOthersAlone(actor: Demo.liam),
+            stateChanging: true),
+        "GET /home": RouteRule(
+            access: .staff, path: { _ in "/home" },
+            otherScope: .notApplicable("shows only the caller's own roles and guidance"), stateChanging: false),
+        "GET /account/sessions": RouteRule(
+            access: .staff, path: { _ in "/account/sessions" },
+            otherScope: .excluded(
+                actor: Demo.liam, seer: Demo.nadia, marker: { "/account/sessions/\(lower($0.othersSession))/end" }),
+            stateChanging: false),
+        "POST /account/sessions/end-all": RouteRule(
+            access: .staff, path: { _ in "/account/sessions/end-all" },
+            otherScope: .leavesOthersAlone(actor: Demo.liam), stateChanging: true),
+        "POST /account/sessions/:id/end": RouteRule(
+            access: .staff, path: { _ in "/account/sessions/\(lower(UUID()))/end" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/account/sessions/\(lower($0.othersSession))/end"] }),
+            stateChanging: true),
+
+        // Organisations
+        "GET /organisations": RouteRule(
+            access: .staff, path: { _ in "/organisations" },
+            otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { "/organisations/\(lower($0.r0a))\"" }),
+            stateChanging: false),
+        "GET /organisations/:id": RouteRule(
+            access: .staff, path: { "/organisations/\(lower($0.rr801))" },
+            otherScope: .notFound(
+                actor: Demo.liam, paths: { ["/organisations/\(lower($0.r0a))", "/organisations/\(lower(UUID()))"] }),
+            stateChanging: false),
+        "GET /organisations/new": RouteRule(
+            access: .staff, actor: national, path: { _ in "/organisations/new" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/organisations/new" }), stateChanging: false),
+        "POST /organisations/new": RouteRule(
+            access: .staff, actor: national, path: { _ in "/organisations/new" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/organisations/new" }), stateChanging: true,
+            form: [("name", "Route walker trust"), ("type", "nhs_trust"), ("country", "england")]),
+        "GET /organisations/import": RouteRule(
+            access: .staff, actor: national, path: { _ in "/organisations/import" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/organisations/import" }), stateChanging: false),
+        "POST /organisations/import": RouteRule(
+            access: .staff, actor: national, path: { _ in "/organisations/import" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/organisations/import" }), stateChanging: true),
+        "GET /organisations/:id/edit": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/edit" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/edit" }),
+            stateChanging: false),
+        "POST /organisations/:id/edit": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/edit" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/edit" }),
+            stateChanging: true,
+            form: [("name", "Wythenshawe Hospital"), ("type", "trust_site"), ("country", "england")]),
+        "GET /organisations/:id/close": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/close" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/close" }),
+            stateChanging: false),
+        "POST /organisations/:id/close": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/close" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/close" }),
+            stateChanging: true),
+        "GET /organisations/:id/merge": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/merge" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/merge" }),
+            stateChanging: false),
+        "POST /organisations/:id/merge": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/merge" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/merge" }),
+            stateChanging: true, form: [("successorOds", "R0A02")]),
+
+        // People and roles
+        "GET /people": RouteRule(
+            access: .staff, path: { _ in "/people" },
+            otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { "/people/\(lower($0.mia))\"" }),
+            stateChanging: false),
+        "GET /people/:id": RouteRule(
+            access: .staff, path: { "/people/\(lower($0.uma))" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/people/\(lower($0.mia))"] }), stateChanging: false),
+        "POST /people/:id/roles": RouteRule(
+            access: .staff, path: { "/people/\(lower($0.uma))/roles" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/people/\(lower($0.mia))/roles"] }),
+            stateChanging: true, form: [("role", "organisation_admin"), ("organisationOds", "RR8")]),
+        "POST /people/:id/roles/:grant/revoke": RouteRule(
+            access: .staff, path: { "/people/\(lower($0.uma))/roles/\(lower($0.umaGrant))/revoke" },
+            otherScope: .notFound(
+                actor: Demo.liam,
+                paths: {
+                    [
+                        "/people/\(lower($0.mia))/roles/\(lower($0.miaGrant))/revoke",
+                        // Someone in scope, with a grant id that is not theirs.
+                        "/people/\(lower($0.uma))/roles/\(lower($0.miaGrant))/revoke",
+                    ]
+                }),
+            stateChanging: true),
+
+        // API
+        "GET /api/v1/organisations": RouteRule(
+            access: .api, path: { _ in "/api/v1/organisations?limit=200" },
+            otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { lower($0.r0a) }),
+            stateChanging: false),
+        "GET /api/v1/organisations/:ods": RouteRule(
+            access: .api, path: { _ in "/api/v1/organisations/RR801" },
+            otherScope: .notFound(
+                actor: Demo.liam, paths: { _ in ["/api/v1/organisations/R0A", "/api/v1/organisations/QWO"] }),
+            stateChanging: false),
+        "POST /api/v1/organisations": RouteRule(
+            access: .api, actor: national, path: { _ in "/api/v1/organisations" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/api/v1/organisations" }), stateChanging: true,
+            json: #"{"name":"Route walker trust","type":"nhs_trust","country":"england"}"#),
+    ]
+}
