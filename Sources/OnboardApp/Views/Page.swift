@@ -141,7 +141,7 @@ enum Notices {
     static let roleGranted = "Role granted"
     static let roleRevoked = "Role revoked"
     static let sessionEnded = "Session ended"
-    static let sessionsEnded = "All your other sessions have ended"
+    static let sessionsEnded = "You have signed out everywhere"
     static let signedOut = "You have signed out"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,

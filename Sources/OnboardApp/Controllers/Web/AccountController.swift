@@ -169,18 +169,17 @@ struct AccountController {
         return req.seeOther(.sessions, notice: Notices.sessionEnded)
     }
 
-    /// Ends every session but this one: "sign out everywhere else".
+    /// Ends every one of the person's sessions, this one included: "sign out everywhere".
     func endAllSessions(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         try await req.db.transaction { db in
-            var query = UserSession.query(on: db)
-                .filter(\.$account.$id == principal.accountID).filter(\.$endedAt == nil)
-            if let current = principal.sessionID { query = query.filter(\.$id != current) }
-            try await query.set(\.$endedAt, to: req.now).update()
+            try await SessionStore.endAll(accountID: principal.accountID, now: req.now, on: db)
             try await req.audit(
-                AuditEntry("session.end_all_others", target: "account", id: principal.accountID.uuidString),
+                AuditEntry("session.end_all", target: "account", id: principal.accountID.uuidString),
                 on: db as! any SQLDatabase)
         }
-        return req.seeOther(.sessions, notice: Notices.sessionsEnded)
+        let response = req.seeOther(.signIn, notice: Notices.sessionsEnded)
+        response.cookies[SessionCookie.name] = SessionCookie.expired
+        return response
     }
 }
 
