@@ -291,6 +291,15 @@ class Page:
     problems: list[str] = field(default_factory=list)  # non-axe failures
 
 
+PER_PATTERN = 2
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def route_pattern(path: str) -> str:
+    """The route a path belongs to: ids become ':id', the query is dropped."""
+    return _UUID.sub(":id", path.split("?", 1)[0])
+
+
 def strip_fragment(url: str) -> str:
     s = urlsplit(url)
     return urlunsplit((s.scheme, s.netloc, s.path, s.query, ""))
@@ -440,6 +449,7 @@ class Auditor:
         start_url = urljoin(base_url() + "/", start)
         queue = [strip_fragment(start_url)]
         seen = {path_of(queue[0])}
+        per_pattern: dict[str, int] = {}
         crawled = 0
         while queue and crawled < cap:
             url = queue.pop(0)
@@ -450,8 +460,11 @@ class Auditor:
             seen.add(path_of(page.url))  # where a redirect ended
             for link in self.links():
                 key = path_of(link)
-                if key not in seen:
+                pattern = route_pattern(key)
+                # Two pages of each route shape are enough: a long list must not crowd out the others.
+                if key not in seen and per_pattern.get(pattern, 0) < PER_PATTERN:
                     seen.add(key)
+                    per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
                     queue.append(link)
         self.crawl_truncated = bool(queue)
 

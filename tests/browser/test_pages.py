@@ -86,3 +86,27 @@ def test_wrong_password_shows_error_summary(browser):
     page = auditor.audit_current(Page(label="/sign-in (wrong password)"), status, mime)
     assert page.html
     auditor.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "path, submit_label",
+    [
+        ("/organisations/new", "Add organisation"),
+        ("/organisations/import", "Import"),
+    ],
+)
+def test_form_errors_use_the_error_summary(browser, path, submit_label):
+    """An empty submission shows the error summary linked to the field, and the page stays accessible."""
+    account = accounts_by_role()["national_admin"]
+    sign_in(browser, account["email"], account["password"])
+    browser.get(browser.current_url.rsplit("/", 1)[0] + path)
+    button = browser.find_element("xpath", f"//main//button[normalize-space()='{submit_label}']")
+    button.click()
+    summary = browser.find_elements("css selector", ".nhsuk-error-summary a")
+    assert summary, f"{path}: no error summary after an empty submission"
+    target = summary[0].get_attribute("href").split("#", 1)[1]
+    assert browser.find_elements("id", target), f"{path}: the summary links to #{target}, which is not on the page"
+    auditor = Auditor(browser, "form-errors", report_name=f"report-{slug_for(path)}")
+    page = auditor.audit_current(Page(label=f"{path} (empty submission)"))
+    assert page.html
+    auditor.assert_clean()
