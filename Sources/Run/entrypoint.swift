@@ -22,9 +22,9 @@ enum Entrypoint {
             try await configure(app, Dependencies(settings: settings))
             try await app.execute()
         } catch {
-            app.logger.report(error: error)
+            // `execute` has already reported the error; a failed command exits non-zero without a crash dump.
             try? await app.asyncShutdown()
-            throw error
+            exit(1)
         }
         try await app.asyncShutdown()
     }
