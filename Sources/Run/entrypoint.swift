@@ -20,9 +20,15 @@ enum Entrypoint {
         let app = try await Application.make(env)
         do {
             try await configure(app, Dependencies(settings: settings))
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            exit(1)
+        }
+        do {
             try await app.execute()
         } catch {
-            // `execute` has already reported the error; a failed command exits non-zero without a crash dump.
+            // `execute` has already reported it; a failed command exits non-zero without a crash dump.
             try? await app.asyncShutdown()
             exit(1)
         }
