@@ -100,7 +100,8 @@ struct RouteCoverageTests {
         case .notFound(let actor, let paths):
             for path in paths(fixture) {
                 let response = try await request(app, rule: rule, method: method, path: path, as: actor)
-                #expect(response.status == .notFound, "\(key): \(actor) asking for \(path) in another scope must get 404")
+                #expect(
+                    response.status == .notFound, "\(key): \(actor) asking for \(path) in another scope must get 404")
             }
         case .forbidden(let actor, let path):
             let response = try await request(app, rule: rule, method: method, path: path(fixture), as: actor)
@@ -144,7 +145,8 @@ struct RouteCoverageTests {
             try await expectCSRFRefusals(
                 app, key: key, path: path, form: rule.form, cookie: visitor.headers, right: visitor.csrf,
                 others: other.csrf)
-            let control = try await app.post(path, form: rule.form + [("_csrf", visitor.csrf)], headers: visitor.headers)
+            let control = try await app.post(
+                path, form: rule.form + [("_csrf", visitor.csrf)], headers: visitor.headers)
             #expect(control.status != .forbidden, "\(key): with the right token the post is not refused")
         case .staff:
             let session = try await signIn(app, email: rule.actor)
@@ -152,7 +154,8 @@ struct RouteCoverageTests {
             try await expectCSRFRefusals(
                 app, key: key, path: path, form: rule.form, cookie: session.headers, right: session.csrf,
                 others: other.csrf)
-            let control = try await app.post(path, form: rule.form + [("_csrf", session.csrf)], headers: session.headers)
+            let control = try await app.post(
+                path, form: rule.form + [("_csrf", session.csrf)], headers: session.headers)
             #expect(
                 ![.forbidden, .unauthorized].contains(control.status),
                 "\(key): \(rule.actor) with the right token is not refused (got \(control.status))")

@@ -17,7 +17,8 @@ struct SessionPolicyTests {
     @Test("Idle limit: valid one second before 30 minutes, ended at 30 minutes")
     func idleBoundary() {
         let lastSeen = start.addingTimeInterval(60)
-        #expect(policy.verdict(createdAt: start, lastSeenAt: lastSeen, now: lastSeen.addingTimeInterval(1799)) == .valid)
+        #expect(
+            policy.verdict(createdAt: start, lastSeenAt: lastSeen, now: lastSeen.addingTimeInterval(1799)) == .valid)
         #expect(
             policy.verdict(createdAt: start, lastSeenAt: lastSeen, now: lastSeen.addingTimeInterval(1800))
                 == .idleTooLong)

@@ -32,7 +32,9 @@ struct CSRFProtection: AsyncMiddleware {
         guard newlyIssued(req) == false else {
             throw Abort(.forbidden, reason: "This form has expired. Go back and try again.")
         }
-        _ = try await req.body.collect(upTo: BodyLimits.limit(for: req.url.path))
+        // `collect(max:)` keeps the bytes on the request for the decoding below and for the route; iterating the
+        // body (`collect(upTo:)`) would drain a streamed body and leave nothing for either.
+        _ = try await req.body.collect(max: BodyLimits.limit(for: req.url.path)).get()
         struct Form: Decodable { let _csrf: String? }
         let sent = (try? req.content.decode(Form.self))?._csrf
         guard let sent, let expected = req.csrfToken, SecretHash.constantTimeEquals(sent, expected) else {

@@ -107,7 +107,10 @@ struct RequireSignIn: AsyncMiddleware {
         guard req.principal != nil else {
             if req.method == .GET {
                 let next = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
-                let encoded = next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/home"
+                // One query value: its own `&`, `=` and `+` must be escaped or the rest of its query is lost.
+                var allowed = CharacterSet.urlQueryAllowed
+                allowed.remove(charactersIn: "&=+#")
+                let encoded = next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/home"
                 return req.redirect(to: "/sign-in?next=\(encoded)")
             }
             throw Abort(.unauthorized)

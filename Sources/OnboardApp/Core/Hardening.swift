@@ -24,8 +24,8 @@ struct BodyLimitMiddleware: AsyncMiddleware {
         if req.body.data == nil, req.headers.first(name: .contentLength) == nil, req.method != .GET,
             req.method != .HEAD
         {
-            // Chunked: count the bytes as they stream in.
-            _ = try await req.body.collect(upTo: limit)
+            // Chunked: count the bytes as they stream in, keeping them for the route (413 beyond the limit).
+            _ = try await req.body.collect(max: limit).get()
         }
         return try await next.respond(to: req)
     }

@@ -37,8 +37,10 @@ enum OrganisationSearch {
         if let text = query.text {
             let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            // Text with no letters or digits gives an empty ODS prefix, which would match every code.
+            let odsPrefix = text.uppercased().filter { $0.isLetter || $0.isNumber }
             statement.appendInterpolation(
-                " AND (LOWER(o.name) LIKE \(bind: "%" + escaped + "%") ESCAPE '\\' OR o.ods_code LIKE \(bind: text.uppercased().filter { $0.isLetter || $0.isNumber } + "%"))"
+                " AND (LOWER(o.name) LIKE \(bind: "%" + escaped + "%") ESCAPE '\\' OR (\(bind: odsPrefix) <> '' AND o.ods_code LIKE \(bind: odsPrefix + "%")))"
                     as SQLQueryString)
         }
         if let type = query.type {

@@ -82,7 +82,7 @@ private func tearDown(_ app: Application, schema: String?) async {
         do {
             try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
         } catch {
-            Issue.record("could not drop test schema \(schema): \(error)")
+            Issue.record("could not drop test schema \(schema): \(String(reflecting: error))")
         }
     }
     try? await app.asyncShutdown()

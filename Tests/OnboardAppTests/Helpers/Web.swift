@@ -189,3 +189,16 @@ extension TestingHTTPResponse {
         return body?.errors?.map(\.field) ?? []
     }
 }
+
+/// Uploads a CSV through the import page as a browser does: multipart/form-data with `_csrf` and `file`.
+func uploadCSV(_ app: Application, _ session: WebSession, csv: String) async throws -> TestingHTTPResponse {
+    let boundary = "onboard-test-\(UUID().uuidString)"
+    var body = ""
+    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(session.csrf)\r\n"
+    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"organisations.csv\"\r\n"
+    body += "Content-Type: text/csv\r\n\r\n\(csv)\r\n"
+    body += "--\(boundary)--\r\n"
+    var headers = session.headers
+    headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+    return try await app.send(.POST, "/organisations/import", headers: headers, body: ByteBuffer(string: body))
+}

@@ -81,9 +81,13 @@ struct APIErrorMiddleware: AsyncMiddleware {
             }
             // The generated code could not read the request.
             if error.operationInput == nil && req.method == .GET {
-                let field = ["limit", "cursor", "q", "type", "region", "ods"].first {
+                // A bare substring match named "q" for everything ("request" contains it). The decoding error
+                // often names no parameter; `limit` is the only one that is not text, so check it directly.
+                var field = ["limit", "cursor", "q", "type", "region", "ods"].first {
                     error.causeDescription.contains("'\($0)'") || error.causeDescription.contains("\"\($0)\"")
-                        || String(describing: error.underlyingError).contains($0)
+                }
+                if field == nil, let limit = try? req.query.get(String.self, at: "limit"), Int(limit) == nil {
+                    field = "limit"
                 }
                 return OnboardErrorMiddleware.problem(
                     status: .unprocessableEntity, detail: "A query parameter is not valid.",

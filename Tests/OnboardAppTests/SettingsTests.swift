@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import OnboardApp
+
+@Suite("Settings")
+struct SettingsTests {
+    private func refusal(_ env: [String: String]) -> Settings.Problem? {
+        do {
+            _ = try Settings.load(from: env)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("An unsupported DATABASE_URL is named, and its value is not shown")
+    func badDatabaseURL() throws {
+        let value = "mysql://admin:hunter2@db.example/onboard"
+        let problem = try #require(refusal(["DATABASE_URL": value]))
+        #expect(problem.setting == "DATABASE_URL")
+        #expect(problem.description.contains("DATABASE_URL"))
+        #expect(!problem.description.contains(value))
+        #expect(!problem.description.contains("hunter2"))
+        let short = try #require(refusal(["DATABASE_URL": "mysql://x"]))
+        #expect(short.setting == "DATABASE_URL")
+        #expect(!short.description.contains("mysql://x"))
+    }
+
+    @Test("A SESSION_SECRET that is too short is named, and its value is not shown")
+    func shortSecret() throws {
+        let value = "too-short-secret-xyz"
+        let problem = try #require(refusal(["SESSION_SECRET": value]))
+        #expect(problem.setting == "SESSION_SECRET")
+        #expect(!problem.description.contains(value))
+    }
+
+    @Test("Production needs a SESSION_SECRET")
+    func productionNeedsSecret() throws {
+        let problem = try #require(refusal(["ONBOARD_ENV": "production"]))
+        #expect(problem.setting == "SESSION_SECRET")
+        let ok = try Settings.load(from: [
+            "ONBOARD_ENV": "production", "SESSION_SECRET": String(repeating: "k", count: 32),
+        ])
+        #expect(!ok.isDevelopment)
+    }
+
+    @Test("PostgreSQL needs ONBOARD_ENV, and its password never appears in descriptions")
+    func postgresNeedsEnvironment() throws {
+        let url = "postgres://onboard:s3cret-pass@127.0.0.1:5432/onboard"
+        let problem = try #require(refusal(["DATABASE_URL": url]))
+        #expect(problem.setting == "ONBOARD_ENV")
+        #expect(!problem.description.contains("s3cret-pass"))
+        let settings = try Settings.load(from: [
+            "DATABASE_URL": url, "ONBOARD_ENV": "development",
+        ])
+        #expect(settings.database.kindName == "postgresql")
+        #expect(!settings.database.description.contains("s3cret-pass"))
+    }
+
+    @Test(
+        "Other settings are checked too",
+        arguments: [
+            ("ONBOARD_ENV", "staging"), ("TRUSTED_PROXIES", "10.0.0.1, not-an-ip"), ("MAIL_DOMAIN", "nhsmail"),
+            ("ONBOARD_JOBS_IN_SERVE", "sometimes"), ("DATABASE_URL", "postgres://nohost"),
+        ])
+    func otherSettings(name: String, value: String) throws {
+        let problem = try #require(refusal([name: value]), "\(name)=\(value) should be refused")
+        #expect(problem.setting == name)
+        #expect(!problem.description.contains(value))
+    }
+
+    @Test("With nothing set: development on SQLite at var/onboard.sqlite")
+    func defaults() throws {
+        let settings = try Settings.load(from: [:])
+        #expect(settings.environment == .development)
+        #expect(settings.database == .sqliteFile("var/onboard.sqlite"))
+        #expect(settings.sessionSecret.count >= 32)
+        #expect(settings.mailDomain == "nhs.net")
+        #expect(settings.runJobsInServe)
+        #expect(try Settings.load(from: ["DATABASE_URL": "sqlite::memory:"]).database == .sqliteMemory)
+    }
+}
