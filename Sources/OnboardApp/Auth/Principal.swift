@@ -61,11 +61,30 @@ struct Scope: Sendable, Equatable {
         }
     }
 
+    /// How the administered tree is searched. Lists walk down from the granted organisations once; a check
+    /// of one known row walks up from it instead, which costs the hierarchy's depth, not the scope's size
+    /// (docs/benchmarks.md).
+    enum Walk {
+        case down
+        case up
+    }
+
     /// True where `column` (an organisation id) is within scope.
-    func contains(_ column: SQLColumn) -> SQLQueryString {
+    func contains(_ column: SQLColumn, walk: Walk = .down) -> SQLQueryString {
         if national { return "1 = 1" }
         var clauses: [SQLQueryString] = []
-        if !treeRoots.isEmpty {
+        if !treeRoots.isEmpty, walk == .up {
+            clauses.append(
+                """
+                (\(column) IN (\(binds: treeRoots)) OR EXISTS (WITH RECURSIVE up(id) AS (
+                    SELECT \(column)
+                    UNION
+                    SELECT CASE e.k WHEN 1 THEN u.parent_id ELSE u.administered_by_id END
+                    FROM up JOIN organisations u ON u.id = up.id CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2) e
+                    WHERE CASE e.k WHEN 1 THEN u.parent_id ELSE u.administered_by_id END IS NOT NULL
+                ) SELECT 1 FROM up WHERE up.id IN (\(binds: treeRoots))))
+                """)
+        } else if !treeRoots.isEmpty {
             clauses.append(
                 """
                 \(column) IN (WITH RECURSIVE tree(id) AS (

@@ -51,7 +51,8 @@ enum OrganisationSearch {
         }
         if let after = query.after {
             statement.appendInterpolation(
-                " AND (o.name > \(bind: after.name) OR (o.name = \(bind: after.name) AND o.id > \(bind: after.id)))"
+                // A row-value comparison is an index range on (name, id); the OR form rescans from the start.
+                " AND (o.name, o.id) > (\(bind: after.name), \(bind: after.id))"
                     as SQLQueryString)
         }
         statement.appendInterpolation(" ORDER BY o.name, o.id LIMIT \(bind: query.limit + 1)" as SQLQueryString)

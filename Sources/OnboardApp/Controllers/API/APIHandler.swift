@@ -47,7 +47,7 @@ struct APIHandler: APIProtocol {
             FROM organisations o
             LEFT JOIN organisations p ON p.id = o.parent_id
             LEFT JOIN organisations a ON a.id = o.administered_by_id
-            WHERE o.ods_code = \(bind: ods) AND \(principal.scope.contains(SQLColumn("id", table: "o")))
+            WHERE o.ods_code = \(bind: ods) AND \(principal.scope.contains(SQLColumn("id", table: "o"), walk: .up))
             """
         ).first(decoding: OrganisationSearch.Item.self)
         guard let item else {
