@@ -51,7 +51,10 @@ func routes(_ app: Application) throws {
         response.headers.contentType = HTTPMediaType(type: "application", subType: "yaml")
         return response
     }
-    let api = app.grouped("api", "v1").grouped(APIErrorMiddleware(), BearerAuthenticator())
+    let api = app.grouped("api", "v1").grouped(
+        APIErrorMiddleware(),
+        RateLimitMiddleware(limiter: app.eligibilityLimiter, paths: BearerAuthenticator.publicPaths),
+        BearerAuthenticator())
     let transport = VaporTransport(routesBuilder: api)
     try APIHandler(app: app).registerHandlers(on: transport, serverURL: URL(string: "/")!)
 }

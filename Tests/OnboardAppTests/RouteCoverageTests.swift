@@ -88,6 +88,9 @@ struct RouteCoverageTests {
             headers.add(name: "Cookie", value: session.cookieHeader)
             let withCookie = try await app.send(method, path, headers: headers, body: rule.jsonBody)
             #expect(withCookie.status == .unauthorized, "\(key): a session cookie alone must get 401")
+        case .publicAPI:
+            let response = try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
+            #expect(response.status == .ok, "\(key): public API, so it answers without a token")
         }
     }
 
@@ -131,6 +134,8 @@ struct RouteCoverageTests {
     ) async throws {
         let path = rule.path(fixture)
         switch rule.access {
+        case .publicAPI:
+            Issue.record("\(key): a public API operation must have no side effects, so it cannot be state-changing")
         case .api:
             // Bearer tokens only: a browser's cookie and CSRF token do not reach the API at all.
             let session = try await signIn(app, email: rule.actor)
@@ -186,6 +191,8 @@ struct RouteCoverageTests {
             let token = try await apiToken(app, email: email)
             headers.add(name: .authorization, value: "Bearer \(token)")
             return try await app.send(method, path, headers: headers, body: rule.jsonBody)
+        case .publicAPI:
+            return try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
         case .public, .staff:
             let session = try await signIn(app, email: email)
             if method == .GET { return try await app.get(path, headers: session.headers) }
@@ -240,6 +247,8 @@ enum Access: Sendable {
     case staff
     /// The API, with bearer tokens.
     case api
+    /// An API operation open to everyone, without side effects (no cookie, so no CSRF to check).
+    case publicAPI
 }
 
 enum OtherScope: Sendable {
@@ -393,6 +402,10 @@ enum RouteTable {
             stateChanging: true),
 
         // API
+        "POST /api/v1/eligibility-checks": RouteRule(
+            access: .publicAPI, path: { _ in "/api/v1/eligibility-checks" },
+            otherScope: .notApplicable("public: answers from the applicant's facts; no record is shown"),
+            stateChanging: false, json: #"{"applicantType":"junior_doctor","country":"england"}"#),
         "GET /api/v1/organisations": RouteRule(
             access: .api, path: { _ in "/api/v1/organisations?limit=200" },
             otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { lower($0.r0a) }),

@@ -12,5 +12,6 @@ extension Migrations {
         add(M007_CreateJobs())  // background jobs with leases
         add(M008_CreateSessionsAndTokens())  // staff sessions and API tokens
         add(M009_CreateGuidance())  // guidance links as data
+        add(M010_CreateEligibilityParameters())  // versioned eligibility rule parameters
     }
 }

@@ -97,6 +97,72 @@ struct APIHandler: APIProtocol {
         }
     }
 
+    func checkEligibility(_ input: Operations.CheckEligibility.Input) async throws -> Operations.CheckEligibility.Output
+    {
+        guard let req = APIRequest.current else { throw APIProblem(status: .internalServerError) }
+        guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
+        var errors = ValidationErrors()
+        var organisation: KnownOrganisation?
+        if let ods = body.odsCode, !ods.isEmpty {
+            if let code = OrganisationRules.normaliseODS(ods), OrganisationRules.isValidODS(code) {
+                organisation = try await EligibilityFactsLoader.knownOrganisation(
+                    ods: code, on: req.sql, fallbackHelpdesk: req.settings.nationalHelpdesk)
+            } else {
+                errors.add("odsCode", "ODS code must be 3 to 10 letters and numbers, like RR8 or FA123")
+            }
+        }
+        var submittedAt = req.now
+        if let day = body.appliedOn {
+            // A what-if date: noon in London that day, so it is the same date wherever it is read.
+            if let noon = Self.londonNoon(of: day) {
+                submittedAt = noon
+            } else {
+                errors.add("appliedOn", "appliedOn must be a real date written as YYYY-MM-DD, like 2017-02-01")
+            }
+        }
+        if !errors.isEmpty { throw APIProblem(errors) }
+        let facts = ApplicantFacts(
+            applicantType: ApplicantType(rawValue: body.applicantType.rawValue)!,
+            country: Country(rawValue: body.country.rawValue)!, odsCode: body.odsCode, organisation: organisation,
+            deliversNHSFundedCare: body.deliversNhsFundedCare,
+            exchangesPatientInformation: body.exchangesPatientInformation.flatMap {
+                InformationExchange(rawValue: $0.rawValue)
+            },
+            usesOtherPubliclyFundedEmail: body.usesOtherPubliclyFundedEmail,
+            igToolkitCompletedBy: body.igToolkitCompletedBy.flatMap { IGCompletedBy(rawValue: $0.rawValue) },
+            programme: body.programme, submittedAt: submittedAt)
+        let engine = EligibilityEngine(parameters: try await EligibilityParameterStore.current(on: req.sql))
+        switch engine.decide(facts) {
+        case .success(let result):
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            decision: .init(rawValue: result.decision.rawValue)!, rules: result.rules.map(\.rawValue),
+                            reasons: result.reasons, nextStep: result.nextStep,
+                            parameterVersion: result.parameterVersion))))
+        case .failure(let missing):
+            throw APIProblem(
+                ValidationErrors(
+                    missing.fields.map {
+                        FieldError(field: $0, message: "This fact is needed for this kind of applicant")
+                    }))
+        }
+    }
+
+    static func londonNoon(of day: String) -> Date? {
+        let parts = day.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard day.count == 10, parts.count == 3, let year = parts[0], let month = parts[1], let date = parts[2],
+            (1900...2200).contains(year)
+        else { return nil }
+        var london = Calendar(identifier: .gregorian)
+        london.timeZone = TimeZone(identifier: "Europe/London")!
+        guard let noon = london.date(from: DateComponents(year: year, month: month, day: date, hour: 12)),
+            london.component(.day, from: noon) == date, london.component(.month, from: noon) == month
+        else { return nil }
+        return noon
+    }
+
     static func organisation(_ item: OrganisationSearch.Item) -> Components.Schemas.Organisation {
         .init(
             id: item.id.uuidString.lowercased(), odsCode: item.ods_code, name: item.name, _type: item.type,

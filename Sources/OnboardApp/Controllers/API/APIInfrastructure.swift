@@ -46,7 +46,13 @@ struct APIProblem: Error, HTTPResponseConvertible {
 
 /// API callers authenticate with a bearer token, never a cookie.
 struct BearerAuthenticator: AsyncMiddleware {
+    /// Operations open to everyone (`security: []` in the OpenAPI document).
+    static let publicPaths: Set<String> = ["/api/v1/eligibility-checks"]
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if Self.publicPaths.contains(req.url.path) {
+            return try await APIRequest.$current.withValue(req) { try await next.respond(to: req) }
+        }
         guard let header = req.headers.bearerAuthorization?.token, header.hasPrefix("onb_") else {
             throw APIProblem(status: .unauthorized, detail: "Send an API token as 'Authorization: Bearer TOKEN'.")
         }
@@ -76,6 +82,11 @@ struct APIErrorMiddleware: AsyncMiddleware {
                 status: problem.status, detail: problem.detail, fields: problem.fields)
         } catch let error as ServerError {
             if let problem = error.underlyingError as? APIProblem {
+                return OnboardErrorMiddleware.problem(
+                    status: problem.status, detail: problem.detail, fields: problem.fields)
+            }
+            if let errors = error.underlyingError as? ValidationErrors {
+                let problem = APIProblem(errors)
                 return OnboardErrorMiddleware.problem(
                     status: problem.status, detail: problem.detail, fields: problem.fields)
             }

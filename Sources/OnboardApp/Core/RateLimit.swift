@@ -1,0 +1,65 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Counts requests per client address in fixed windows. Public routes use it so nobody can hammer them;
+/// the clock is the app's, so tests move time instead of waiting.
+final class RateLimiter: Sendable {
+    let limit: Int
+    let window: TimeInterval
+    private let counts = NIOLockedValueBox([String: (start: Date, count: Int)]())
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Nil when allowed; otherwise the seconds to wait.
+    func check(_ key: String, now: Date) -> Int? {
+        counts.withLockedValue { table in
+            if table.count > 100_000 {
+                table = table.filter { now.timeIntervalSince($0.value.start) < window }
+            }
+            var entry = table[key] ?? (now, 0)
+            if now.timeIntervalSince(entry.start) >= window { entry = (now, 0) }
+            entry.count += 1
+            table[key] = entry
+            guard entry.count > limit else { return nil }
+            return max(1, Int((window - now.timeIntervalSince(entry.start)).rounded(.up)))
+        }
+    }
+}
+
+/// Refuses a client that has used up its window with 429 and Retry-After.
+struct RateLimitMiddleware: AsyncMiddleware {
+    let limiter: RateLimiter
+    let paths: Set<String>
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard paths.contains(req.url.path) else { return try await next.respond(to: req) }
+        if let wait = limiter.check(req.clientAddress ?? "unknown", now: req.now) {
+            let response = OnboardErrorMiddleware.problem(
+                status: .tooManyRequests, detail: "Too many requests. Try again in \(wait) seconds.", fields: nil)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(wait))
+            return response
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// The public eligibility check's allowance per client address.
+enum EligibilityLimits {
+    static let perWindow = 30
+    static let window: TimeInterval = 60
+}
+
+extension Application {
+    private struct EligibilityLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+    var eligibilityLimiter: RateLimiter {
+        if let existing = storage[EligibilityLimiterKey.self] { return existing }
+        let limiter = RateLimiter(limit: EligibilityLimits.perWindow, window: EligibilityLimits.window)
+        storage[EligibilityLimiterKey.self] = limiter
+        return limiter
+    }
+}
