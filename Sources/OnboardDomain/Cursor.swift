@@ -1,5 +1,13 @@
 import Foundation
 
+extension Data {
+    /// Base64 with the URL-safe alphabet and no padding: for tokens and cursors that travel in URLs.
+    public var base64URLEncoded: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
 /// A keyset position in a list ordered by (name, id): opaque to callers, checked when read back.
 public struct NameCursor: Equatable, Sendable {
     public let name: String
@@ -11,9 +19,7 @@ public struct NameCursor: Equatable, Sendable {
     }
 
     public var encoded: String {
-        let raw = Data((id.uuidString + "|" + name).utf8).base64EncodedString()
-        return raw.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data((id.uuidString + "|" + name).utf8).base64URLEncoded
     }
 
     public init?(encoded: String) {

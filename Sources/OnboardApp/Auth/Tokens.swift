@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OnboardDomain
 
 /// Hashing of bearer secrets (session ids, API tokens): only the hash is stored.
 enum SecretHash {
@@ -9,9 +10,7 @@ enum SecretHash {
 
     static func hmac(_ message: String, key: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: key))
-        return Data(mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Data(mac).base64URLEncoded
     }
 
     /// Compares without leaking where two strings first differ.

@@ -35,12 +35,11 @@ enum OrganisationSearch {
             WHERE \(scope.contains(SQLColumn("id", table: "o")))
             """
         if let text = query.text {
-            let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            let like = likeContaining(text)
             // Text with no letters or digits gives an empty ODS prefix, which would match every code.
             let odsPrefix = text.uppercased().filter { $0.isLetter || $0.isNumber }
             statement.appendInterpolation(
-                " AND (LOWER(o.name) LIKE \(bind: "%" + escaped + "%") ESCAPE '\\' OR (\(bind: odsPrefix) <> '' AND o.ods_code LIKE \(bind: odsPrefix + "%")))"
+                " AND (LOWER(o.name) LIKE \(bind: like) ESCAPE '\\' OR (\(bind: odsPrefix) <> '' AND o.ods_code LIKE \(bind: odsPrefix + "%")))"
                     as SQLQueryString)
         }
         if let type = query.type {

@@ -42,10 +42,7 @@ struct PeopleController {
             WHERE \(principal.scope.contains(SQLColumn("organisation_id", table: "a")))
             """
         if !q.isEmpty && errors.isEmpty {
-            let like =
-                "%"
-                + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            let like = likeContaining(q)
             statement.appendInterpolation(
                 " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
                     as SQLQueryString)

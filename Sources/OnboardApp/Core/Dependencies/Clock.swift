@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import OnboardDomain
 
 /// The time, as a seam: live reads the system clock; tests set and advance it.
 public struct AppClock: Sendable {
@@ -37,9 +38,7 @@ public struct SecretGenerator: Sendable {
 
     /// A URL-safe token carrying `count` random bytes.
     public func token(bytes count: Int = 32) -> String {
-        Data(bytes(count)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes(count)).base64URLEncoded
     }
 }
 
