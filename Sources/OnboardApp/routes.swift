@@ -11,6 +11,9 @@ func routes(_ app: Application) throws {
     // Pages: sessions, CSRF on every state-changing form.
     let web = app.grouped(SessionAuthenticator(policy: .standard), CSRFProtection())
     web.get(use: publicPages.front)
+    let join = JoinController()
+    web.grouped(RateLimitMiddleware(limiter: app.guidedStartLimiter, paths: [SiteURL.join.path]))
+        .get(SiteURL.join.pattern, use: join.start)
     web.get(SiteURL.signIn.pattern, use: publicPages.signInPage)
     web.post(SiteURL.signIn.pattern, use: publicPages.signIn)
 

@@ -298,6 +298,10 @@ enum RouteTable {
             access: .public, path: { _ in "/health" }, otherScope: .notApplicable(publicNote), stateChanging: false),
         "GET /": RouteRule(
             access: .public, path: { _ in "/" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "GET /join": RouteRule(
+            access: .public, path: { _ in "/join?applicantType=dentist&country=england&odsCode=V0002" },
+            otherScope: .notApplicable("public: tells an applicant about the organisation they name, nothing more"),
+            stateChanging: false),
         "GET /sign-in": RouteRule(
             access: .public, path: { _ in "/sign-in" }, otherScope: .notApplicable(publicNote), stateChanging: false),
         "POST /sign-in": RouteRule(

@@ -38,6 +38,11 @@ struct RateLimitMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard paths.contains(req.url.path) else { return try await next.respond(to: req) }
         if let wait = limiter.check(req.clientAddress ?? "unknown", now: req.now) {
+            guard req.url.path.hasPrefix("/api/") else {
+                throw Abort(
+                    .tooManyRequests, headers: ["Retry-After": String(wait)],
+                    reason: "You have made too many requests. Wait \(wait) seconds, then try again.")
+            }
             let response = OnboardErrorMiddleware.problem(
                 status: .tooManyRequests, detail: "Too many requests. Try again in \(wait) seconds.", fields: nil)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(wait))
@@ -60,6 +65,18 @@ extension Application {
         if let existing = storage[EligibilityLimiterKey.self] { return existing }
         let limiter = RateLimiter(limit: EligibilityLimits.perWindow, window: EligibilityLimits.window)
         storage[EligibilityLimiterKey.self] = limiter
+        return limiter
+    }
+}
+
+extension Application {
+    private struct GuidedStartLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+    /// The guided start is a page per answer, so it allows more than the API check.
+    var guidedStartLimiter: RateLimiter {
+        if let existing = storage[GuidedStartLimiterKey.self] { return existing }
+        let limiter = RateLimiter(limit: 120, window: 60)
+        storage[GuidedStartLimiterKey.self] = limiter
         return limiter
     }
 }

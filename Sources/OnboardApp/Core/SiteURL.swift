@@ -4,6 +4,7 @@ import Vapor
 /// Every page's address, used both to register routes and to build links, so the two cannot drift.
 enum SiteURL: Sendable {
     case front
+    case join
     case health
     case signIn
     case signOut
@@ -26,6 +27,7 @@ enum SiteURL: Sendable {
     var path: String {
         switch self {
         case .front: "/"
+        case .join: "/join"
         case .health: "/health"
         case .signIn: "/sign-in"
         case .signOut: "/sign-out"

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+
+@Suite("Guided start pages")
+struct GuidedStartPageTests {
+    func html(_ response: TestingHTTPResponse) -> String { response.body.string }
+
+    @Test("The first page asks who you are joining as, with a back link to the front page")
+    func firstQuestion() async throws {
+        try await withTestApp { app, _ in
+            let response = try await app.get("/join")
+            #expect(response.status == .ok)
+            #expect(html(response).contains("Who are you joining as?"))
+            #expect(html(response).contains(#"class="nhsuk-back-link__link" href="/""#))
+        }
+    }
+
+    @Test("An invalid answer asks again with the error summary linked to the field")
+    func invalidAnswer() async throws {
+        try await withTestApp { app, _ in
+            let response = try await app.get("/join?applicantType=wizard")
+            #expect(response.status == .unprocessableEntity)
+            #expect(html(response).contains("nhsuk-error-summary"))
+            #expect(html(response).contains(##"href="#applicantType""##))
+            #expect(html(response).contains(#"id="applicantType""#))
+        }
+    }
+
+    @Test("A dentist at a practice whose headquarters completed the IG toolkit is told they can apply")
+    func dentistOutcome() async throws {
+        try await withTestApp { app, _ in
+            let response = try await app.get(
+                "/join?applicantType=dentist&country=england&odsCode=V0002&exchangesPatientInformation=regular&usesOtherPubliclyFundedEmail=no"
+            )
+            #expect(response.status == .ok)
+            #expect(html(response).contains("You can apply"))
+            #expect(html(response).contains("EL-13-od-apply-individually"))
+            let igQuestion = "Who completed the Information Governance toolkit?"
+            #expect(!html(response).contains(igQuestion), "read from the record")
+        }
+    }
+
+    @Test("Staff of a joined organisation are shown its helpdesk and the national one")
+    func staffOutcome() async throws {
+        try await withTestApp { app, _ in
+            let response = try await app.get(
+                "/join?applicantType=staff_of_joined_organisation&country=england&odsCode=RR813")
+            #expect(html(response).contains("You do not need to apply here"))
+            #expect(html(response).contains("Leeds IT service desk"))
+            #expect(html(response).contains("helpdesk@nhs.net"))
+        }
+    }
+}
