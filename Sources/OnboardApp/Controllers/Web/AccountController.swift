@@ -28,7 +28,7 @@ struct AccountController {
 
     struct HomePage: Encodable {
         let sections: [RoleSection]
-        let guidance: [PublicController.GuidanceItem]
+        let guidance: [Guidance.Item]
     }
 
     func home(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -56,9 +56,7 @@ struct AccountController {
                         description: "See where you are signed in and sign out of other devices.")
                 ]))
         let audiences = audiences(for: principal.roles)
-        let guidance = try await req.sql.raw(
-            "SELECT key, title, url, audience FROM guidance_items WHERE audience IN (\(binds: audiences)) ORDER BY sort_order"
-        ).all(decoding: PublicController.GuidanceItem.self)
+        let guidance = try await Guidance.items(for: audiences, on: req.sql)
         return try await req.render(
             "home", req.chrome("Hello, \(principal.name)", notice: req.notice),
             HomePage(sections: sections, guidance: guidance))

@@ -44,7 +44,7 @@ struct JoinController {
         let answers: [AnswerRow]
         let rules: String
         let parameterVersion: String
-        let guidance: [PublicController.GuidanceItem]
+        let guidance: [Guidance.Item]
         let hasGuidance: Bool
     }
 
@@ -124,9 +124,7 @@ struct JoinController {
                 changeURL: url(answers, keeping: Array(asked.prefix(index))) + "#\(question.rawValue)")
         }
         let audiences = ["everyone"] + Self.audiences(for: facts.applicantType)
-        let guidance = try await req.sql.raw(
-            "SELECT key, title, url, audience FROM guidance_items WHERE audience IN (\(binds: audiences)) ORDER BY sort_order"
-        ).all(decoding: PublicController.GuidanceItem.self)
+        let guidance = try await Guidance.items(for: audiences, on: req.sql)
         return try await req.render(
             "join/outcome", req.chrome(heading, backLink: url(answers, keeping: Array(asked.dropLast()))),
             OutcomePage(

@@ -6,24 +6,15 @@ import Vapor
 
 /// The front page, health and sign-in: the only pages open to everyone.
 struct PublicController {
-    struct GuidanceItem: Decodable, Encodable {
-        let key: String
-        let title: String
-        let url: String
-        let audience: String
-    }
-
     struct FrontPage: Encodable {
-        let guidance: [GuidanceItem]
+        let guidance: [Guidance.Item]
         let nationalHelpdesk: String
         let scottishContact: String
         let eligibilityEnquiries: String
     }
 
     func front(req: Request) async throws -> Response {
-        let guidance = try await req.sql.raw(
-            "SELECT key, title, url, audience FROM guidance_items ORDER BY sort_order"
-        ).all(decoding: GuidanceItem.self)
+        let guidance = try await Guidance.items(on: req.sql)
         let settings = req.settings
         return try await req.render(
             "front", req.chrome("Join the secure email service for health and care", notice: req.notice),
