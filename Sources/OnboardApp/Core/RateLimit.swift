@@ -75,7 +75,7 @@ extension Application {
     /// The guided start is a page per answer, so it allows more than the API check.
     var guidedStartLimiter: RateLimiter {
         if let existing = storage[GuidedStartLimiterKey.self] { return existing }
-        let limiter = RateLimiter(limit: 120, window: 60)
+        let limiter = RateLimiter(limit: 300, window: 60)
         storage[GuidedStartLimiterKey.self] = limiter
         return limiter
     }
