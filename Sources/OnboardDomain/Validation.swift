@@ -24,6 +24,11 @@ public struct ValidationErrors: Error, Equatable, Sendable {
         errors.append(FieldError(field: field, message: message))
     }
 
+    /// The first message for each field, for showing next to its input.
+    public var byField: [String: String] {
+        Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func message(for field: String) -> String? {
         errors.first { $0.field == field }?.message
     }

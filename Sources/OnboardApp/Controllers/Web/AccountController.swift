@@ -126,7 +126,6 @@ struct AccountController {
     struct SessionsPage: Encodable {
         let sessions: [SessionRow]
         let endAllURL: String
-        let hasOthers: Bool
     }
 
     func sessions(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -145,7 +144,7 @@ struct AccountController {
         }
         return try await req.render(
             "sessions", req.chrome("Your sessions", notice: req.notice),
-            SessionsPage(sessions: rows, endAllURL: SiteURL.endAllSessions.path, hasOthers: rows.count > 1))
+            SessionsPage(sessions: rows, endAllURL: SiteURL.endAllSessions.path))
     }
 
     func endSession(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {

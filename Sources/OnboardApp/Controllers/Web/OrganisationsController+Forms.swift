@@ -121,12 +121,8 @@ extension OrganisationsController {
                 },
                 regions: [Option(value: "", text: "Not applicable")]
                     + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == form.region) },
-                fieldErrors: Self.fieldErrors(errors), cancelURL: cancel),
+                fieldErrors: errors.byField, cancelURL: cancel),
             status: status)
-    }
-
-    static func fieldErrors(_ errors: ValidationErrors) -> [String: String] {
-        Dictionary(errors.errors.map { ($0.field, $0.message) }, uniquingKeysWith: { a, _ in a })
     }
 
     func newForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -225,7 +221,7 @@ extension OrganisationsController {
                 name: organisation.name,
                 action: merge ? SiteURL.organisationMerge(id).path : SiteURL.organisationClose(id).path,
                 cancelURL: SiteURL.organisation(id).path, successorOds: successorOds, accounts: accounts, merge: merge,
-                fieldErrors: Self.fieldErrors(errors)),
+                fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -309,7 +305,7 @@ extension OrganisationsController {
                 action: SiteURL.organisationImport.path,
                 columns: OrganisationCSV.columns.joined(separator: ", ")
                     + ", administered_by (optional), country (optional)",
-                outcome: outcome, fieldErrors: Self.fieldErrors(summary),
+                outcome: outcome, fieldErrors: summary.byField,
                 problems: errors.errors.count > 1 ? errors.errors.prefix(50).map(\.message) : [],
                 hasProblems: errors.errors.count > 1),
             status: errors.isEmpty ? .ok : .unprocessableEntity)

@@ -75,7 +75,7 @@ struct OrganisationsController {
                 + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == region) },
             items: page.items.map(Self.row), nextURL: nextURL, canCreate: principal.has(.nationalAdmin),
             searched: q != nil || type != nil || region != nil, hasItems: !page.items.isEmpty,
-            fieldErrors: Self.fieldErrors(errors))
+            fieldErrors: errors.byField)
         return try await req.render(
             "organisations/list",
             req.chrome(

@@ -156,7 +156,7 @@ struct PeopleController {
                 regions: [Option(value: "", text: "Choose a region")]
                     + regions.map { Option(value: $0.code, text: $0.name, selected: $0.code == form.region) },
                 grantURL: SiteURL.grantRole(accountID).path, form: form,
-                fieldErrors: OrganisationsController.fieldErrors(errors)),
+                fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 

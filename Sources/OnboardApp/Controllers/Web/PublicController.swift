@@ -120,7 +120,7 @@ struct PublicController {
             "sign-in", req.chrome("Sign in", errors: errors),
             SignInPage(
                 email: email, next: next,
-                fieldErrors: Dictionary(errors.errors.map { ($0.field, $0.message) }, uniquingKeysWith: { a, _ in a })),
+                fieldErrors: errors.byField),
             status: .ok)
     }
 
