@@ -28,8 +28,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -543,11 +543,31 @@ def sign_in(driver, email: str, password: str) -> tuple[int | None, str | None]:
     form.find_element(By.CSS_SELECTOR, 'input[name="password"]').send_keys(password)
     button = form.find_element(By.CSS_SELECTOR, 'button[type="submit"]')
     _drain_perf_log(driver)
-    button.click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(form))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    click_and_wait(driver, button)
     resp = _document_response(_drain_perf_log(driver))
     return (resp.get("status"), resp.get("mimeType")) if resp else (None, None)
+
+
+def click_and_wait(driver, element, timeout: float = 30.0) -> None:
+    """Click something that navigates, then wait for the new document to finish loading.
+
+    The old document is marked through the DevTools protocol (CSP does not apply to it); the wait ends when
+    a document without the mark is complete. Staleness checks race the navigation in Chromium, which
+    answers "Node with given id does not belong to the document" instead of a stale-element error."""
+    driver.execute_script("window.__onboardOldDocument = true;")
+    element.click()
+
+    def fresh_and_complete(d) -> bool:
+        try:
+            return bool(
+                d.execute_script(
+                    "return !window.__onboardOldDocument && document.readyState === 'complete';"
+                )
+            )
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, timeout).until(fresh_and_complete)
 
 
 def current_path(driver) -> str:

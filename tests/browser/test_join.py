@@ -4,10 +4,8 @@ steps: one question per page, answered by clicking a radio (or typing an ODS cod
 from __future__ import annotations
 
 import pytest
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import Auditor, Page, base_url
+from harness import Auditor, Page, base_url, click_and_wait
 
 # The answers each applicant gives, by question name, and the decision they should reach.
 JOURNEYS = {
@@ -51,8 +49,7 @@ def test_applicant_reaches_the_right_outcome(browser, journey):
     browser.delete_all_cookies()
     browser.get(base_url() + "/")
     start = browser.find_element("link text", "Find out if you can join")
-    start.click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(start))
+    click_and_wait(browser, start)
     for _ in range(10):
         outcome = browser.find_elements("css selector", "[data-decision]")
         if outcome:
@@ -68,9 +65,7 @@ def test_applicant_reaches_the_right_outcome(browser, journey):
             field.clear()
             field.send_keys(answers[field.get_attribute("name")])
         button = browser.find_element("xpath", "//main//button[normalize-space()='Continue']")
-        button.click()
-        # The form submits by navigation: wait for the old page to go before reading the new one.
-        WebDriverWait(browser, 10).until(EC.staleness_of(button))
+        click_and_wait(browser, button)
     outcome = browser.find_elements("css selector", "[data-decision]")
     assert outcome, f"{journey}: no outcome after answering; stuck on {browser.current_url}"
     assert outcome[0].get_attribute("data-decision") == expected, f"{journey}: {browser.current_url}"

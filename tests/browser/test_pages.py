@@ -14,6 +14,7 @@ from harness import (
     Auditor,
     Page,
     accounts_by_role,
+    click_and_wait,
     current_path,
     demo_accounts,
     get_routes,
@@ -101,7 +102,7 @@ def test_form_errors_use_the_error_summary(browser, path, submit_label):
     sign_in(browser, account["email"], account["password"])
     browser.get(browser.current_url.rsplit("/", 1)[0] + path)
     button = browser.find_element("xpath", f"//main//button[normalize-space()='{submit_label}']")
-    button.click()
+    click_and_wait(browser, button)
     summary = browser.find_elements("css selector", ".nhsuk-error-summary a")
     assert summary, f"{path}: no error summary after an empty submission"
     target = summary[0].get_attribute("href").split("#", 1)[1]
