@@ -14,6 +14,40 @@ func routes(_ app: Application) throws {
     let join = JoinController()
     web.grouped(RateLimitMiddleware(limiter: app.guidedStartLimiter, paths: [SiteURL.join.path]))
         .get(SiteURL.join.pattern, use: join.start)
+    // Applying and tracking: public, rate-limited per client address; codes more tightly.
+    let applicant = web.grouped(
+        RateLimitMiddleware(
+            limiter: app.guidedStartLimiter,
+            when: { $0.url.path.hasPrefix("/apply/") || $0.url.path.hasPrefix("/track/") }),
+        RateLimitMiddleware(
+            limiter: app.applicantCodeLimiter,
+            when: { req in
+                req.method == .POST
+                    && (req.url.path == SiteURL.applyVerify.path || req.url.path == SiteURL.applyResend.path
+                        || req.url.path.hasPrefix("/apply/") && req.url.path.split(separator: "/").count == 2)
+            }))
+    let apply = ApplyController()
+    applicant.get(SiteURL.applyVerify.pattern, use: apply.verifyPage)
+    applicant.post(SiteURL.applyVerify.pattern, use: apply.verify)
+    applicant.post(SiteURL.applyResend.pattern, use: apply.resend)
+    applicant.get(SiteURL.applyStep(":step").pattern, use: apply.questionPage)
+    applicant.post(SiteURL.applyStep(":step").pattern, use: apply.answer)
+    applicant.get(SiteURL.applyCheck.pattern, use: apply.checkPage)
+    applicant.post(SiteURL.applyCheck.pattern, use: apply.submit)
+    applicant.post(SiteURL.applyWithdraw.pattern, use: apply.withdraw)
+    applicant.get(SiteURL.applyConfirmation.pattern, use: apply.confirmation)
+    applicant.get(SiteURL.apply(":kind").pattern, use: apply.startPage)
+    applicant.post(SiteURL.apply(":kind").pattern, use: apply.start)
+    let track = TrackController()
+    applicant.get(SiteURL.track(":token").pattern, use: track.open)
+    applicant.post(SiteURL.track(":token").pattern, use: track.status)
+    applicant.post(SiteURL.trackReply(":token").pattern, use: track.reply)
+    applicant.post(SiteURL.trackWithdraw(":token").pattern, use: track.withdraw)
+    applicant.post(SiteURL.trackResume(":token").pattern, use: track.resume)
+    if app.settings.isDevelopment {
+        web.get(SiteURL.devMessages.pattern, use: ApplicationsController().devMessages)
+    }
+
     web.get(SiteURL.signIn.pattern, use: publicPages.signInPage)
     web.post(SiteURL.signIn.pattern, use: publicPages.signIn)
 
@@ -47,6 +81,11 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.patterned(SiteURL.person), allow: .roleGranters, use: people.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.grantRole), allow: .roleGranters, use: people.grant)
     staff.on(.POST, SiteURL.revokePattern, allow: .roleGranters, use: people.revoke)
+
+    let applications = ApplicationsController()
+    staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
+    staff.on(.GET, SiteURL.patterned(SiteURL.application), allow: .reviewers, use: applications.show)
+    staff.on(.POST, SiteURL.patterned(SiteURL.applicationDecisions), allow: .reviewers, use: applications.decide)
 
     // API: bearer tokens only, problem+json errors, generated from the OpenAPI document.
     app.get("api", "v1", "openapi.yaml") { req async throws -> Response in

@@ -46,6 +46,10 @@ extension Set where Element == Role {
         .implementationSupportManager,
     ]
     static let roleGranters: Self = [.nationalAdmin, .localAdmin]
+    /// Those who review applications; each sees only the kinds and places their grants cover.
+    static let reviewers: Self = [
+        .nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam,
+    ]
 }
 
 extension Request {

@@ -33,10 +33,21 @@ final class RateLimiter: Sendable {
 /// Refuses a client that has used up its window with 429 and Retry-After.
 struct RateLimitMiddleware: AsyncMiddleware {
     let limiter: RateLimiter
-    let paths: Set<String>
+    let applies: @Sendable (Request) -> Bool
+
+    init(limiter: RateLimiter, paths: Set<String>) {
+        self.limiter = limiter
+        self.applies = { paths.contains($0.url.path) }
+    }
+
+    /// Counts only the requests `applies` picks: a method and a path prefix, say.
+    init(limiter: RateLimiter, when applies: @escaping @Sendable (Request) -> Bool) {
+        self.limiter = limiter
+        self.applies = applies
+    }
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard paths.contains(req.url.path) else { return try await next.respond(to: req) }
+        guard applies(req) else { return try await next.respond(to: req) }
         if let wait = limiter.check(req.clientAddress ?? "unknown", now: req.now) {
             guard req.url.path.hasPrefix("/api/") else {
                 throw Abort(
@@ -77,6 +88,19 @@ extension Application {
         if let existing = storage[GuidedStartLimiterKey.self] { return existing }
         let limiter = RateLimiter(limit: 300, window: 60)
         storage[GuidedStartLimiterKey.self] = limiter
+        return limiter
+    }
+}
+
+extension Application {
+    private struct ApplicantCodeLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+    /// Email codes and code checks per client address: enough for a family doctor's surgery behind one
+    /// address, too few to mail-bomb anyone or to guess codes across applications.
+    var applicantCodeLimiter: RateLimiter {
+        if let existing = storage[ApplicantCodeLimiterKey.self] { return existing }
+        let limiter = RateLimiter(limit: 30, window: 10 * 60)
+        storage[ApplicantCodeLimiterKey.self] = limiter
         return limiter
     }
 }

@@ -44,6 +44,8 @@ public struct Settings: Sendable {
     /// Key for CSRF tokens: 32 bytes or more. Random per process in development.
     public var sessionSecret: [UInt8]
     public var mailDomain: String
+    /// Where people reach the service, for links in messages: tracking links, invitations.
+    public var publicURL: String
     public var nationalHelpdesk: String
     public var eligibilityEnquiries: String
     public var scottishContact: String
@@ -100,6 +102,16 @@ public struct Settings: Sendable {
             throw Problem(setting: "MAIL_DOMAIN", reason: "must be a domain name such as nhs.net")
         }
 
+        let publicURL =
+            value("PUBLIC_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            ?? "http://127.0.0.1:8080"
+        guard let parsedURL = URL(string: publicURL), ["http", "https"].contains(parsedURL.scheme ?? ""),
+            parsedURL.host != nil
+        else {
+            throw Problem(
+                setting: "PUBLIC_URL", reason: "must be an http or https address such as https://onboard.example")
+        }
+
         var runJobs = true
         if let raw = value("ONBOARD_JOBS_IN_SERVE") {
             guard let parsed = Bool(raw.lowercased()) else {
@@ -110,7 +122,7 @@ public struct Settings: Sendable {
 
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
-            mailDomain: mailDomain,
+            mailDomain: mailDomain, publicURL: publicURL,
             nationalHelpdesk: value("NATIONAL_HELPDESK") ?? "helpdesk@nhs.net, 0333 200 1133",
             eligibilityEnquiries: value("ELIGIBILITY_CONTACT") ?? "feedback@nhs.net",
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",

@@ -23,6 +23,21 @@ enum SiteURL: Sendable {
     case person(UUID)
     case grantRole(UUID)
     case revokeRole(account: UUID, grant: UUID)
+    case apply(String)
+    case applyVerify
+    case applyResend
+    case applyStep(String)
+    case applyCheck
+    case applyWithdraw
+    case applyConfirmation
+    case track(String)
+    case trackReply(String)
+    case trackWithdraw(String)
+    case trackResume(String)
+    case applications
+    case application(UUID)
+    case applicationDecisions(UUID)
+    case devMessages
 
     var path: String {
         switch self {
@@ -47,6 +62,21 @@ enum SiteURL: Sendable {
         case .grantRole(let id): "/people/\(id.uuidString.lowercased())/roles"
         case .revokeRole(let account, let grant):
             "/people/\(account.uuidString.lowercased())/roles/\(grant.uuidString.lowercased())/revoke"
+        case .apply(let kind): "/apply/\(kind)"
+        case .applyVerify: "/apply/verify"
+        case .applyResend: "/apply/verify/new-code"
+        case .applyStep(let step): "/apply/questions/\(step)"
+        case .applyCheck: "/apply/check"
+        case .applyWithdraw: "/apply/withdraw"
+        case .applyConfirmation: "/apply/confirmation"
+        case .track(let token): "/track/\(token)"
+        case .trackReply(let token): "/track/\(token)/reply"
+        case .trackWithdraw(let token): "/track/\(token)/withdraw"
+        case .trackResume(let token): "/track/\(token)/resume"
+        case .applications: "/applications"
+        case .application(let id): "/applications/\(id.uuidString.lowercased())"
+        case .applicationDecisions(let id): "/applications/\(id.uuidString.lowercased())/decisions"
+        case .devMessages: "/dev/messages"
         }
     }
 
@@ -58,7 +88,8 @@ enum SiteURL: Sendable {
             switch String(part) {
             case sample: ":id"
             case second: ":grant"
-            default: .constant(String(part))
+            // ":name" placeholders in string-valued cases become parameters.
+            default: PathComponent(stringLiteral: String(part))
             }
         }
     }

@@ -29,7 +29,9 @@ struct JobRunner: Sendable {
 
     static func standard(app: Application) -> JobRunner {
         JobRunner(handlers: [
-            SessionPruneJob.kind: SessionPruneJob.run
+            SessionPruneJob.kind: SessionPruneJob.run,
+            ApplicationMessageJob.kind: ApplicationMessageJob.run,
+            InvitationMessageJob.kind: InvitationMessageJob.run,
         ])
     }
 

@@ -139,6 +139,7 @@ enum DemoData {
         DemoPerson(given: "Priya", family: "Patel", ods: "X26", role: .pharmacyAdminTeam),
         DemoPerson(
             given: "Rachel", family: "Green", ods: "X26", role: .regionalContact, region: "north_east_and_yorkshire"),
+        DemoPerson(given: "Grace", family: "Adeyemi", ods: "X26", role: .regionalContact, region: "london"),
         DemoPerson(
             given: "Peter", family: "Shaw", ods: "X26", role: .regionalPharmacyTeam, region: "north_east_and_yorkshire"),
         DemoPerson(given: "Isaac", family: "Morgan", ods: "X26", role: .implementationSupportManager, grantODS: "R0A"),

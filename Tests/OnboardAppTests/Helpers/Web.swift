@@ -22,6 +22,12 @@ enum Demo {
     static let uma = "uma.singh@nhs.net"
     /// A user at RR813 with no role.
     static let tom = "tom.reed@nhs.net"
+    /// Regional contact for North East and Yorkshire (Leeds practices).
+    static let rachel = "rachel.green@nhs.net"
+    /// Regional contact for London.
+    static let grace = "grace.adeyemi@nhs.net"
+    /// Pharmacy administration team (all pharmacies).
+    static let priya = "priya.patel@nhs.net"
     /// Organisation administrator of B86001.
     static let olivia = "olivia.jones@nhs.net"
 }

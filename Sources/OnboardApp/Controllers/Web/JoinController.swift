@@ -46,6 +46,8 @@ struct JoinController {
         let parameterVersion: String
         let guidance: [Guidance.Item]
         let hasGuidance: Bool
+        /// Where an applicant who may apply starts their application.
+        let applyURL: String?
     }
 
     func start(req: Request) async throws -> Response {
@@ -130,7 +132,10 @@ struct JoinController {
             OutcomePage(
                 heading: heading, decision: result.decision.rawValue, reasons: result.reasons,
                 nextStep: result.nextStep, answers: rows, rules: result.rules.map(\.rawValue).joined(separator: ", "),
-                parameterVersion: result.parameterVersion, guidance: guidance, hasGuidance: !guidance.isEmpty))
+                parameterVersion: result.parameterVersion, guidance: guidance, hasGuidance: !guidance.isEmpty,
+                applyURL: (result.decision == .eligible || result.decision == .needsReview)
+                    ? ApplicationKind(applicantType: facts.applicantType).map { SiteURL.apply($0.rawValue).path } : nil)
+        )
     }
 
     static func audiences(for type: ApplicantType) -> [String] {

@@ -6,13 +6,19 @@ public struct Dependencies: Sendable {
     public var clock: AppClock
     public var secrets: SecretGenerator
     public var passwords: PasswordHashing
+    public var messages: MessageSender
+    /// What the in-memory sender has sent: shown at /dev/messages in development, read by tests.
+    public var sentMessages: SentMessages
     /// Tests on PostgreSQL give each test its own schema.
     public var postgresSchema: String?
 
     public init(
         settings: Settings, clock: AppClock = .live, secrets: SecretGenerator = .live,
-        passwords: PasswordHashing = .live, postgresSchema: String? = nil
+        passwords: PasswordHashing = .live, sentMessages: SentMessages = SentMessages(),
+        postgresSchema: String? = nil
     ) {
+        self.sentMessages = sentMessages
+        self.messages = .memory(sentMessages)
         self.settings = settings
         self.clock = clock
         self.secrets = secrets

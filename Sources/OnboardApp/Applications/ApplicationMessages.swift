@@ -1,0 +1,115 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Tells the applicant about each step of their application. Runs as a job so a decision commits even
+/// when sending is slow, and is retried when sending fails. Secrets are never in the payload: the tracking
+/// link is rebuilt from the application id.
+enum ApplicationMessageJob {
+    static let kind = "applications.message"
+
+    struct Payload: Codable { let event: UUID }
+
+    static func payload(event: UUID) -> String {
+        String(data: (try? JSONEncoder().encode(Payload(event: event))) ?? Data("{}".utf8), encoding: .utf8) ?? "{}"
+    }
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        let sql = app.db as! any SQLDatabase
+        guard
+            let event = try await sql.raw(
+                """
+                SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
+                FROM application_events WHERE id = \(bind: payload.event)
+                """
+            ).first(decoding: ApplicationEventRow.self),
+            let row = try await ApplicationStore.load(id: event.application_id, on: sql)
+        else { return }
+        let link =
+            app.settings.publicURL
+            + SiteURL.track(ApplicationStore.trackingToken(for: row.id, key: app.settings.sessionSecret)).path
+        let state = ApplicationState(rawValue: event.to_state) ?? .submitted
+        let subject: String
+        var lines: [String] = []
+        if event.action == ApplicationAction.submit.rawValue {
+            subject = "We have your application \(row.reference)"
+            lines.append("We received your application \(row.reference) on \(LondonTime.receipt(event.occurred_at)).")
+        } else {
+            subject = "Your application \(row.reference): \(state.displayName.lowercased())"
+            lines.append("Your application \(row.reference) is now: \(state.displayName.lowercased()).")
+        }
+        if let reason = event.reason { lines.append("Reason: \(reason)") }
+        if state == .moreInformationNeeded { lines.append("Reply using the link below.") }
+        lines.append("See its progress: \(link)")
+        lines.append("Open the link and press the button to see the status. Do not forward this email.")
+        try await app.dependencies.messages.send(
+            OutboundMessage(
+                to: row.applicant_email, subject: subject, body: lines.joined(separator: "\n"), sentAt: app.clock.now())
+        )
+    }
+}
+
+/// Tells an invited person, by email, how to start.
+enum InvitationMessageJob {
+    static let kind = "invitations.message"
+
+    struct Payload: Codable { let invitation: UUID }
+
+    static func payload(invitation: UUID) -> String {
+        String(data: (try? JSONEncoder().encode(Payload(invitation: invitation))) ?? Data("{}".utf8), encoding: .utf8)
+            ?? "{}"
+    }
+
+    static func token(for id: UUID, key: [UInt8]) -> String {
+        SecretHash.hmac("invitation:\(id.uuidString.lowercased())", key: key)
+    }
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        let sql = app.db as! any SQLDatabase
+        struct Row: Decodable {
+            let email: String
+            let name: String?
+            let organisation_name: String?
+            let expires_at: Date
+        }
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT i.email, i.name, o.name AS organisation_name, i.expires_at
+                FROM invitations i LEFT JOIN organisations o ON o.id = i.organisation_id
+                WHERE i.id = \(bind: payload.invitation) AND i.used_at IS NULL
+                """
+            ).first(decoding: Row.self)
+        else { return }
+        let body = """
+            \(row.name.map { "Dear \($0)," } ?? "Hello,")
+            \(row.organisation_name ?? "Your organisation") has been approved to join the secure email service, and you are \
+            named as its first Local Administrator.
+            The national team will phone you to set up your account: they text a security code to your mobile and ask you \
+            to read it back. This invitation lasts until \(LondonTime.receipt(row.expires_at)).
+            """
+        try await app.dependencies.messages.send(
+            OutboundMessage(
+                to: row.email, subject: "You are invited to be a Local Administrator", body: body,
+                sentAt: app.clock.now()))
+    }
+}
+
+/// Dates as people in England read them.
+enum LondonTime {
+    static func receipt(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "Europe/London")
+        formatter.dateFormat = "d MMMM yyyy 'at' h:mma"
+        formatter.amSymbol = "am"
+        formatter.pmSymbol = "pm"
+        return formatter.string(from: date) + " (UK time)"
+    }
+}

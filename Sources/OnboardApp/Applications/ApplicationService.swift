@@ -1,0 +1,507 @@
+import Fluent
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Everything that changes an application: start, verify, answer, submit, decide. Each change commits with
+/// its history row, its audit entry and (for decisions) the job that tells the applicant.
+struct ApplicationService {
+    let req: Request
+
+    static let codeLifetime: TimeInterval = 15 * 60
+    static let codeAttempts = 5
+
+    enum StartOutcome {
+        case started(id: UUID, resumeToken: String)
+        /// The email belongs to an account: a person who already has one joins a new organisation as a joiner.
+        case hasAccount
+    }
+
+    struct Snapshot: Encodable {
+        let reference: String
+        let kind: String
+        let state: String
+        let region: String?
+        let assignedOrganisationID: UUID?
+        let reason: String?
+    }
+
+    var applicantContext: AuditContext {
+        AuditContext(actorRole: Reviewer.applicant.rawValue, requestID: req.id, clientAddress: req.clientAddress)
+    }
+
+    // MARK: Applicant
+
+    func start(kind: ApplicationKind, email rawEmail: String) async throws -> StartOutcome {
+        let email = Identifiers.normaliseEmail(rawEmail)
+        var errors = ValidationErrors()
+        if email.isEmpty {
+            errors.add("email", "Enter your email address")
+        } else if !Identifiers.isValidEmail(email) {
+            errors.add("email", "Enter an email address in the correct format, like name@example.org")
+        }
+        try errors.throwIfAny()
+        if try await req.sql.raw("SELECT 1 AS one FROM accounts WHERE lower(address) = \(bind: email)").first() != nil {
+            return .hasAccount
+        }
+        let id = UUID()
+        let resume = req.application.dependencies.secrets.token()
+        let reference = try await ApplicationStore.newReference(
+            secrets: req.application.dependencies.secrets, on: req.sql)
+        let now = req.now
+        try await req.inTransaction { sql in
+            try await sql.insert(into: "applications")
+                .columns(
+                    "id", "reference", "kind", "state", "applicant_email", "code_attempts", "resume_hash",
+                    "tracking_hash", "answers", "created_at", "updated_at"
+                )
+                .values(
+                    SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue), SQLBind(ApplicationState.draft.rawValue),
+                    SQLBind(email), SQLBind(0), SQLBind(SecretHash.sha256Hex(resume)),
+                    SQLBind(
+                        SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: req.settings.sessionSecret))),
+                    SQLBind("{}"), SQLBind(now), SQLBind(now)
+                )
+                .run()
+            try await AuditLog.record(
+                AuditEntry("application.start", target: "application", id: reference), context: applicantContext,
+                at: now, on: sql)
+        }
+        try await sendCode(id: id, email: email, reference: reference)
+        return .started(id: id, resumeToken: resume)
+    }
+
+    /// A new 6-digit code replaces any earlier one. Only its keyed hash is stored.
+    func sendCode(id: UUID, email: String, reference: String) async throws {
+        let bytes = req.application.dependencies.secrets.bytes(4)
+        let number = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 1_000_000
+        let code = String(format: "%06u", number)
+        try await req.sql.raw(
+            """
+            UPDATE applications SET code_hash = \(bind: ApplicationStore.codeHash(code, application: id, key: req.settings.sessionSecret)),
+                code_expires_at = \(bind: req.now.addingTimeInterval(Self.codeLifetime)), code_attempts = 0,
+                updated_at = \(bind: req.now)
+            WHERE id = \(bind: id)
+            """
+        ).run()
+        try await req.application.dependencies.messages.send(
+            OutboundMessage(
+                to: email, subject: "Your Onboard security code",
+                body: """
+                    Your security code is \(code). It lasts 15 minutes.
+                    Enter it to continue your application \(reference). If you did not start an application, ignore this email.
+                    """,
+                sentAt: req.now))
+    }
+
+    /// Checks a typed code: single-use, time-limited, five tries.
+    func verify(_ row: ApplicationRow, code rawCode: String) async throws {
+        let code = rawCode.filter(\.isNumber)
+        var errors = ValidationErrors()
+        defer {}
+        guard let hash = row.code_hash, let expires = row.code_expires_at else {
+            errors.add("code", "Ask for a new code: this one has been used")
+            throw errors
+        }
+        if row.code_attempts >= Self.codeAttempts {
+            errors.add("code", "You have entered a wrong code too many times. Ask for a new code.")
+            throw errors
+        }
+        if expires < req.now {
+            errors.add("code", "That code has expired. Ask for a new code.")
+            throw errors
+        }
+        guard code.count == 6 else {
+            errors.add("code", "Enter the 6-digit code from the email")
+            throw errors
+        }
+        let matches = SecretHash.constantTimeEquals(
+            hash, ApplicationStore.codeHash(code, application: row.id, key: req.settings.sessionSecret))
+        if !matches {
+            try await req.sql.raw(
+                "UPDATE applications SET code_attempts = code_attempts + 1 WHERE id = \(bind: row.id)"
+            ).run()
+            errors.add("code", "The code is not right. Check the email and try again.")
+            throw errors
+        }
+        let now = req.now
+        try await req.inTransaction { sql in
+            try await sql.raw(
+                """
+                UPDATE applications SET email_verified_at = \(bind: now), code_hash = NULL, code_expires_at = NULL,
+                    updated_at = \(bind: now)
+                WHERE id = \(bind: row.id)
+                """
+            ).run()
+            try await AuditLog.record(
+                AuditEntry("application.email_verified", target: "application", id: row.reference),
+                context: applicantContext, at: now, on: sql)
+        }
+        // The link lets the applicant come back to the draft from another browser, and later track it.
+        let link =
+            req.settings.publicURL
+            + SiteURL.track(ApplicationStore.trackingToken(for: row.id, key: req.settings.sessionSecret)).path
+        try await req.application.dependencies.messages.send(
+            OutboundMessage(
+                to: row.applicant_email, subject: "Your application \(row.reference)",
+                body: """
+                    You have started application \(row.reference). To come back to it, or later to see its progress, \
+                    open this link and press the button: \(link)
+                    Do not forward this email: the link is your access to the application.
+                    """,
+                sentAt: now))
+    }
+
+    func saveAnswers(_ row: ApplicationRow, _ answers: [String: String]) async throws {
+        var merged = row.answerMap
+        merged.merge(answers) { _, new in new }
+        let now = req.now
+        let text = ApplicationStore.encodeAnswers(merged)
+        try await req.inTransaction { sql in
+            try await sql.raw(
+                "UPDATE applications SET answers = \(bind: text), updated_at = \(bind: now) WHERE id = \(bind: row.id)"
+            ).run()
+            try await AuditLog.record(
+                AuditEntry(
+                    "application.answers_saved", target: "application", id: row.reference,
+                    before: [String: String]?.none,
+                    after: ["fields": answers.keys.sorted().joined(separator: ",")]),
+                context: applicantContext, at: now, on: sql)
+        }
+    }
+
+    enum SubmitOutcome {
+        case submitted(ApplicationRow)
+        /// The premises, practice-and-person or organisation already has a live application.
+        case previouslySubmitted(reference: String)
+    }
+
+    /// Validates the whole form, asks the engine, and submits, unless the same premises or person already
+    /// holds a live application.
+    func submit(_ row: ApplicationRow, submittedBy account: UUID? = nil, context: AuditContext? = nil) async throws
+        -> SubmitOutcome
+    {
+        let kind = row.applicationKind
+        let parameters = try await EligibilityParameterStore.current(on: req.sql)
+        let regions = try await RegionDirectory.codes(on: req.sql)
+        let steps = ApplicationForm.steps(
+            for: kind, aupVersion: parameters.aupVersion, programmes: Self.programmes(parameters))
+        let answers: [String: String]
+        switch ApplicationForm.validateAll(steps, answers: row.answerMap, regions: regions) {
+        case .success(let clean): answers = clean
+        case .failure(let errors): throw errors
+        }
+        let key = ApplicationForm.duplicateKey(kind: kind, email: row.applicant_email, answers: answers)
+        if let first = try await Self.liveApplication(duplicateKey: key, on: req.sql) {
+            return .previouslySubmitted(reference: first)
+        }
+        let ids = try await resolveOrganisations(kind: kind, answers: answers)
+        let known =
+            try await answers["odsCode"].flatMap { $0.isEmpty ? nil : $0 }.asyncMap {
+                try await EligibilityFactsLoader.knownOrganisation(
+                    ods: $0, on: req.sql, fallbackHelpdesk: req.settings.nationalHelpdesk)
+            } ?? nil
+        let now = req.now
+        let facts = ApplicationForm.facts(kind: kind, answers: answers, organisation: known, submittedAt: now)
+        let engine = EligibilityEngine(parameters: parameters)
+        guard case .success(let result) = engine.decide(facts) else {
+            throw Abort(.internalServerError, reason: "The application form asked too little for the engine")
+        }
+        if result.decision == .notEligible || result.decision == .redirect {
+            var errors = ValidationErrors()
+            errors.add("eligibility", (result.reasons + [result.nextStep]).joined(separator: " "))
+            throw errors
+        }
+        let region = ids.region ?? answers["region"]
+        let text = ApplicationStore.encodeAnswers(answers)
+        let auditContext = context ?? applicantContext
+        let target = ApplicationState.submitted
+        let reference = row.reference
+        let rules = result.rules.map(\.rawValue).joined(separator: ",")
+        do {
+            try await req.inTransaction { sql in
+                try await sql.raw(
+                    """
+                    UPDATE applications SET state = \(bind: target.rawValue), answers = \(bind: text),
+                        region = \(bind: region), organisation_id = \(bind: ids.organisation),
+                        commissioner_id = \(bind: ids.commissioner), duplicate_key = \(bind: key),
+                        decision = \(bind: result.decision.rawValue), rules = \(bind: rules),
+                        parameter_version = \(bind: result.parameterVersion), submitted_at = \(bind: now),
+                        submitted_by_account_id = \(bind: account), updated_at = \(bind: now)
+                    WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.draft.rawValue)
+                    """
+                ).run()
+                try await Self.recordEvent(
+                    row, action: .submit, from: .draft, to: target, reason: nil,
+                    actor: account == nil ? "Applicant" : "Staff on the applicant's behalf",
+                    actorAccount: account, context: auditContext, at: now, on: sql)
+            }
+        } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
+            // Two submissions for the same premises at the same moment: the unique key lets one through.
+            if let first = try await Self.liveApplication(duplicateKey: key, on: req.sql) {
+                return .previouslySubmitted(reference: first)
+            }
+            throw error
+        }
+        guard let updated = try await ApplicationStore.load(id: row.id, on: req.sql) else { throw Abort(.notFound) }
+        _ = reference
+        return .submitted(updated)
+    }
+
+    static func programmes(_ parameters: EligibilityParameters) -> [FormOption] {
+        parameters.programmes.map { FormOption($0.code, $0.name) }
+    }
+
+    static func liveApplication(duplicateKey key: String, on sql: any SQLDatabase) async throws -> String? {
+        struct Row: Decodable { let reference: String }
+        return try await sql.raw("SELECT reference FROM applications WHERE duplicate_key = \(bind: key)")
+            .first(decoding: Row.self)?.reference
+    }
+
+    /// The records an application points at: the practice or premises when on record, the care home's
+    /// commissioner (whose LAs decide), and the region they sit in.
+    private func resolveOrganisations(kind: ApplicationKind, answers: [String: String]) async throws -> (
+        organisation: UUID?, commissioner: UUID?, region: String?
+    ) {
+        struct Row: Decodable {
+            let id: UUID
+            let region: String?
+        }
+        func find(_ ods: String?) async throws -> Row? {
+            guard let ods, !ods.isEmpty else { return nil }
+            return try await req.sql.raw("SELECT id, region FROM organisations WHERE ods_code = \(bind: ods)")
+                .first(decoding: Row.self)
+        }
+        let organisation = try await find(answers["odsCode"])
+        var commissioner: Row?
+        if kind == .careHome {
+            commissioner = try await find(answers["commissionerODS"])
+            if commissioner == nil {
+                var errors = ValidationErrors()
+                errors.add(
+                    "commissionerODS",
+                    "No commissioner on record has the ODS code \(answers["commissionerODS"] ?? ""). Check it with the local authority."
+                )
+                throw errors
+            }
+        }
+        return (organisation?.id, commissioner?.id, organisation?.region)
+    }
+
+    // MARK: Decisions
+
+    struct Decision {
+        var action: ApplicationAction
+        var reason: String?
+        var assignee: UUID?
+    }
+
+    /// A reviewer's (or the applicant's) step through the workflow. Refusals are field errors.
+    func decide(_ row: ApplicationRow, _ decision: Decision, as actor: Reviewer, actorLabel: String, account: UUID?)
+        async throws -> ApplicationRow
+    {
+        let state = row.applicationState
+        let kind = row.applicationKind
+        var errors = ValidationErrors()
+        let next: ApplicationState
+        switch ApplicationWorkflow.transition(state, decision.action, kind: kind, by: actor, reason: decision.reason) {
+        case .success(let to): next = to
+        case .failure(let refusal):
+            switch refusal {
+            case .reasonRequired, .reasonTooLong: errors.add("reason", refusal.message)
+            case .notInThisState, .notYours: errors.add("action", refusal.message)
+            }
+            throw errors
+        }
+        var assignee: UUID?
+        if decision.action == .passToLA {
+            let choices = try await ApplicationStore.localAdministrations(for: row, on: req.sql)
+            guard let chosen = decision.assignee, choices.contains(where: { $0.id == chosen }) else {
+                errors.add(
+                    "assignee",
+                    choices.isEmpty
+                        ? "No Local Administrator administers this practice yet. Add one before passing it on."
+                        : "Select the Local Administrator's organisation that administers this practice")
+                throw errors
+            }
+            assignee = chosen
+        }
+        let now = req.now
+        let reason = decision.reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let context = actor == .applicant ? applicantContext : req.auditContext
+        let parameters = try await EligibilityParameterStore.current(on: req.sql)
+        let finalAssignee = assignee
+        try await req.inTransaction { sql in
+            var created: UUID?
+            if decision.action == .approve, kind.approvalCreatesOrganisation {
+                created = try await Self.createOrLinkOrganisation(
+                    for: row, now: now, context: context, on: sql)
+                try await Self.inviteFirstLA(
+                    for: row, organisation: created, now: now, secrets: req.application.dependencies.secrets,
+                    key: req.settings.sessionSecret, context: context, on: sql)
+            }
+            _ = parameters
+            // The state check in WHERE makes a second, concurrent decision on the same state a no-op.
+            let releaseKey = !next.holdsItsPlace
+            try await sql.raw(
+                """
+                UPDATE applications SET state = \(bind: next.rawValue),
+                    assigned_organisation_id = COALESCE(\(bind: finalAssignee), assigned_organisation_id),
+                    created_organisation_id = COALESCE(\(bind: created), created_organisation_id),
+                    duplicate_key = CASE WHEN \(bind: releaseKey) THEN NULL ELSE duplicate_key END,
+                    updated_at = \(bind: now)
+                WHERE id = \(bind: row.id) AND state = \(bind: state.rawValue)
+                """
+            ).run()
+            try await Self.recordEvent(
+                row, action: decision.action, from: state, to: next, reason: reason, actor: actorLabel,
+                actorAccount: account, context: context, at: now, on: sql, assignee: finalAssignee)
+        }
+        guard let updated = try await ApplicationStore.load(id: row.id, on: req.sql) else { throw Abort(.notFound) }
+        guard updated.state == next.rawValue else {
+            errors.add("action", "Someone else decided this application at the same moment. Check its history.")
+            throw errors
+        }
+        return updated
+    }
+
+    /// The history row, the audit entry and the job that tells the applicant, in the caller's transaction.
+    static func recordEvent(
+        _ row: ApplicationRow, action: ApplicationAction, from: ApplicationState, to: ApplicationState, reason: String?,
+        actor: String, actorAccount: UUID?, context: AuditContext, at now: Date, on sql: any SQLDatabase,
+        assignee: UUID? = nil
+    ) async throws {
+        let eventID = UUID()
+        try await sql.insert(into: "application_events")
+            .columns(
+                "id", "application_id", "occurred_at", "action", "from_state", "to_state", "reason", "actor",
+                "actor_account_id"
+            )
+            .values(
+                SQLBind(eventID), SQLBind(row.id), SQLBind(now), SQLBind(action.rawValue), SQLBind(from.rawValue),
+                SQLBind(to.rawValue), SQLBind(reason), SQLBind(actor), SQLBind(actorAccount)
+            )
+            .run()
+        let before = Snapshot(
+            reference: row.reference, kind: row.kind, state: from.rawValue, region: row.region,
+            assignedOrganisationID: row.assigned_organisation_id, reason: nil)
+        let after = Snapshot(
+            reference: row.reference, kind: row.kind, state: to.rawValue, region: row.region,
+            assignedOrganisationID: assignee ?? row.assigned_organisation_id, reason: reason)
+        try await AuditLog.record(
+            AuditEntry(
+                "application.\(action.rawValue)", target: "application", id: row.reference, before: before, after: after
+            ),
+            context: context, at: now, on: sql)
+        try await JobRunner.enqueue(
+            ApplicationMessageJob.kind, payload: ApplicationMessageJob.payload(event: eventID), runAt: now, on: sql)
+    }
+
+    static func createOrLinkOrganisation(
+        for row: ApplicationRow, now: Date, context: AuditContext, on sql: any SQLDatabase
+    ) async throws -> UUID {
+        let answers = row.answerMap
+        struct Existing: Decodable {
+            let id: UUID
+            let status: String
+        }
+        if let ods = answers["odsCode"], !ods.isEmpty,
+            let existing = try await sql.raw("SELECT id, status FROM organisations WHERE ods_code = \(bind: ods)")
+                .first(decoding: Existing.self)
+        {
+            if OnboardingStatus(rawValue: existing.status) == .notJoined
+                || existing.status == OnboardingStatus.applying.rawValue
+            {
+                try await sql.raw(
+                    """
+                    UPDATE organisations SET status = \(bind: OnboardingStatus.onboarding.rawValue), updated_at = \(bind: now)
+                    WHERE id = \(bind: existing.id)
+                    """
+                ).run()
+            }
+            try await AuditLog.record(
+                AuditEntry(
+                    "organisation.link_application", target: "organisation", id: existing.id.uuidString,
+                    before: ["status": existing.status],
+                    after: ["status": OnboardingStatus.onboarding.rawValue, "application": row.reference]),
+                context: context, at: now, on: sql)
+            return existing.id
+        }
+        let id = UUID()
+        let type: OrganisationType = row.applicationKind == .nonNHSOrganisation ? .nonNHS : .nhsTrust
+        try await sql.insert(into: "organisations")
+            .columns(
+                "id", "ods_code", "name", "type", "country", "region", "postcode", "status", "ig_status",
+                "delivers_nhs_care", "other_public_email", "created_at", "updated_at"
+            )
+            .values(
+                SQLBind(id), SQLBind(answers["odsCode"].flatMap { $0.isEmpty ? nil : $0 }),
+                SQLBind(answers["organisationName"] ?? row.reference), SQLBind(type.rawValue),
+                SQLBind(Country.england.rawValue), SQLBind(row.region), SQLBind(answers["postcode"]),
+                SQLBind(OnboardingStatus.onboarding.rawValue), SQLBind(IGToolkitStatus.notStarted.rawValue),
+                SQLBind(true), SQLBind(false), SQLBind(now), SQLBind(now)
+            )
+            .run()
+        try await AuditLog.record(
+            AuditEntry(
+                "organisation.create_from_application", target: "organisation", id: id.uuidString,
+                before: [String: String]?.none,
+                after: ["name": answers["organisationName"] ?? "", "type": type.rawValue, "application": row.reference]),
+            context: context, at: now, on: sql)
+        return id
+    }
+
+    static let invitationLifetime: TimeInterval = 14 * 24 * 3600
+
+    /// The first LA named on the form is invited; the link is derived from the invitation id, so only its hash is kept.
+    static func inviteFirstLA(
+        for row: ApplicationRow, organisation: UUID?, now: Date, secrets: SecretGenerator, key: [UInt8],
+        context: AuditContext, on sql: any SQLDatabase
+    ) async throws {
+        let answers = row.answerMap
+        let id = UUID()
+        let email = answers["firstLAEmail"] ?? row.applicant_email
+        try await sql.insert(into: "invitations")
+            .columns(
+                "id", "kind", "email", "name", "organisation_id", "application_id", "token_hash", "expires_at",
+                "created_at"
+            )
+            .values(
+                SQLBind(id), SQLBind("local_admin"), SQLBind(email), SQLBind(answers["firstLAName"]),
+                SQLBind(organisation), SQLBind(row.id),
+                SQLBind(SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key))),
+                SQLBind(now.addingTimeInterval(invitationLifetime)), SQLBind(now)
+            )
+            .run()
+        try await AuditLog.record(
+            AuditEntry(
+                "invitation.create", target: "invitation", id: id.uuidString, before: [String: String]?.none,
+                after: [
+                    "kind": "local_admin", "organisation": organisation?.uuidString ?? "", "application": row.reference,
+                ]),
+            context: context, at: now, on: sql)
+        try await JobRunner.enqueue(
+            InvitationMessageJob.kind, payload: InvitationMessageJob.payload(invitation: id), runAt: now, on: sql)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
+        }
+    }
+}
+
+extension Request {
+    /// A transaction on the request's database, handed over as SQL.
+    func inTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.transaction { db in try await body(db as! any SQLDatabase) }
+    }
+}

@@ -1,0 +1,240 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// One application as stored.
+struct ApplicationRow: Decodable, Sendable {
+    let id: UUID
+    let reference: String
+    let kind: String
+    let state: String
+    let applicant_email: String
+    let email_verified_at: Date?
+    let code_hash: String?
+    let code_expires_at: Date?
+    let code_attempts: Int
+    let answers: String
+    let region: String?
+    let organisation_id: UUID?
+    let commissioner_id: UUID?
+    let assigned_organisation_id: UUID?
+    let created_organisation_id: UUID?
+    let decision: String?
+    let rules: String?
+    let parameter_version: String?
+    let submitted_at: Date?
+    let created_at: Date
+    let updated_at: Date
+
+    static let columns: SQLQueryString = """
+        a.id, a.reference, a.kind, a.state, a.applicant_email, a.email_verified_at, a.code_hash, a.code_expires_at,
+        a.code_attempts, a.answers, a.region, a.organisation_id, a.commissioner_id, a.assigned_organisation_id,
+        a.created_organisation_id, a.decision, a.rules, a.parameter_version, a.submitted_at, a.created_at, a.updated_at
+        """
+
+    var applicationKind: ApplicationKind { ApplicationKind(rawValue: kind) ?? .nonNHSOrganisation }
+    var applicationState: ApplicationState { ApplicationState(rawValue: state) ?? .draft }
+    var answerMap: [String: String] { ApplicationStore.decodeAnswers(answers) }
+    var isVerified: Bool { email_verified_at != nil }
+
+    /// The name applicants and reviewers recognise: the practice, premises, home or organisation.
+    var subjectName: String {
+        let a = answerMap
+        return a["organisationName"] ?? a["practiceName"] ?? a["premisesName"] ?? a["homeName"]
+            ?? applicationKind.displayName
+    }
+}
+
+/// One step in an application's history.
+struct ApplicationEventRow: Decodable, Sendable, Encodable {
+    let id: UUID
+    let application_id: UUID
+    let occurred_at: Date
+    let action: String
+    let from_state: String
+    let to_state: String
+    let reason: String?
+    let actor: String
+}
+
+enum ApplicationStore {
+    static func decodeAnswers(_ text: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    static func encodeAnswers(_ answers: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(answers)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+
+    static func load(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> ApplicationRow? {
+        try await sql.raw("SELECT \(ApplicationRow.columns) FROM applications a WHERE \(condition)")
+            .first(decoding: ApplicationRow.self)
+    }
+
+    static func load(id: UUID, on sql: any SQLDatabase) async throws -> ApplicationRow? {
+        try await load(where: "a.id = \(bind: id)", on: sql)
+    }
+
+    static func events(for id: UUID, on sql: any SQLDatabase) async throws -> [ApplicationEventRow] {
+        try await sql.raw(
+            """
+            SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
+            FROM application_events WHERE application_id = \(bind: id) ORDER BY occurred_at, id
+            """
+        ).all(decoding: ApplicationEventRow.self)
+    }
+
+    /// Links sent by message carry a token derived from the application's id with the service key, so jobs can
+    /// rebuild it and the database holds only its hash.
+    static func trackingToken(for id: UUID, key: [UInt8]) -> String {
+        SecretHash.hmac("track:\(id.uuidString.lowercased())", key: key)
+    }
+
+    static func codeHash(_ code: String, application id: UUID, key: [UInt8]) -> String {
+        SecretHash.hmac("email-code:\(id.uuidString.lowercased()):\(code)", key: key)
+    }
+
+    /// A fresh reference, retried on the rare collision.
+    static func newReference(secrets: SecretGenerator, on sql: any SQLDatabase) async throws -> String {
+        for _ in 0..<5 {
+            let candidate = ApplicationReference.make(from: secrets.bytes(5))
+            if try await sql.raw("SELECT 1 AS one FROM applications WHERE reference = \(bind: candidate)").first()
+                == nil
+            {
+                return candidate
+            }
+        }
+        throw Abort(.internalServerError, reason: "Could not find an unused application reference")
+    }
+
+    /// Which staff may see which applications. Drafts belong to their applicant alone.
+    static func visible(to principal: Principal) -> SQLQueryString {
+        var clauses: [SQLQueryString] = []
+        if principal.has(.nationalAdmin) { clauses.append("1 = 1") }
+        let regions = { (role: Role) in principal.grants.filter { $0.role == role }.compactMap(\.region) }
+        let contactRegions = regions(.regionalContact)
+        if !contactRegions.isEmpty {
+            let kinds = [ApplicationKind.optometrist.rawValue, ApplicationKind.dentist.rawValue]
+            clauses.append("(a.kind IN (\(binds: kinds)) AND a.region IN (\(binds: contactRegions)))")
+        }
+        let pharmacyRegions = regions(.regionalPharmacyTeam)
+        if !pharmacyRegions.isEmpty {
+            clauses.append(
+                "(a.kind = \(bind: ApplicationKind.communityPharmacy.rawValue) AND a.region IN (\(binds: pharmacyRegions)))"
+            )
+        }
+        if principal.has(.pharmacyAdminTeam) {
+            clauses.append("a.kind = \(bind: ApplicationKind.communityPharmacy.rawValue)")
+        }
+        let administered = Scope(
+            administering: principal.grants.filter { $0.role == .localAdmin }.compactMap(\.organisationID))
+        if !administered.treeRoots.isEmpty {
+            clauses.append(
+                """
+                (a.kind = \(bind: ApplicationKind.careHome.rawValue)
+                    AND (\(administered.contains(SQLColumn("commissioner_id", table: "a")))
+                         OR \(administered.contains(SQLColumn("organisation_id", table: "a")))))
+                """)
+            clauses.append("\(administered.contains(SQLColumn("assigned_organisation_id", table: "a")))")
+        }
+        guard !clauses.isEmpty else { return "a.state <> \(bind: ApplicationState.draft.rawValue) AND 1 = 0" }
+        var combined: SQLQueryString = "a.state <> \(bind: ApplicationState.draft.rawValue) AND ("
+        for (index, clause) in clauses.enumerated() {
+            if index > 0 { combined.appendLiteral(" OR ") }
+            combined.appendInterpolation(clause)
+        }
+        combined.appendLiteral(")")
+        return combined
+    }
+
+    /// The application if the caller may see it, else 404 whatever the reason.
+    static func scoped(_ condition: SQLQueryString, for principal: Principal, on sql: any SQLDatabase) async throws
+        -> ApplicationRow
+    {
+        var query: SQLQueryString = "\(condition) AND "
+        query.appendInterpolation(visible(to: principal))
+        guard let row = try await load(where: query, on: sql) else { throw Abort(.notFound) }
+        return row
+    }
+
+    /// The reviewer role the caller acts in for this application, or nil when they only watch.
+    static func reviewer(_ principal: Principal, for row: ApplicationRow, on sql: any SQLDatabase) async throws
+        -> Reviewer?
+    {
+        if principal.has(.nationalAdmin) { return .nationalAdmin }
+        let kind = row.applicationKind
+        let administered = Scope(
+            administering: principal.grants.filter { $0.role == .localAdmin }.compactMap(\.organisationID))
+        func administers(_ id: UUID?) async throws -> Bool {
+            guard let id, !administered.treeRoots.isEmpty else { return false }
+            return try await sql.raw(
+                "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(administered.contains(SQLColumn("id", table: "o"), walk: .up))"
+            ).first() != nil
+        }
+        if row.applicationState == .passedToLA, try await administers(row.assigned_organisation_id) {
+            return .localAdmin
+        }
+        if kind == .careHome, try await administers(row.commissioner_id ?? row.organisation_id) { return .localAdmin }
+        let regions = { (role: Role) in Set(principal.grants.filter { $0.role == role }.compactMap(\.region)) }
+        if kind.reviewer == .regionalContact, let region = row.region, regions(.regionalContact).contains(region) {
+            return .regionalContact
+        }
+        if kind == .communityPharmacy,
+            principal.has(.pharmacyAdminTeam) || row.region.map(regions(.regionalPharmacyTeam).contains) == true
+        {
+            return .pharmacyTeam
+        }
+        return nil
+    }
+
+    /// Organisations with a Local Administrator that administer `organisation` (walking up), or, when the
+    /// practice is not on record, those in the region: the choices for "pass to an LA".
+    static func localAdministrations(for row: ApplicationRow, on sql: any SQLDatabase) async throws -> [LAChoice] {
+        let hasLA: SQLQueryString = """
+            EXISTS (SELECT 1 FROM role_grants g WHERE g.organisation_id = o.id AND g.role = \(bind: Role.localAdmin.rawValue)
+                AND g.revoked_at IS NULL)
+            """
+        if let start = row.organisation_id {
+            return try await sql.raw(
+                """
+                WITH RECURSIVE up(id) AS (
+                    SELECT \(bind: start)
+                    UNION
+                    SELECT CASE e.k WHEN 1 THEN u.parent_id ELSE u.administered_by_id END
+                    FROM up JOIN organisations u ON u.id = up.id CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2) e
+                    WHERE CASE e.k WHEN 1 THEN u.parent_id ELSE u.administered_by_id END IS NOT NULL
+                )
+                SELECT o.id, o.name, o.ods_code FROM organisations o
+                WHERE o.id IN (SELECT id FROM up) AND \(hasLA) ORDER BY o.name
+                """
+            ).all(decoding: LAChoice.self)
+        }
+        return try await sql.raw(
+            """
+            SELECT o.id, o.name, o.ods_code FROM organisations o
+            WHERE o.region = \(bind: row.region ?? "") AND \(hasLA) ORDER BY o.name
+            """
+        ).all(decoding: LAChoice.self)
+    }
+
+    struct LAChoice: Decodable, Encodable, Sendable {
+        let id: UUID
+        let name: String
+        let ods_code: String?
+    }
+}
+
+extension Scope {
+    /// Only the trees of the given administering organisations: no own organisation, regions or national reach.
+    init(administering roots: [UUID]) {
+        self.init(grants: [], ownOrganisation: UUID())
+        singles = []
+        treeRoots = roots
+    }
+}

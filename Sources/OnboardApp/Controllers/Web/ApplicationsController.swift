@@ -1,0 +1,251 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Reviewers' pages: the applications in their scope, one application with its history, and decisions.
+struct ApplicationsController {
+    struct ListRow: Decodable, Encodable {
+        let id: UUID
+        let reference: String
+        let kind: String
+        let state: String
+        let region: String?
+        let submitted_at: Date?
+        let answers: String
+    }
+
+    struct ListItem: Encodable {
+        let url: String
+        let reference: String
+        let kindName: String
+        let subject: String
+        let stateName: String
+        let state: String
+        let submitted: String
+    }
+
+    struct StateFilter: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+
+    struct ListPage: Encodable {
+        let items: [ListItem]
+        let hasItems: Bool
+        let filters: [StateFilter]
+        let nextURL: String?
+    }
+
+    struct ActionOption: Encodable {
+        let id: String
+        let value: String
+        let label: String
+        let checked: Bool
+    }
+
+    struct ShowPage: Encodable {
+        let reference: String
+        let kindName: String
+        let stateName: String
+        let state: String
+        let subject: String
+        let submitted: String
+        let eligibility: String
+        let rules: String
+        let parameterVersion: String
+        let email: String
+        let sections: [ApplyController.Section]
+        let history: [TrackController.HistoryRow]
+        let actions: [ActionOption]
+        let hasActions: Bool
+        let assignees: [ActionOption]
+        let hasAssignees: Bool
+        let decisionURL: String
+        let reason: String
+        let actionError: String?
+        let reasonError: String?
+        let assigneeError: String?
+    }
+
+    static let pageSize = 50
+
+    func list(req: Request, principal: Principal) async throws -> Response {
+        let state = (try? req.query.get(String.self, at: "state")).flatMap(ApplicationState.init(rawValue:))
+        let after = try? req.query.get(String.self, at: "after")
+        var query: SQLQueryString = """
+            SELECT a.id, a.reference, a.kind, a.state, a.region, a.submitted_at, a.answers FROM applications a
+            WHERE \(ApplicationStore.visible(to: principal))
+            """
+        if let state {
+            let clause: SQLQueryString = " AND a.state = \(bind: state.rawValue)"
+            query.appendInterpolation(clause)
+        }
+        if let after {
+            let clause: SQLQueryString = " AND a.reference > \(bind: after)"
+            query.appendInterpolation(clause)
+        }
+        let limit: SQLQueryString = " ORDER BY a.reference LIMIT \(literal: Self.pageSize + 1)"
+        query.appendInterpolation(limit)
+        let rows = try await req.sql.raw(query).all(decoding: ListRow.self)
+        let page = rows.prefix(Self.pageSize)
+        let items = page.map { row in
+            let answers = ApplicationStore.decodeAnswers(row.answers)
+            let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
+            return ListItem(
+                url: SiteURL.application(row.id).path, reference: row.reference, kindName: kind.displayName,
+                subject: answers["organisationName"] ?? answers["practiceName"] ?? answers["premisesName"]
+                    ?? answers["homeName"] ?? "",
+                stateName: (ApplicationState(rawValue: row.state) ?? .submitted).displayName, state: row.state,
+                submitted: row.submitted_at.map(LondonTime.receipt) ?? "")
+        }
+        var next: String?
+        if rows.count > Self.pageSize, let last = page.last {
+            var components = URLComponents()
+            components.path = SiteURL.applications.path
+            components.queryItems =
+                [URLQueryItem(name: "after", value: last.reference)]
+                + (state.map { [URLQueryItem(name: "state", value: $0.rawValue)] } ?? [])
+            next = components.string
+        }
+        let filters =
+            [StateFilter(value: "", label: "All states", selected: state == nil)]
+            + ApplicationState.allCases.filter { $0 != .draft }.map {
+                StateFilter(value: $0.rawValue, label: $0.displayName, selected: $0 == state)
+            }
+        return try await req.render(
+            "applications/list", req.chrome("Applications"),
+            ListPage(items: Array(items), hasItems: !items.isEmpty, filters: filters, nextURL: next))
+    }
+
+    func show(req: Request, principal: Principal) async throws -> Response {
+        guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
+        let row = try await ApplicationStore.scoped("a.id = \(bind: id)", for: principal, on: req.sql)
+        return try await render(req, principal: principal, row: row, errors: .init(), reason: "")
+    }
+
+    private func render(
+        _ req: Request, principal: Principal, row: ApplicationRow, errors: ValidationErrors, reason: String,
+        chosen: String? = nil
+    ) async throws -> Response {
+        let reviewer = try await ApplicationStore.reviewer(principal, for: row, on: req.sql)
+        let actions =
+            reviewer.map {
+                ApplicationWorkflow.available(to: $0, kind: row.applicationKind, state: row.applicationState)
+            } ?? []
+        let assignees =
+            actions.contains(.passToLA) ? try await ApplicationStore.localAdministrations(for: row, on: req.sql) : []
+        let regions = try await RegionDirectory.all(on: req.sql)
+        let parameters = try await EligibilityParameterStore.current(on: req.sql)
+        let steps = ApplicationForm.steps(
+            for: row.applicationKind, aupVersion: parameters.aupVersion,
+            programmes: ApplicationService.programmes(parameters))
+        let answers = row.answerMap
+        // Contact details are shown to the reviewer who needs them; the list shows none.
+        let sections = steps.map { step in
+            ApplyController.Section(
+                title: step.title,
+                rows: step.fields.map { field in
+                    ApplyController.Row(
+                        key: field.label,
+                        value: ApplyController.display(field, answers[field.name] ?? "", regions: regions),
+                        changeURL: "")
+                })
+        }
+        let history = try await ApplicationStore.events(for: row.id, on: req.sql).map { event in
+            TrackController.HistoryRow(
+                when: LondonTime.receipt(event.occurred_at),
+                what: "\((ApplicationState(rawValue: event.to_state) ?? .submitted).displayName), by \(event.actor)",
+                reason: event.reason)
+        }
+        try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
+        return try await req.render(
+            "applications/show",
+            req.chrome(
+                "Application \(row.reference)",
+                breadcrumbs: [.init(text: "Applications", href: SiteURL.applications.path)], errors: errors),
+            ShowPage(
+                reference: row.reference, kindName: row.applicationKind.displayName,
+                stateName: row.applicationState.displayName, state: row.state, subject: row.subjectName,
+                submitted: row.submitted_at.map(LondonTime.receipt) ?? "", eligibility: row.decision ?? "",
+                rules: row.rules ?? "", parameterVersion: row.parameter_version ?? "", email: row.applicant_email,
+                sections: sections, history: history,
+                actions: actions.enumerated().map { index, action in
+                    ActionOption(
+                        id: index == 0 ? "action" : "action-\(index + 1)", value: action.rawValue,
+                        label: action.displayName, checked: chosen == action.rawValue)
+                },
+                hasActions: !actions.isEmpty,
+                assignees: assignees.enumerated().map { index, choice in
+                    ActionOption(
+                        id: index == 0 ? "assignee" : "assignee-\(index + 1)", value: choice.id.uuidString.lowercased(),
+                        label: choice.name + (choice.ods_code.map { " (\($0))" } ?? ""), checked: false)
+                },
+                hasAssignees: !assignees.isEmpty, decisionURL: SiteURL.applicationDecisions(row.id).path,
+                reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
+                assigneeError: errors.message(for: "assignee")),
+            status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    func decide(req: Request, principal: Principal) async throws -> Response {
+        guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
+        let row = try await ApplicationStore.scoped("a.id = \(bind: id)", for: principal, on: req.sql)
+        struct Form: Decodable {
+            let action: String?
+            let reason: String?
+            let assignee: String?
+        }
+        let form = try req.content.decode(Form.self)
+        do {
+            let updated = try await Self.decide(
+                req, principal: principal, row: row, action: form.action, reason: form.reason, assignee: form.assignee)
+            return req.redirect(to: SiteURL.application(updated.id).path, redirectType: .normal)
+        } catch let errors as ValidationErrors {
+            return try await render(
+                req, principal: principal, row: row, errors: errors, reason: form.reason ?? "", chosen: form.action)
+        }
+    }
+
+    /// Shared by the page and the API: checks the caller may decide, then decides.
+    static func decide(
+        _ req: Request, principal: Principal, row: ApplicationRow, action rawAction: String?, reason: String?,
+        assignee: String?
+    ) async throws -> ApplicationRow {
+        var errors = ValidationErrors()
+        guard let action = rawAction.flatMap(ApplicationAction.init(rawValue:)) else {
+            errors.add("action", "Select what you want to do with this application")
+            throw errors
+        }
+        guard let reviewer = try await ApplicationStore.reviewer(principal, for: row, on: req.sql) else {
+            errors.add("action", "You can see this application, but the decision belongs to someone else")
+            throw errors
+        }
+        return try await ApplicationService(req: req).decide(
+            row, .init(action: action, reason: reason, assignee: assignee.flatMap(UUID.init(uuidString:))),
+            as: reviewer, actorLabel: "\(principal.name) (\(principal.topRole.displayName))",
+            account: principal.accountID)
+    }
+
+    /// Development only: what the service would have emailed or texted.
+    func devMessages(req: Request) async throws -> Response {
+        struct Item: Encodable {
+            let to: String
+            let subject: String
+            let body: String
+            let sent: String
+        }
+        struct Page: Encodable {
+            let items: [Item]
+            let hasItems: Bool
+        }
+        let items = req.application.dependencies.sentMessages.all.reversed().map {
+            Item(to: $0.to, subject: $0.subject, body: $0.body, sent: LondonTime.receipt($0.sentAt))
+        }
+        return try await req.render(
+            "dev/messages", req.chrome("Messages sent (development)"), Page(items: items, hasItems: !items.isEmpty))
+    }
+}
