@@ -206,10 +206,10 @@ struct ApplicationTests {
             clock.advance(by: 16 * 60)
             let expired = try await applicant.post("/apply/verify", [("code", fresh)])
             #expect(expired.body.string.contains("expired"))
-            struct Row: Decodable { let code_hash: String? }
-            let stored = try await (app.db as! any SQLDatabase).raw("SELECT code_hash FROM applications").all(
+            struct Row: Decodable { let hash: String? }
+            let stored = try await (app.db as! any SQLDatabase).raw("SELECT code_hash AS hash FROM applications").all(
                 decoding: Row.self)
-            #expect(stored.allSatisfy { $0.code_hash != fresh })
+            #expect(stored.allSatisfy { $0.hash != fresh })
         }
     }
 
