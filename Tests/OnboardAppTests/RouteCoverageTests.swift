@@ -324,6 +324,14 @@ enum RouteTable {
 
     static let publicNote = "public: shows no record of any scope"
 
+    /// A complete optometrist application for a Leeds practice (North East and Yorkshire).
+    static let optometristJSON = """
+        {"kind":"optometrist","applicantEmail":"api@wetherbyvision.co.uk","answers":{"applicantName":"Ada Lovelace",
+        "applicantRole":"Optometrist","mobile":"07700 900123","odsCode":"TP004","practiceName":"Wetherby Vision Centre",
+        "postcode":"LS22 6DD","region":"north_east_and_yorkshire","registrationNumber":"01-12345",
+        "exchangesPatientInformation":"regular","usesOtherPubliclyFundedEmail":"no","wantsSharedMailbox":"no"}}
+        """
+
     /// An applicant's page: the draft cookie (or the emailed link's token) is the only key, so there is no
     /// other scope to reach; ApplicationTests walks the real journeys.
     static func applicantRule(
@@ -516,6 +524,21 @@ enum RouteTable {
             otherScope: .notFound(
                 actor: Demo.liam, paths: { _ in ["/api/v1/organisations/R0A", "/api/v1/organisations/QWO"] }),
             stateChanging: false),
+        "POST /api/v1/applications": RouteRule(
+            access: .api, actor: Demo.rachel, path: { _ in "/api/v1/applications" },
+            otherScope: .forbidden(actor: Demo.grace, path: { _ in "/api/v1/applications" }), stateChanging: true,
+            json: RouteTable.optometristJSON),
+        "GET /api/v1/applications/:reference": RouteRule(
+            access: .api, actor: Demo.rachel, path: { "/api/v1/applications/\($0.applicationReference)" },
+            otherScope: .notFound(
+                actor: Demo.grace,
+                paths: { ["/api/v1/applications/\($0.applicationReference)", "/api/v1/applications/APP-2222-2222"] }),
+            stateChanging: false),
+        "POST /api/v1/applications/:reference/decisions": RouteRule(
+            access: .api, actor: Demo.rachel, path: { "/api/v1/applications/\($0.applicationReference)/decisions" },
+            otherScope: .notFound(
+                actor: Demo.grace, paths: { ["/api/v1/applications/\($0.applicationReference)/decisions"] }),
+            stateChanging: true, json: #"{"action":"start_review"}"#),
         "POST /api/v1/organisations": RouteRule(
             access: .api, actor: national, path: { _ in "/api/v1/organisations" },
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/api/v1/organisations" }), stateChanging: true,

@@ -177,22 +177,36 @@ struct ApplicationService {
         case previouslySubmitted(reference: String)
     }
 
-    /// Validates the whole form, asks the engine, and submits, unless the same premises or person already
-    /// holds a live application.
-    func submit(_ row: ApplicationRow, submittedBy account: UUID? = nil, context: AuditContext? = nil) async throws
-        -> SubmitOutcome
-    {
-        let kind = row.applicationKind
+    /// A checked submission, ready to write.
+    struct Prepared: Sendable {
+        let kind: ApplicationKind
+        let answers: [String: String]
+        let duplicateKey: String
+        let organisation: UUID?
+        let commissioner: UUID?
+        let region: String?
+        let result: EligibilityResult
+        let at: Date
+    }
+
+    enum Preparation {
+        case ready(Prepared)
+        case previouslySubmitted(reference: String)
+    }
+
+    /// Validates the whole form, finds an earlier live application for the same premises or person, and asks
+    /// the engine. Writes nothing.
+    func prepare(kind: ApplicationKind, email: String, answers raw: [String: String]) async throws -> Preparation {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let regions = try await RegionDirectory.codes(on: req.sql)
         let steps = ApplicationForm.steps(
             for: kind, aupVersion: parameters.aupVersion, programmes: Self.programmes(parameters))
         let answers: [String: String]
-        switch ApplicationForm.validateAll(steps, answers: row.answerMap, regions: regions) {
+        switch ApplicationForm.validateAll(steps, answers: raw, regions: regions) {
         case .success(let clean): answers = clean
         case .failure(let errors): throw errors
         }
-        let key = ApplicationForm.duplicateKey(kind: kind, email: row.applicant_email, answers: answers)
+        let key = ApplicationForm.duplicateKey(kind: kind, email: email, answers: answers)
         if let first = try await Self.liveApplication(duplicateKey: key, on: req.sql) {
             return .previouslySubmitted(reference: first)
         }
@@ -204,8 +218,7 @@ struct ApplicationService {
             } ?? nil
         let now = req.now
         let facts = ApplicationForm.facts(kind: kind, answers: answers, organisation: known, submittedAt: now)
-        let engine = EligibilityEngine(parameters: parameters)
-        guard case .success(let result) = engine.decide(facts) else {
+        guard case .success(let result) = EligibilityEngine(parameters: parameters).decide(facts) else {
             throw Abort(.internalServerError, reason: "The application form asked too little for the engine")
         }
         if result.decision == .notEligible || result.decision == .redirect {
@@ -213,40 +226,129 @@ struct ApplicationService {
             errors.add("eligibility", (result.reasons + [result.nextStep]).joined(separator: " "))
             throw errors
         }
-        let region = ids.region ?? answers["region"]
-        let text = ApplicationStore.encodeAnswers(answers)
-        let auditContext = context ?? applicantContext
-        let target = ApplicationState.submitted
-        let reference = row.reference
-        let rules = result.rules.map(\.rawValue).joined(separator: ",")
+        return .ready(
+            Prepared(
+                kind: kind, answers: answers, duplicateKey: key, organisation: ids.organisation,
+                commissioner: ids.commissioner, region: ids.region ?? answers["region"], result: result, at: now))
+    }
+
+    /// Writes a prepared submission onto a draft, in the caller's transaction. The unique duplicate key
+    /// refuses a second live application that raced this one.
+    static func apply(
+        _ prepared: Prepared, to row: ApplicationRow, submittedBy account: UUID?, actor: String, context: AuditContext,
+        on sql: any SQLDatabase
+    ) async throws {
+        let result = prepared.result
+        try await sql.raw(
+            """
+            UPDATE applications SET state = \(bind: ApplicationState.submitted.rawValue),
+                answers = \(bind: ApplicationStore.encodeAnswers(prepared.answers)),
+                region = \(bind: prepared.region), organisation_id = \(bind: prepared.organisation),
+                commissioner_id = \(bind: prepared.commissioner), duplicate_key = \(bind: prepared.duplicateKey),
+                decision = \(bind: result.decision.rawValue), rules = \(bind: result.rules.map(\.rawValue).joined(separator: ",")),
+                parameter_version = \(bind: result.parameterVersion), submitted_at = \(bind: prepared.at),
+                submitted_by_account_id = \(bind: account), updated_at = \(bind: prepared.at)
+            WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.draft.rawValue)
+            """
+        ).run()
+        try await recordEvent(
+            row, action: .submit, from: .draft, to: .submitted, reason: nil, actor: actor, actorAccount: account,
+            context: context, at: prepared.at, on: sql)
+    }
+
+    /// The applicant's own submission from check your answers.
+    func submit(_ row: ApplicationRow) async throws -> SubmitOutcome {
+        let prepared: Prepared
+        switch try await prepare(kind: row.applicationKind, email: row.applicant_email, answers: row.answerMap) {
+        case .previouslySubmitted(let reference): return .previouslySubmitted(reference: reference)
+        case .ready(let ready): prepared = ready
+        }
+        let context = applicantContext
         do {
             try await req.inTransaction { sql in
-                try await sql.raw(
-                    """
-                    UPDATE applications SET state = \(bind: target.rawValue), answers = \(bind: text),
-                        region = \(bind: region), organisation_id = \(bind: ids.organisation),
-                        commissioner_id = \(bind: ids.commissioner), duplicate_key = \(bind: key),
-                        decision = \(bind: result.decision.rawValue), rules = \(bind: rules),
-                        parameter_version = \(bind: result.parameterVersion), submitted_at = \(bind: now),
-                        submitted_by_account_id = \(bind: account), updated_at = \(bind: now)
-                    WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.draft.rawValue)
-                    """
-                ).run()
-                try await Self.recordEvent(
-                    row, action: .submit, from: .draft, to: target, reason: nil,
-                    actor: account == nil ? "Applicant" : "Staff on the applicant's behalf",
-                    actorAccount: account, context: auditContext, at: now, on: sql)
+                try await Self.apply(prepared, to: row, submittedBy: nil, actor: "Applicant", context: context, on: sql)
             }
         } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
-            // Two submissions for the same premises at the same moment: the unique key lets one through.
-            if let first = try await Self.liveApplication(duplicateKey: key, on: req.sql) {
+            if let first = try await Self.liveApplication(duplicateKey: prepared.duplicateKey, on: req.sql) {
                 return .previouslySubmitted(reference: first)
             }
             throw error
         }
         guard let updated = try await ApplicationStore.load(id: row.id, on: req.sql) else { throw Abort(.notFound) }
-        _ = reference
         return .submitted(updated)
+    }
+
+    /// Staff submitting for an applicant (phone or paper): the draft and its submission commit together, and
+    /// only when the caller could see the result.
+    func submitOnBehalf(
+        kind: ApplicationKind, email rawEmail: String, answers: [String: String], by principal: Principal
+    )
+        async throws -> SubmitOutcome
+    {
+        let email = Identifiers.normaliseEmail(rawEmail)
+        guard Identifiers.isValidEmail(email) else {
+            throw ValidationErrors([
+                FieldError(
+                    field: "applicantEmail",
+                    message: "Enter an email address in the correct format, like name@example.org")
+            ])
+        }
+        if try await req.sql.raw("SELECT 1 AS one FROM accounts WHERE lower(address) = \(bind: email)").first() != nil {
+            throw ValidationErrors([
+                FieldError(
+                    field: "applicantEmail",
+                    message: "This person already has an account: their new organisation's LA accepts them as a joiner")
+            ])
+        }
+        let prepared: Prepared
+        switch try await prepare(kind: kind, email: email, answers: answers) {
+        case .previouslySubmitted(let reference): return .previouslySubmitted(reference: reference)
+        case .ready(let ready): prepared = ready
+        }
+        let id = UUID()
+        let reference = try await ApplicationStore.newReference(
+            secrets: req.application.dependencies.secrets, on: req.sql)
+        let key = req.settings.sessionSecret
+        let context = req.auditContext
+        let actor = "\(principal.name) (\(principal.topRole.displayName)) for the applicant"
+        let visible = ApplicationStore.visible(to: principal)
+        do {
+            try await req.inTransaction { sql in
+                try await sql.insert(into: "applications")
+                    .columns(
+                        "id", "reference", "kind", "state", "applicant_email", "code_attempts", "tracking_hash",
+                        "answers", "created_at", "updated_at"
+                    )
+                    .values(
+                        SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue),
+                        SQLBind(ApplicationState.draft.rawValue),
+                        SQLBind(email), SQLBind(0),
+                        SQLBind(SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: key))), SQLBind("{}"),
+                        SQLBind(prepared.at), SQLBind(prepared.at)
+                    )
+                    .run()
+                guard let draft = try await ApplicationStore.load(id: id, on: sql) else {
+                    throw Abort(.internalServerError)
+                }
+                try await Self.apply(
+                    prepared, to: draft, submittedBy: principal.accountID, actor: actor, context: context, on: sql)
+                let seen = try await sql.raw(
+                    "SELECT 1 AS ok FROM applications a WHERE a.id = \(bind: id) AND \(visible)"
+                ).first()
+                if seen == nil {
+                    throw APIProblem(
+                        status: .forbidden,
+                        detail: "You can submit only applications you would review: this kind, in your region or area.")
+                }
+            }
+        } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
+            if let first = try await Self.liveApplication(duplicateKey: prepared.duplicateKey, on: req.sql) {
+                return .previouslySubmitted(reference: first)
+            }
+            throw error
+        }
+        guard let created = try await ApplicationStore.load(id: id, on: req.sql) else { throw Abort(.notFound) }
+        return .submitted(created)
     }
 
     static func programmes(_ parameters: EligibilityParameters) -> [FormOption] {
@@ -261,7 +363,7 @@ struct ApplicationService {
 
     /// The records an application points at: the practice or premises when on record, the care home's
     /// commissioner (whose LAs decide), and the region they sit in.
-    private func resolveOrganisations(kind: ApplicationKind, answers: [String: String]) async throws -> (
+    func resolveOrganisations(kind: ApplicationKind, answers: [String: String]) async throws -> (
         organisation: UUID?, commissioner: UUID?, region: String?
     ) {
         struct Row: Decodable {
@@ -373,16 +475,15 @@ struct ApplicationService {
         assignee: UUID? = nil
     ) async throws {
         let eventID = UUID()
-        try await sql.insert(into: "application_events")
-            .columns(
-                "id", "application_id", "occurred_at", "action", "from_state", "to_state", "reason", "actor",
-                "actor_account_id"
-            )
-            .values(
-                SQLBind(eventID), SQLBind(row.id), SQLBind(now), SQLBind(action.rawValue), SQLBind(from.rawValue),
-                SQLBind(to.rawValue), SQLBind(reason), SQLBind(actor), SQLBind(actorAccount)
-            )
-            .run()
+        try await sql.raw(
+            """
+            INSERT INTO application_events
+                (id, application_id, sequence, occurred_at, action, from_state, to_state, reason, actor, actor_account_id)
+            SELECT \(bind: eventID), \(bind: row.id), COALESCE(MAX(sequence), 0) + 1, \(bind: now), \(bind: action.rawValue),
+                \(bind: from.rawValue), \(bind: to.rawValue), \(bind: reason), \(bind: actor), \(bind: actorAccount)
+            FROM application_events WHERE application_id = \(bind: row.id)
+            """
+        ).run()
         let before = Snapshot(
             reference: row.reference, kind: row.kind, state: from.rawValue, region: row.region,
             assignedOrganisationID: row.assigned_organisation_id, reason: nil)

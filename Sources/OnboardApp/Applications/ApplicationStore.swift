@@ -85,7 +85,7 @@ enum ApplicationStore {
         try await sql.raw(
             """
             SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
-            FROM application_events WHERE application_id = \(bind: id) ORDER BY occurred_at, id
+            FROM application_events WHERE application_id = \(bind: id) ORDER BY sequence
             """
         ).all(decoding: ApplicationEventRow.self)
     }

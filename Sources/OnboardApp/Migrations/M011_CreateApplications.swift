@@ -38,6 +38,8 @@ struct M011_CreateApplications: AsyncMigration {
         try await database.schema("application_events")
             .id()
             .field("application_id", .uuid, .required, .references("applications", "id"))
+            // Order within one application: times can tie, and two writers cannot both take the same number.
+            .field("sequence", .int, .required)
             .field("occurred_at", .datetime, .required)
             .field("action", .string, .required)
             .field("from_state", .string, .required)
@@ -45,6 +47,7 @@ struct M011_CreateApplications: AsyncMigration {
             .field("reason", .string)
             .field("actor", .string, .required)
             .field("actor_account_id", .uuid, .references("accounts", "id"))
+            .unique(on: "application_id", "sequence")
             .create()
         try await database.schema("invitations")
             .id()
@@ -62,8 +65,6 @@ struct M011_CreateApplications: AsyncMigration {
         let sql = database as! any SQLDatabase
         try await sql.raw("CREATE INDEX applications_state_idx ON applications (state, kind, region)").run()
         try await sql.raw("CREATE INDEX applications_email_idx ON applications (applicant_email)").run()
-        try await sql.raw("CREATE INDEX application_events_app_idx ON application_events (application_id, occurred_at)")
-            .run()
     }
 
     func revert(on database: any Database) async throws {

@@ -11,7 +11,7 @@ import Vapor
 struct APIHandler: APIProtocol {
     let app: Application
 
-    private func context() throws -> (Request, Principal) {
+    func context() throws -> (Request, Principal) {
         guard let req = APIRequest.current, let principal = req.principal else {
             throw APIProblem(status: .unauthorized, detail: "Send a bearer token.")
         }
