@@ -18,7 +18,7 @@ func routes(_ app: Application) throws {
     let applicant = web.grouped(
         RateLimitMiddleware(
             limiter: app.guidedStartLimiter,
-            when: { $0.url.path.hasPrefix("/apply/") || $0.url.path.hasPrefix("/track/") }),
+            when: { ["/apply/", "/track/", "/register/"].contains(where: $0.url.path.hasPrefix) }),
         RateLimitMiddleware(
             limiter: app.applicantCodeLimiter,
             when: { req in
@@ -44,6 +44,9 @@ func routes(_ app: Application) throws {
     applicant.post(SiteURL.trackReply(":token").pattern, use: track.reply)
     applicant.post(SiteURL.trackWithdraw(":token").pattern, use: track.withdraw)
     applicant.post(SiteURL.trackResume(":token").pattern, use: track.resume)
+    let programmes = ProgrammesController()
+    applicant.get(SiteURL.register(":token").pattern, use: programmes.registerPage)
+    applicant.post(SiteURL.register(":token").pattern, use: programmes.register)
     if app.settings.isDevelopment {
         web.get(SiteURL.devMessages.pattern, use: ApplicationsController().devMessages)
     }
@@ -86,6 +89,20 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
     staff.on(.GET, SiteURL.patterned(SiteURL.application), allow: .reviewers, use: applications.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.applicationDecisions), allow: .reviewers, use: applications.decide)
+
+    staff.on(.GET, SiteURL.programmes.pattern, allow: ProgrammesController.roles, use: programmes.list)
+    staff.on(.GET, SiteURL.programme(":code").pattern, allow: ProgrammesController.roles, use: programmes.show)
+    staff.on(
+        .POST, SiteURL.programmeCohorts(":code").pattern, allow: [.nationalAdmin, .pharmacyAdminTeam],
+        use: programmes.addCohort)
+    staff.on(
+        .POST, ["programmes", ":code", "cohorts", ":cohort", "release"], allow: [.nationalAdmin, .pharmacyAdminTeam],
+        use: programmes.release)
+    staff.on(
+        .POST, SiteURL.programmeInvitations(":code").pattern, allow: ProgrammesController.roles, use: programmes.invite)
+    let parameters = ParametersController()
+    staff.on(.GET, SiteURL.parameters.pattern, allow: .national, use: parameters.page)
+    staff.on(.POST, SiteURL.parameters.pattern, allow: .national, use: parameters.create)
 
     // API: bearer tokens only, problem+json errors, generated from the OpenAPI document.
     app.get("api", "v1", "openapi.yaml") { req async throws -> Response in

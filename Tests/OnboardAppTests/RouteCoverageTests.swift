@@ -494,6 +494,43 @@ enum RouteTable {
             otherScope: .notApplicable("development only: not registered in production (ApplicationTests)"),
             stateChanging: false),
 
+        "GET /register/:token": RouteRule(
+            access: .public, path: { _ in "/register/\(String(repeating: "a", count: 43))" },
+            otherScope: .notApplicable("shows only a button: the same page for every link, real or not"),
+            stateChanging: false),
+        "POST /register/:token": RouteRule(
+            access: .applicant, path: { _ in "/register/\(String(repeating: "b", count: 43))" },
+            otherScope: .notApplicable("the link's token is the only key; ProgrammeTests spends real ones"),
+            stateChanging: true),
+
+        // Programmes and rule parameters
+        "GET /programmes": RouteRule(
+            access: .staff, actor: Demo.priya, path: { _ in "/programmes" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/programmes" }), stateChanging: false),
+        "GET /programmes/:code": RouteRule(
+            access: .staff, actor: Demo.priya, path: { _ in "/programmes/numsas" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/programmes/numsas" }), stateChanging: false),
+        "POST /programmes/:code/cohorts": RouteRule(
+            access: .staff, actor: Demo.priya, path: { _ in "/programmes/numsas/cohorts" },
+            otherScope: .forbidden(actor: Demo.peter, path: { _ in "/programmes/numsas/cohorts" }), stateChanging: true,
+            form: [("name", "Route cohort"), ("capacity", "5")]),
+        "POST /programmes/:code/cohorts/:cohort/release": RouteRule(
+            access: .staff, actor: Demo.priya, path: { _ in "/programmes/numsas/cohorts/\(lower(UUID()))/release" },
+            otherScope: .forbidden(
+                actor: Demo.peter, path: { _ in "/programmes/numsas/cohorts/\(lower(UUID()))/release" }),
+            stateChanging: true),
+        "POST /programmes/:code/invitations": RouteRule(
+            access: .staff, actor: Demo.peter, path: { _ in "/programmes/numsas/invitations" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/programmes/numsas/invitations" }),
+            stateChanging: true, form: [("odsCode", "FB007"), ("email", "route@example.org")]),
+        "GET /eligibility-parameters": RouteRule(
+            access: .staff, actor: national, path: { _ in "/eligibility-parameters" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/eligibility-parameters" }), stateChanging: false),
+        "POST /eligibility-parameters": RouteRule(
+            access: .staff, actor: national, path: { _ in "/eligibility-parameters" },
+            otherScope: .forbidden(actor: Demo.liam, path: { _ in "/eligibility-parameters" }), stateChanging: true,
+            form: [("version", "route-1"), ("body", "{}")]),
+
         // Reviewing applications
         "GET /applications": RouteRule(
             access: .staff, actor: Demo.rachel, path: { _ in "/applications" },

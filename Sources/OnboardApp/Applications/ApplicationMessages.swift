@@ -73,31 +73,52 @@ enum InvitationMessageJob {
         let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
         let sql = app.db as! any SQLDatabase
         struct Row: Decodable {
+            let kind: String
             let email: String
             let name: String?
             let organisation_name: String?
+            let programme: String?
             let expires_at: Date
         }
         guard
             let row = try await sql.raw(
                 """
-                SELECT i.email, i.name, o.name AS organisation_name, i.expires_at
+                SELECT i.kind, i.email, i.name, o.name AS organisation_name, i.programme, i.expires_at
                 FROM invitations i LEFT JOIN organisations o ON o.id = i.organisation_id
                 WHERE i.id = \(bind: payload.invitation) AND i.used_at IS NULL
                 """
             ).first(decoding: Row.self)
         else { return }
-        let body = """
-            \(row.name.map { "Dear \($0)," } ?? "Hello,")
-            \(row.organisation_name ?? "Your organisation") has been approved to join the secure email service, and you are \
-            named as its first Local Administrator.
-            The national team will phone you to set up your account: they text a security code to your mobile and ask you \
-            to read it back. This invitation lasts until \(LondonTime.receipt(row.expires_at)).
-            """
-        try await app.dependencies.messages.send(
-            OutboundMessage(
-                to: row.email, subject: "You are invited to be a Local Administrator", body: body,
-                sentAt: app.clock.now()))
+        let message: OutboundMessage
+        switch row.kind {
+        case "registration":
+            let parameters = try await EligibilityParameterStore.current(on: sql)
+            let programme = row.programme.flatMap(parameters.programme)?.name ?? "the programme"
+            let link =
+                app.settings.publicURL
+                + SiteURL.register(token(for: payload.invitation, key: app.settings.sessionSecret)).path
+            message = OutboundMessage(
+                to: row.email, subject: "Register \(row.organisation_name ?? "your pharmacy") for secure email",
+                body: """
+                    Your regional pharmacy team invites \(row.organisation_name ?? "your pharmacy") to join secure email \
+                    through \(programme).
+                    Open this link and press the button to start your registration: \(link)
+                    The link works once and lasts until \(LondonTime.receipt(row.expires_at)). Do not forward it.
+                    """,
+                sentAt: app.clock.now())
+        default:
+            message = OutboundMessage(
+                to: row.email, subject: "You are invited to be a Local Administrator",
+                body: """
+                    \(row.name.map { "Dear \($0)," } ?? "Hello,")
+                    \(row.organisation_name ?? "Your organisation") has been approved to join the secure email service, and you \
+                    are named as its first Local Administrator.
+                    The national team will phone you to set up your account: they text a security code to your mobile and ask \
+                    you to read it back. This invitation lasts until \(LondonTime.receipt(row.expires_at)).
+                    """,
+                sentAt: app.clock.now())
+        }
+        try await app.dependencies.messages.send(message)
     }
 }
 

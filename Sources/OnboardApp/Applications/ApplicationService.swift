@@ -72,6 +72,87 @@ struct ApplicationService {
         return .started(id: id, resumeToken: resume)
     }
 
+    /// Spends a registration link: once, before it expires. The link went to the pharmacy's email, so the
+    /// draft starts verified, with the premises and programme filled in. Returns the resume token.
+    func startFromRegistration(token: String) async throws -> String? {
+        struct Invitation: Decodable {
+            let id: UUID
+            let email: String
+            let programme: String?
+            let ods_code: String?
+            let organisation_id: UUID?
+            let expires_at: Date
+            let used_at: Date?
+        }
+        guard token.count >= 40, token.count <= 64,
+            let invitation = try await req.sql.raw(
+                """
+                SELECT id, email, programme, ods_code, organisation_id, expires_at, used_at FROM invitations
+                WHERE token_hash = \(bind: SecretHash.sha256Hex(token)) AND kind = 'registration'
+                """
+            ).first(decoding: Invitation.self),
+            invitation.used_at == nil, invitation.expires_at > req.now
+        else { return nil }
+        struct Premises: Decodable {
+            let name: String
+            let postcode: String?
+            let region: String?
+        }
+        var answers: [String: String] = ["odsCode": invitation.ods_code ?? "", "programme": invitation.programme ?? ""]
+        if let organisation = invitation.organisation_id,
+            let premises = try await req.sql.raw(
+                "SELECT name, postcode, region FROM organisations WHERE id = \(bind: organisation)"
+            ).first(decoding: Premises.self)
+        {
+            answers["premisesName"] = premises.name
+            answers["postcode"] = premises.postcode
+            answers["region"] = premises.region
+        }
+        let id = UUID()
+        let resume = req.application.dependencies.secrets.token()
+        let reference = try await ApplicationStore.newReference(
+            secrets: req.application.dependencies.secrets, on: req.sql)
+        let now = req.now
+        let key = req.settings.sessionSecret
+        let context = applicantContext
+        let text = ApplicationStore.encodeAnswers(answers.compactMapValues { $0 })
+        struct AlreadySpent: Error {}
+        do {
+            try await req.inTransaction { sql in
+                try await sql.insert(into: "applications")
+                    .columns(
+                        "id", "reference", "kind", "state", "applicant_email", "email_verified_at", "code_attempts",
+                        "resume_hash", "tracking_hash", "answers", "created_at", "updated_at"
+                    )
+                    .values(
+                        SQLBind(id), SQLBind(reference), SQLBind(ApplicationKind.communityPharmacy.rawValue),
+                        SQLBind(ApplicationState.draft.rawValue), SQLBind(invitation.email), SQLBind(now), SQLBind(0),
+                        SQLBind(SecretHash.sha256Hex(resume)),
+                        SQLBind(SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: key))), SQLBind(text),
+                        SQLBind(now), SQLBind(now)
+                    )
+                    .run()
+                struct Used: Decodable { let id: UUID }
+                // Spending the link and creating the draft commit together; a second press finds it spent.
+                let used = try await sql.raw(
+                    """
+                    UPDATE invitations SET used_at = \(bind: now), application_id = \(bind: id)
+                    WHERE id = \(bind: invitation.id) AND used_at IS NULL RETURNING id
+                    """
+                ).first(decoding: Used.self)
+                guard used != nil else { throw AlreadySpent() }
+                try await AuditLog.record(
+                    AuditEntry(
+                        "application.start_from_registration", target: "application", id: reference,
+                        before: [String: String]?.none, after: ["invitation": invitation.id.uuidString]),
+                    context: context, at: now, on: sql)
+            }
+        } catch is AlreadySpent {
+            return nil
+        }
+        return resume
+    }
+
     /// A new 6-digit code replaces any earlier one. Only its keyed hash is stored.
     func sendCode(id: UUID, email: String, reference: String) async throws {
         let bytes = req.application.dependencies.secrets.bytes(4)
@@ -200,7 +281,7 @@ struct ApplicationService {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let regions = try await RegionDirectory.codes(on: req.sql)
         let steps = ApplicationForm.steps(
-            for: kind, aupVersion: parameters.aupVersion, programmes: Self.programmes(parameters))
+            for: kind, aupVersion: parameters.aupVersion, programmes: Self.programmes(parameters, openOn: req.now))
         let answers: [String: String]
         switch ApplicationForm.validateAll(steps, answers: raw, regions: regions) {
         case .success(let clean): answers = clean
@@ -247,7 +328,8 @@ struct ApplicationService {
                 commissioner_id = \(bind: prepared.commissioner), duplicate_key = \(bind: prepared.duplicateKey),
                 decision = \(bind: result.decision.rawValue), rules = \(bind: result.rules.map(\.rawValue).joined(separator: ",")),
                 parameter_version = \(bind: result.parameterVersion), submitted_at = \(bind: prepared.at),
-                submitted_by_account_id = \(bind: account), updated_at = \(bind: prepared.at)
+                submitted_by_account_id = \(bind: account), updated_at = \(bind: prepared.at),
+                programme = \(bind: prepared.answers["programme"])
             WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.draft.rawValue)
             """
         ).run()
@@ -351,8 +433,11 @@ struct ApplicationService {
         return .submitted(created)
     }
 
-    static func programmes(_ parameters: EligibilityParameters) -> [FormOption] {
-        parameters.programmes.map { FormOption($0.code, $0.name) }
+    /// The programmes to offer: those open on `day` (a London date), or all of them to show past answers.
+    static func programmes(_ parameters: EligibilityParameters, openOn day: Date? = nil) -> [FormOption] {
+        parameters.programmes.filter { programme in
+            day.map { ProgrammeState.of(programme, on: EligibilityEngine.londonDate($0)) == .open } ?? true
+        }.map { FormOption($0.code, $0.name) }
     }
 
     static func liveApplication(duplicateKey key: String, on sql: any SQLDatabase) async throws -> String? {

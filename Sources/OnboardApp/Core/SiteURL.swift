@@ -38,6 +38,13 @@ enum SiteURL: Sendable {
     case application(UUID)
     case applicationDecisions(UUID)
     case devMessages
+    case register(String)
+    case programmes
+    case programme(String)
+    case programmeCohorts(String)
+    case cohortRelease(programme: String, cohort: UUID)
+    case programmeInvitations(String)
+    case parameters
 
     var path: String {
         switch self {
@@ -77,6 +84,14 @@ enum SiteURL: Sendable {
         case .application(let id): "/applications/\(id.uuidString.lowercased())"
         case .applicationDecisions(let id): "/applications/\(id.uuidString.lowercased())/decisions"
         case .devMessages: "/dev/messages"
+        case .register(let token): "/register/\(token)"
+        case .programmes: "/programmes"
+        case .programme(let code): "/programmes/\(code)"
+        case .programmeCohorts(let code): "/programmes/\(code)/cohorts"
+        case .cohortRelease(let code, let cohort):
+            "/programmes/\(code)/cohorts/\(cohort.uuidString.lowercased())/release"
+        case .programmeInvitations(let code): "/programmes/\(code)/invitations"
+        case .parameters: "/eligibility-parameters"
         }
     }
 

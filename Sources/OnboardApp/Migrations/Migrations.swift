@@ -13,6 +13,6 @@ extension Migrations {
         add(M008_CreateSessionsAndTokens())  // staff sessions and API tokens
         add(M009_CreateGuidance())  // guidance links as data
         add(M010_CreateEligibilityParameters())  // versioned eligibility rule parameters
-        add(M011_CreateApplications())  // applications, their history, and invitations
+        add(M011_CreateApplications())  // applications, history, invitations, cohorts
     }
 }

@@ -96,6 +96,15 @@ extension Request {
         if principal.hasAny(.roleGranters) {
             links.append(.init(text: "People", href: SiteURL.people.path))
         }
+        if principal.hasAny(.reviewers) {
+            links.append(.init(text: "Applications", href: SiteURL.applications.path))
+        }
+        if principal.hasAny(ProgrammesController.roles) {
+            links.append(.init(text: "Programmes", href: SiteURL.programmes.path))
+        }
+        if principal.has(.nationalAdmin) {
+            links.append(.init(text: "Rule parameters", href: SiteURL.parameters.path))
+        }
         links.append(.init(text: "Your sessions", href: SiteURL.sessions.path))
         let path = url.path
         return links.map { link in

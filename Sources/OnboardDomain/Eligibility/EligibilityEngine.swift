@@ -314,7 +314,7 @@ public struct EligibilityEngine: Sendable {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
-    static func readable(_ isoDay: String) -> String {
+    public static func readable(_ isoDay: String) -> String {
         let parts = isoDay.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return isoDay }
         let months = [

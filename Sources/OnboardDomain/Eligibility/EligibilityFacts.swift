@@ -101,14 +101,17 @@ public struct ProgrammeParameters: Sendable, Equatable, Codable {
     public var evidenceFor: String?
     /// What later applicants wait for, and when it is expected.
     public var laterApplicantsWaitFor: String?
+    /// The last London date on which it takes applications; nil while no end is set.
+    public var closesOn: String?
 
     public init(
         code: String, name: String, opensOn: String, evidenceCutoff: String? = nil, evidenceFor: String? = nil,
-        laterApplicantsWaitFor: String? = nil
+        laterApplicantsWaitFor: String? = nil, closesOn: String? = nil
     ) {
         self.code = code
         self.name = name
         self.opensOn = opensOn
+        self.closesOn = closesOn
         self.evidenceCutoff = evidenceCutoff
         self.evidenceFor = evidenceFor
         self.laterApplicantsWaitFor = laterApplicantsWaitFor
@@ -161,4 +164,38 @@ public struct EligibilityParameters: Sendable, Equatable, Codable {
                 evidenceFor: "the first Quality Payments Scheme review at the end of April 2017",
                 laterApplicantsWaitFor: "the pharmacy registration portal, expected to open in July 2017"),
         ])
+}
+
+/// not yet open → open → closed, by London date.
+public enum ProgrammeState: String, Sendable, Codable, CaseIterable {
+    case notYetOpen = "not_yet_open"
+    case open
+    case closed
+
+    public static func of(_ programme: ProgrammeParameters, on day: String) -> ProgrammeState {
+        if day < programme.opensOn { return .notYetOpen }
+        if let closes = programme.closesOn, day > closes { return .closed }
+        return .open
+    }
+
+    public var displayName: String {
+        switch self {
+        case .notYetOpen: "Not yet open"
+        case .open: "Open"
+        case .closed: "Closed"
+        }
+    }
+}
+
+/// A programme's waiting list: first come, first served by the time of submission.
+public enum WaitingList {
+    /// The applications a cohort of `capacity` takes, from a list already in queue order.
+    public static func release<ID>(_ queue: [ID], capacity: Int) -> [ID] {
+        Array(queue.prefix(max(0, capacity)))
+    }
+
+    /// Position 1 is next. Ties on time fall back to the reference, so positions are stable.
+    public static func position(submittedAt: Date, reference: String, among others: [(Date, String)]) -> Int {
+        1 + others.filter { $0.0 < submittedAt || ($0.0 == submittedAt && $0.1 < reference) }.count
+    }
 }

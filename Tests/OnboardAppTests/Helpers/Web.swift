@@ -26,6 +26,8 @@ enum Demo {
     static let rachel = "rachel.green@nhs.net"
     /// Regional contact for London.
     static let grace = "grace.adeyemi@nhs.net"
+    /// Regional pharmacy team for North East and Yorkshire.
+    static let peter = "peter.shaw@nhs.net"
     /// Pharmacy administration team (all pharmacies).
     static let priya = "priya.patel@nhs.net"
     /// Organisation administrator of B86001.

@@ -121,7 +121,8 @@ struct ApplyController {
     func steps(_ req: Request, kind: ApplicationKind) async throws -> [FormStep] {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         return ApplicationForm.steps(
-            for: kind, aupVersion: parameters.aupVersion, programmes: ApplicationService.programmes(parameters))
+            for: kind, aupVersion: parameters.aupVersion,
+            programmes: ApplicationService.programmes(parameters, openOn: req.now))
     }
 
     // MARK: Start

@@ -32,6 +32,9 @@ struct TrackController {
         let resumeAction: String
         let latestReason: String?
         let replyError: String?
+        /// Place on the programme's waiting list (1 is next), while waiting.
+        let queuePosition: Int?
+        let programmeName: String?
     }
 
     func open(req: Request) async throws -> Response {
@@ -69,6 +72,9 @@ struct TrackController {
         let state = row.applicationState
         let available = ApplicationWorkflow.available(to: .applicant, kind: row.applicationKind, state: state)
         let latest = try await ApplicationStore.events(for: row.id, on: req.sql).last?.reason
+        let position = try await Programmes.position(of: row, on: req.sql)
+        let parameters = try await EligibilityParameterStore.current(on: req.sql)
+        let programmeName = row.answerMap["programme"].flatMap(parameters.programme)?.name
         try await AuditLog.record(
             AuditEntry("application.tracked", target: "application", id: row.reference),
             context: ApplicationService(req: req).applicantContext, at: req.now, on: req.sql)
@@ -80,7 +86,8 @@ struct TrackController {
                 canReply: available.contains(.reply), canWithdraw: available.contains(.withdraw) && state != .draft,
                 history: history, replyAction: SiteURL.trackReply(token).path,
                 withdrawAction: SiteURL.trackWithdraw(token).path, resumeAction: SiteURL.trackResume(token).path,
-                latestReason: state == .moreInformationNeeded ? latest : nil, replyError: errors.message(for: "reason")),
+                latestReason: state == .moreInformationNeeded ? latest : nil, replyError: errors.message(for: "reason"),
+                queuePosition: position, programmeName: programmeName),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 

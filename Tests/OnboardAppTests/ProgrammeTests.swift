@@ -1,0 +1,194 @@
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+@Suite("Programmes: waiting lists, cohorts, registration links, parameter versions")
+struct ProgrammeTests {
+    func sql(_ app: Application) -> any SQLDatabase { app.db as! any SQLDatabase }
+
+    func state(_ app: Application, _ reference: String) async throws -> String? {
+        struct Row: Decodable { let state: String }
+        return try await sql(app).raw("SELECT state FROM applications WHERE reference = \(bind: reference)")
+            .first(decoding: Row.self)?.state
+    }
+
+    func id(_ app: Application, _ reference: String) async throws -> String {
+        struct Row: Decodable { let id: UUID }
+        let row = try await sql(app).raw("SELECT id FROM applications WHERE reference = \(bind: reference)")
+            .first(decoding: Row.self)
+        return try #require(row?.id).uuidString.lowercased()
+    }
+
+    func runJobs(_ app: Application) async throws {
+        while try await app.jobs.runOnce(app: app) {}
+    }
+
+    /// A submitted NUMSAS application for a pharmacy, put on the waiting list by the pharmacy team.
+    func waitlisted(_ app: Application, ods: String, email: String, priya: WebSession) async throws -> String {
+        let applicant = ApplicantBrowser(app)
+        var answers = SampleAnswers.pharmacy
+        answers["odsCode"] = ods
+        try await applicant.fillIn(.communityPharmacy, email: email, answers: answers)
+        let reference = try #require(try await applicant.submit())
+        let response = try await app.post(
+            "/applications/\(try await id(app, reference))/decisions",
+            form: [("action", "waitlist"), ("reason", "Waiting for the next cohort."), ("_csrf", priya.csrf)],
+            headers: priya.headers)
+        #expect(response.status == .seeOther)
+        return reference
+    }
+
+    func trackingLink(_ app: Application, _ email: String) throws -> String {
+        let body = try #require(app.dependencies.sentMessages.to(email).last { $0.body.contains("/track/") }?.body)
+        return String(try #require(body.firstMatch(of: /\/track\/[A-Za-z0-9_-]+/)).output)
+    }
+
+    @Test("Releasing a cohort invites the first on the waiting list, once; the rest move up the queue")
+    func releaseCohort() async throws {
+        try await withTestApp { app, clock in
+            let priya = try await signIn(app, email: Demo.priya)
+            let first = try await waitlisted(app, ods: "FB006", email: "first@example.org", priya: priya)
+            clock.advance(by: 60)
+            let second = try await waitlisted(app, ods: "FB007", email: "second@example.org", priya: priya)
+            try await runJobs(app)
+
+            let tracker = ApplicantBrowser(app)
+            let link = try trackingLink(app, "second@example.org")
+            try await tracker.get(link)
+            let page = try await tracker.post(link)
+            #expect(page.body.string.contains("number 2"))
+
+            let added = try await app.post(
+                "/programmes/numsas/cohorts", form: [("name", "Cohort 1"), ("capacity", "1"), ("_csrf", priya.csrf)],
+                headers: priya.headers)
+            #expect(added.status == .seeOther)
+            struct Cohort: Decodable { let id: UUID }
+            let cohort = try #require(
+                try await sql(app).raw("SELECT id FROM programme_cohorts").first(decoding: Cohort.self)
+            ).id.uuidString.lowercased()
+            let released = try await app.post(
+                "/programmes/numsas/cohorts/\(cohort)/release", form: [("_csrf", priya.csrf)], headers: priya.headers)
+            #expect(released.status == .ok)
+            #expect(released.body.string.contains("1 pharmacy invited"))
+            #expect(try await state(app, first) == "in_review")
+            #expect(try await state(app, second) == "waitlisted")
+            let again = try await app.post(
+                "/programmes/numsas/cohorts/\(cohort)/release", form: [("_csrf", priya.csrf)], headers: priya.headers)
+            #expect(again.status == .unprocessableEntity)
+            #expect(try await state(app, second) == "waitlisted")
+
+            try await runJobs(app)
+            #expect(app.dependencies.sentMessages.to("first@example.org").contains { $0.body.contains("Cohort 1") })
+            let moved = try await tracker.post(link)
+            #expect(moved.body.string.contains("number 1"))
+        }
+    }
+
+    @Test("A registration link works once, is safe to prefetch, and starts a verified pharmacy application")
+    func registrationLink() async throws {
+        try await withTestApp { app, clock in
+            let peter = try await signIn(app, email: Demo.peter)
+            let sent = try await app.post(
+                "/programmes/numsas/invitations",
+                form: [("odsCode", "fb007"), ("email", "rawdon@example.org"), ("_csrf", peter.csrf)],
+                headers: peter.headers)
+            #expect(sent.status == .ok)
+            try await runJobs(app)
+            let body = try #require(app.dependencies.sentMessages.to("rawdon@example.org").last?.body)
+            let link = String(try #require(body.firstMatch(of: /\/register\/[A-Za-z0-9_-]+/)).output)
+            struct Row: Decodable { let token_hash: String }
+            let stored = try await sql(app).raw("SELECT token_hash FROM invitations").all(decoding: Row.self)
+            #expect(stored.count == 1 && !body.contains(stored[0].token_hash))
+
+            let pharmacy = ApplicantBrowser(app)
+            #expect(try await pharmacy.get(link).status == .ok)
+            #expect(try await pharmacy.get(link).status == .ok, "opening the link twice spends nothing")
+            let started = try await pharmacy.post(link, follow: false)
+            #expect(started.status == .seeOther)
+            #expect(pharmacy.cookies[ApplyController.cookieName] != nil)
+            let contact = try await pharmacy.get("/apply/questions/contact")
+            #expect(contact.status == .ok, "the email is verified by the link")
+
+            let other = ApplicantBrowser(app)
+            _ = try await other.get(link)
+            let spent = try await other.post(link, follow: false)
+            #expect(spent.status == .notFound)
+
+            // A second link, left to expire.
+            _ = try await app.post(
+                "/programmes/numsas/invitations",
+                form: [("odsCode", "FB008"), ("email", "late@example.org"), ("_csrf", peter.csrf)],
+                headers: peter.headers)
+            try await runJobs(app)
+            let late = try #require(app.dependencies.sentMessages.to("late@example.org").last?.body)
+            let lateLink = String(try #require(late.firstMatch(of: /\/register\/[A-Za-z0-9_-]+/)).output)
+            clock.advance(by: 15 * 24 * 3600)
+            let expired = ApplicantBrowser(app)
+            _ = try await expired.get(lateLink)
+            #expect(try await expired.post(lateLink, follow: false).status == .notFound)
+        }
+    }
+
+    @Test("A registration link is refused for a pharmacy not on record, and names the field")
+    func registrationNeedsAPharmacy() async throws {
+        try await withTestApp { app, _ in
+            let peter = try await signIn(app, email: Demo.peter)
+            let response = try await app.post(
+                "/programmes/numsas/invitations",
+                form: [("odsCode", "RR8"), ("email", "not-an-email"), ("_csrf", peter.csrf)], headers: peter.headers)
+            #expect(response.status == .unprocessableEntity)
+            #expect(response.body.string.contains("href=\"#odsCode\""))
+            #expect(response.body.string.contains("href=\"#email\""))
+            struct Count: Decodable { let n: Int }
+            #expect(try await sql(app).raw("SELECT COUNT(*) AS n FROM invitations").first(decoding: Count.self)?.n == 0)
+        }
+    }
+
+    @Test("National administrators add parameter versions, audited; a version name is never reused")
+    func parameterVersions() async throws {
+        try await withTestApp { app, _ in
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let page = try await app.get("/eligibility-parameters", headers: nadia.headers)
+            #expect(page.status == .ok)
+            var parameters = EligibilityParameters.seed
+            parameters.programmes[0].closesOn = "2020-12-31"
+            parameters.aupVersion = "AUP-2018"
+            let body = try ParametersController.pretty(parameters)
+            let saved = try await app.post(
+                "/eligibility-parameters", form: [("version", "2018-01"), ("body", body), ("_csrf", nadia.csrf)],
+                headers: nadia.headers)
+            #expect(saved.status == .ok)
+            let current = try await EligibilityParameterStore.current(on: sql(app))
+            #expect(current.version == "2018-01")
+            #expect(current.aupVersion == "AUP-2018")
+            struct Count: Decodable { let n: Int }
+            let audits = try await sql(app).raw(
+                "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'eligibility_parameters.create'"
+            ).first(decoding: Count.self)
+            #expect(audits?.n == 1)
+            // NUMSAS closed at the end of 2020, so the test clock (2027) no longer offers it.
+            let programmes = try await app.get("/programmes", headers: nadia.headers)
+            #expect(programmes.body.string.contains("Closed"))
+
+            let reused = try await app.post(
+                "/eligibility-parameters", form: [("version", "2018-01"), ("body", body), ("_csrf", nadia.csrf)],
+                headers: nadia.headers)
+            #expect(reused.status == .unprocessableEntity)
+            let broken = try await app.post(
+                "/eligibility-parameters", form: [("version", "2018-02"), ("body", "{"), ("_csrf", nadia.csrf)],
+                headers: nadia.headers)
+            #expect(broken.status == .unprocessableEntity)
+            #expect(try await EligibilityParameterStore.current(on: sql(app)).version == "2018-01")
+
+            let liam = try await signIn(app, email: Demo.liam)
+            let refused = try await app.post(
+                "/eligibility-parameters", form: [("version", "2018-03"), ("body", body), ("_csrf", liam.csrf)],
+                headers: liam.headers)
+            #expect(refused.status == .forbidden)
+        }
+    }
+}
