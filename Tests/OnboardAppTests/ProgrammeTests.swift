@@ -100,9 +100,9 @@ struct ProgrammeTests {
             try await runJobs(app)
             let body = try #require(app.dependencies.sentMessages.to("rawdon@example.org").last?.body)
             let link = String(try #require(body.firstMatch(of: /\/register\/[A-Za-z0-9_-]+/)).output)
-            struct Row: Decodable { let token_hash: String }
-            let stored = try await sql(app).raw("SELECT token_hash FROM invitations").all(decoding: Row.self)
-            #expect(stored.count == 1 && !body.contains(stored[0].token_hash))
+            struct Row: Decodable { let hash: String }
+            let stored = try await sql(app).raw("SELECT token_hash AS hash FROM invitations").all(decoding: Row.self)
+            #expect(stored.count == 1 && !body.contains(stored[0].hash))
 
             let pharmacy = ApplicantBrowser(app)
             #expect(try await pharmacy.get(link).status == .ok)
