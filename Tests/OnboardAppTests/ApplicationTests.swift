@@ -307,4 +307,32 @@ struct ApplicationTests {
             #expect(try await second.submit() != nil)
         }
     }
+
+    @Test("A pharmacy multiple confirms its intent; approval invites its lead contact as super user")
+    func pharmacyMultipleIntent() async throws {
+        try await withTestApp { app, _ in
+            let outcome = try await app.get("/join?applicantType=pharmacy_multiple&country=england")
+            #expect(outcome.body.string.contains("/apply/pharmacy_multiple"))
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .pharmacyMultiple, email: "lead@northernpharmacy.co.uk",
+                answers: SampleAnswers.contact.merging([
+                    "odsCode": "FHQ01", "organisationName": "Northern Pharmacy Group", "postcode": "LS11 5DD",
+                    "region": "north_east_and_yorkshire", "storeCount": "10", "intentConfirmed": "yes",
+                ]) { _, new in new })
+            let reference = try #require(try await applicant.submit())
+            let id = try await applicationID(app, reference).uuidString.lowercased()
+            let before = try await organisationCount(app)
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let approved = try await app.post(
+                "/applications/\(id)/decisions",
+                form: [("action", "approve"), ("reason", "Intent confirmed for ten stores."), ("_csrf", nadia.csrf)],
+                headers: nadia.headers)
+            #expect(approved.status == .seeOther)
+            #expect(try await organisationCount(app) == before, "the head office on record is linked, not copied")
+            try await runJobs(app)
+            let subjects = app.dependencies.sentMessages.to("lead@northernpharmacy.co.uk").map(\.subject)
+            #expect(subjects.contains("You are invited to be your pharmacy group's super user"))
+        }
+    }
 }

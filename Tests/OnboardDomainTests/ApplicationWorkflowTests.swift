@@ -219,7 +219,7 @@ struct ApplicationFormTests {
         for kind in ApplicationKind.allCases {
             let fields = steps(kind).flatMap(\.fields).map(\.name)
             #expect(fields.contains("mobile"), "\(kind)")
-            #expect(fields.contains("aupAccepted") == kind.approvalCreatesOrganisation, "\(kind)")
+            #expect(fields.contains("aupAccepted") == kind.signsAUP, "\(kind)")
         }
     }
 }

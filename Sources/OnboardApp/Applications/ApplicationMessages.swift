@@ -106,6 +106,17 @@ enum InvitationMessageJob {
                     The link works once and lasts until \(LondonTime.receipt(row.expires_at)). Do not forward it.
                     """,
                 sentAt: app.clock.now())
+        case "super_user":
+            message = OutboundMessage(
+                to: row.email, subject: "You are invited to be your pharmacy group's super user",
+                body: """
+                    \(row.name.map { "Dear \($0)," } ?? "Hello,")
+                    The national team has accepted \(row.organisation_name ?? "your group")'s intent to provide the service, \
+                    and invites you to be its super user. You will send one registration spreadsheet for every store and \
+                    user, with the data sharing agreement. The national team will phone you to set up your account. \
+                    This invitation lasts until \(LondonTime.receipt(row.expires_at)).
+                    """,
+                sentAt: app.clock.now())
         default:
             message = OutboundMessage(
                 to: row.email, subject: "You are invited to be a Local Administrator",

@@ -305,7 +305,8 @@ struct ApplicationService {
         guard case .success(let result) = EligibilityEngine(parameters: parameters).decide(facts) else {
             throw Abort(.internalServerError, reason: "The application form asked too little for the engine")
         }
-        if result.decision == .notEligible || result.decision == .redirect {
+        // A pharmacy multiple is "redirected" to exactly this intent form (EL-18), so only refusals stop it.
+        if result.decision == .notEligible || (result.decision == .redirect && kind != .pharmacyMultiple) {
             var errors = ValidationErrors()
             errors.add("eligibility", (result.reasons + [result.nextStep]).joined(separator: " "))
             throw errors
@@ -618,7 +619,12 @@ struct ApplicationService {
             return existing.id
         }
         let id = UUID()
-        let type: OrganisationType = row.applicationKind == .nonNHSOrganisation ? .nonNHS : .nhsTrust
+        let type: OrganisationType =
+            switch row.applicationKind {
+            case .nonNHSOrganisation: .nonNHS
+            case .pharmacyMultiple: .pharmacyHeadOffice
+            default: .nhsTrust
+            }
         try await sql.insert(into: "organisations")
             .columns(
                 "id", "ods_code", "name", "type", "country", "region", "postcode", "status", "ig_status",
@@ -650,14 +656,17 @@ struct ApplicationService {
     ) async throws {
         let answers = row.answerMap
         let id = UUID()
+        // An organisation names its first LA; a pharmacy multiple's lead contact (the applicant) is its super user.
+        let kind = row.applicationKind == .pharmacyMultiple ? "super_user" : "local_admin"
         let email = answers["firstLAEmail"] ?? row.applicant_email
+        let name = answers["firstLAName"] ?? answers["applicantName"]
         try await sql.insert(into: "invitations")
             .columns(
                 "id", "kind", "email", "name", "organisation_id", "application_id", "token_hash", "expires_at",
                 "created_at"
             )
             .values(
-                SQLBind(id), SQLBind("local_admin"), SQLBind(email), SQLBind(answers["firstLAName"]),
+                SQLBind(id), SQLBind(kind), SQLBind(email), SQLBind(name),
                 SQLBind(organisation), SQLBind(row.id),
                 SQLBind(SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key))),
                 SQLBind(now.addingTimeInterval(invitationLifetime)), SQLBind(now)

@@ -242,6 +242,27 @@ public enum ApplicationForm {
                             input: .textarea, check: staffList)
                     ]),
             ]
+        case .pharmacyMultiple:
+            return [
+                contact,
+                FormStep(
+                    "headOffice", "Your head office",
+                    fields: [FormField("odsCode", "Head office ODS code", hint: "For example, FHQ01", input: .ods)]
+                        + address(prefix: "organisation", what: "pharmacy group")),
+                FormStep(
+                    "stores", "How many stores will provide the service?",
+                    fields: [FormField("storeCount", "Number of stores", input: .number(2...5000))]),
+                FormStep(
+                    "intent", "Confirm your intent",
+                    hint: "The national team then invites you, as lead contact, to be the super user. You send one "
+                        + "registration spreadsheet for every store and user, with the data sharing agreement.",
+                    fields: [
+                        FormField(
+                            "intentConfirmed",
+                            "We intend to provide the service in our stores, and I will act as our super user",
+                            input: .confirm)
+                    ]),
+            ]
         case .careHome:
             return [
                 contact,
@@ -374,7 +395,10 @@ public enum ApplicationForm {
         switch field.input {
         case .choice, .region:
             "Select \(field.label.lowercased().hasPrefix("how") ? "an answer" : field.label.lowercased())"
-        case .confirm: "Tick the box to accept the Acceptable Use Policy"
+        case .confirm:
+            field.name == "intentConfirmed"
+                ? "Tick the box to confirm your organisation's intent"
+                : "Tick the box to accept the Acceptable Use Policy"
         default: "Enter \(field.label.prefix(1).lowercased() + field.label.dropFirst())"
         }
     }
@@ -398,6 +422,8 @@ public enum ApplicationForm {
             return "person:\(kind.rawValue):\(ods ?? "-"):\(Identifiers.normaliseEmail(email))"
         case .communityPharmacy:
             return "premises:\(ods ?? answers["gphcPremisesNumber"] ?? "-")"
+        case .pharmacyMultiple:
+            return "pharmacy_multiple:\(ods ?? "-")"
         case .careHome:
             return "care_home:\(answers["cqcLocationID"] ?? ods ?? "-")"
         case .nhsOrganisation, .nonNHSOrganisation:

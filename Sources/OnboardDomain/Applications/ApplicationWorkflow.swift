@@ -8,6 +8,9 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
     case dentist
     case communityPharmacy = "community_pharmacy"
     case careHome = "care_home"
+    /// Not an application to join as such: the chain confirms its intent, and its lead contact is invited as
+    /// super user to register every store by spreadsheet.
+    case pharmacyMultiple = "pharmacy_multiple"
 
     public init?(applicantType: ApplicantType) {
         switch applicantType {
@@ -17,6 +20,7 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
         case .dentist: self = .dentist
         case .communityPharmacy: self = .communityPharmacy
         case .careHome: self = .careHome
+        case .pharmacyMultiple: self = .pharmacyMultiple
         default: return nil
         }
     }
@@ -29,6 +33,7 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
         case .dentist: .dentist
         case .communityPharmacy: .communityPharmacy
         case .careHome: .careHome
+        case .pharmacyMultiple: .pharmacyMultiple
         }
     }
 
@@ -40,13 +45,14 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
         case .dentist: "Dentist"
         case .communityPharmacy: "Community pharmacy"
         case .careHome: "Care home"
+        case .pharmacyMultiple: "Pharmacy multiple"
         }
     }
 
     /// Who reviews it first (DOMAIN.md, "Actors").
     public var reviewer: Reviewer {
         switch self {
-        case .nhsOrganisation, .nonNHSOrganisation: .nationalAdmin
+        case .nhsOrganisation, .nonNHSOrganisation, .pharmacyMultiple: .nationalAdmin
         case .optometrist, .dentist: .regionalContact
         case .communityPharmacy: .pharmacyTeam
         case .careHome: .localAdmin
@@ -54,7 +60,12 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// Approval creates (or links) an organisation record and invites its first Local Administrator.
-    public var approvalCreatesOrganisation: Bool { self == .nhsOrganisation || self == .nonNHSOrganisation }
+    public var approvalCreatesOrganisation: Bool {
+        self == .nhsOrganisation || self == .nonNHSOrganisation || self == .pharmacyMultiple
+    }
+
+    /// Organisations sign the AUP on their application; people accept it at first sign-in.
+    public var signsAUP: Bool { self == .nhsOrganisation || self == .nonNHSOrganisation }
 }
 
 /// not submitted (draft) → submitted → in review → approved | rejected | more information needed →

@@ -147,6 +147,8 @@ struct ApplyController {
                 "the premises ODS code and GPhC premises number",
                 "the names and UK mobile numbers of staff who need accounts",
             ]
+        case .pharmacyMultiple:
+            ["your head office's ODS code", "how many stores will provide the service", "a UK mobile number"]
         case .careHome:
             [
                 "the home's CQC location ID", "the registered manager's name",

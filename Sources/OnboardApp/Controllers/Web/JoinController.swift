@@ -48,6 +48,7 @@ struct JoinController {
         let hasGuidance: Bool
         /// Where an applicant who may apply starts their application.
         let applyURL: String?
+        let applyLabel: String
     }
 
     func start(req: Request) async throws -> Response {
@@ -133,8 +134,10 @@ struct JoinController {
                 heading: heading, decision: result.decision.rawValue, reasons: result.reasons,
                 nextStep: result.nextStep, answers: rows, rules: result.rules.map(\.rawValue).joined(separator: ", "),
                 parameterVersion: result.parameterVersion, guidance: guidance, hasGuidance: !guidance.isEmpty,
-                applyURL: (result.decision == .eligible || result.decision == .needsReview)
-                    ? ApplicationKind(applicantType: facts.applicantType).map { SiteURL.apply($0.rawValue).path } : nil)
+                applyURL: (result.decision == .eligible || result.decision == .needsReview
+                    || facts.applicantType == .pharmacyMultiple)
+                    ? ApplicationKind(applicantType: facts.applicantType).map { SiteURL.apply($0.rawValue).path } : nil,
+                applyLabel: facts.applicantType == .pharmacyMultiple ? "Confirm your intent" : "Start your application")
         )
     }
 
