@@ -87,6 +87,10 @@ func routes(_ app: Application) throws {
 
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
+    staff.on(.GET, SiteURL.applicationImport.pattern, allow: .national, use: applications.importForm)
+    staff.on(
+        .POST, SiteURL.applicationImport.pattern, allow: .national, body: .collect(maxSize: BodyLimits.upload),
+        use: applications.importCSV)
     staff.on(.GET, SiteURL.patterned(SiteURL.application), allow: .reviewers, use: applications.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.applicationDecisions), allow: .reviewers, use: applications.decide)
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, and a BOM from spreadsheet exports.
 public enum CSV {
     public static func parse(_ text: String) -> [[String]] {
@@ -140,4 +142,68 @@ public enum OrganisationCSV {
         rows.forEach(place)
         return ordered
     }
+}
+
+/// Applications made before the service existed: one per row. `kind`, `applicant_email` and
+/// `submitted_on` (YYYY-MM-DD, London) are required; every other column is a form answer named as on the
+/// form (`odsCode`, `mobile`, …). The answers themselves are checked by the form's own validation.
+public enum PriorApplicationCSV {
+    public static let required = ["kind", "applicant_email", "submitted_on"]
+
+    public struct Row: Equatable, Sendable {
+        public let line: Int
+        public let kind: ApplicationKind
+        public let email: String
+        public let submittedOn: String
+        public let answers: [String: String]
+    }
+
+    public static func read(_ text: String) -> Result<[Row], ValidationErrors> {
+        let table = CSV.parse(text)
+        var errors = ValidationErrors()
+        guard let header = table.first else {
+            errors.add("file", "The file is empty. It needs a header row starting \(required.joined(separator: ","))")
+            return .failure(errors)
+        }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
+        let missing = required.filter { !names.contains($0) }
+        if !missing.isEmpty {
+            errors.add("file", "The header row is missing: \(missing.joined(separator: ", "))")
+            return .failure(errors)
+        }
+        var rows: [Row] = []
+        for (offset, cells) in table.dropFirst().enumerated() {
+            let line = offset + 2
+            if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            var values: [String: String] = [:]
+            for (index, name) in names.enumerated() where index < cells.count && !name.isEmpty {
+                values[name] = cells[index].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let kind = ApplicationKind(rawValue: (values["kind"] ?? "").lowercased())
+            if kind == nil {
+                errors.add(
+                    "line \(line) kind",
+                    "Line \(line): kind must be one of \(ApplicationKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            let email = Identifiers.normaliseEmail(values["applicant_email"] ?? "")
+            if !Identifiers.isValidEmail(email) {
+                errors.add("line \(line) applicant_email", "Line \(line): applicant_email is not an email address")
+            }
+            let day = values["submitted_on"] ?? ""
+            if !isDate(day) {
+                errors.add(
+                    "line \(line) submitted_on", "Line \(line): submitted_on must be a real date like 2017-01-31")
+            }
+            if let kind, errors.errors.allSatisfy({ !$0.field.hasPrefix("line \(line) ") }) {
+                var answers = values
+                for name in required { answers[name] = nil }
+                rows.append(Row(line: line, kind: kind, email: email, submittedOn: day, answers: answers))
+            }
+        }
+        if rows.isEmpty && errors.isEmpty { errors.add("file", "The file has a header row but no applications") }
+        return errors.isEmpty ? .success(rows) : .failure(errors)
+    }
+
+    static func isDate(_ day: String) -> Bool { EligibilityEngine.londonNoon(of: day) != nil }
 }

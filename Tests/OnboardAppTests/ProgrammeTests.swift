@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 import Foundation
 import SQLKit
 import Testing
@@ -189,6 +191,60 @@ struct ProgrammeTests {
                 "/eligibility-parameters", form: [("version", "2018-03"), ("body", body), ("_csrf", liam.csrf)],
                 headers: liam.headers)
             #expect(refused.status == .forbidden)
+        }
+    }
+
+    static let priorCSV = """
+        kind,applicant_email,submitted_on,applicantName,applicantRole,mobile,odsCode,premisesName,postcode,region,gphcPremisesNumber,meetsIGTerms,programme,staff
+        community_pharmacy,a@garforth.example,2017-01-20,Ann Lee,Owner,07700 900130,FB003,Garforth Pharmacy,LS8 2PH,north_east_and_yorkshire,1012346,yes,qps,"Ann Lee, 07700 900130"
+        community_pharmacy,b@garforth.example,2017-01-21,Bob Lee,Manager,07700 900131,FB003,Garforth Pharmacy,LS8 2PH,north_east_and_yorkshire,1012346,yes,qps,"Bob Lee, 07700 900131"
+        community_pharmacy,c@rawdon.example,2017-01-22,Cat Moss,Owner,07700 900132,FB008,Rawdon Pharmacy,LS13 2PH,north_east_and_yorkshire,1012347,yes,qps,"Cat Moss, 07700 900132"
+        """
+
+    @Test(
+        "Earlier applications import from CSV with their own dates, matched against duplicates; twice creates nothing new"
+    )
+    func importPriorApplications() async throws {
+        try await withTestApp { app, _ in
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let first = try await uploadCSV(app, nadia, csv: Self.priorCSV, to: "/applications/import")
+            #expect(first.status == .ok)
+            #expect(first.body.string.contains("2 applications created"))
+            #expect(first.body.string.contains("Line 3: the same as line 2"))
+            struct Row: Decodable {
+                let submitted_at: Date
+                let rules: String
+            }
+            let rows = try await sql(app).raw("SELECT submitted_at, rules FROM applications ORDER BY submitted_at")
+                .all(decoding: Row.self)
+            #expect(rows.count == 2)
+            #expect(EligibilityEngine.londonDate(rows[0].submitted_at) == "2017-01-20")
+            #expect(
+                rows.allSatisfy { $0.rules == EligibilityRule.pharmacyQPSEvidence.rawValue },
+                "judged on their own dates")
+            let again = try await uploadCSV(app, nadia, csv: Self.priorCSV, to: "/applications/import")
+            #expect(again.body.string.contains("0 applications created"))
+            #expect(again.body.string.contains("previously submitted as APP-"))
+        }
+    }
+
+    @Test("One bad row imports nothing, and every problem names its line")
+    func importIsAllOrNothing() async throws {
+        try await withTestApp { app, _ in
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let broken = Self.priorCSV.replacingOccurrences(of: "07700 900132,FB008", with: "0113 496 0000,FB008")
+                .replacingOccurrences(of: "2017-01-21", with: "2017-02-30")
+            let response = try await uploadCSV(app, nadia, csv: broken, to: "/applications/import")
+            #expect(response.status == .unprocessableEntity)
+            #expect(response.body.string.contains("Line 3: submitted_on"))
+            struct Count: Decodable { let n: Int }
+            #expect(
+                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").first(decoding: Count.self)?.n == 0)
+            let mobile = Self.priorCSV.replacingOccurrences(of: "07700 900132,FB008", with: "0113 496 0000,FB008")
+            let second = try await uploadCSV(app, nadia, csv: mobile, to: "/applications/import")
+            #expect(second.body.string.contains("Line 4: mobile"))
+            #expect(
+                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").first(decoding: Count.self)?.n == 0)
         }
     }
 }

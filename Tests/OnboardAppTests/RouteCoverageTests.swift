@@ -531,6 +531,13 @@ enum RouteTable {
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/eligibility-parameters" }), stateChanging: true,
             form: [("version", "route-1"), ("body", "{}")]),
 
+        "GET /applications/import": RouteRule(
+            access: .staff, actor: national, path: { _ in "/applications/import" },
+            otherScope: .forbidden(actor: Demo.rachel, path: { _ in "/applications/import" }), stateChanging: false),
+        "POST /applications/import": RouteRule(
+            access: .staff, actor: national, path: { _ in "/applications/import" },
+            otherScope: .forbidden(actor: Demo.rachel, path: { _ in "/applications/import" }), stateChanging: true),
+
         // Reviewing applications
         "GET /applications": RouteRule(
             access: .staff, actor: Demo.rachel, path: { _ in "/applications" },

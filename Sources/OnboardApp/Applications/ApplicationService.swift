@@ -270,7 +270,10 @@ struct ApplicationService {
         let commissioner: UUID?
         let region: String?
         let result: EligibilityResult
+        /// When it was submitted: now, or the date on a prior application being imported.
         let at: Date
+        /// When the service recorded it, for the audit log and the job queue.
+        let recordedAt: Date
     }
 
     enum Preparation {
@@ -280,7 +283,9 @@ struct ApplicationService {
 
     /// Validates the whole form, finds an earlier live application for the same premises or person, and asks
     /// the engine. Writes nothing.
-    func prepare(kind: ApplicationKind, email: String, answers raw: [String: String]) async throws -> Preparation {
+    func prepare(kind: ApplicationKind, email: String, answers raw: [String: String], submittedAt: Date? = nil)
+        async throws -> Preparation
+    {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let regions = try await RegionDirectory.codes(on: req.sql)
         let steps = ApplicationForm.steps(
@@ -300,7 +305,7 @@ struct ApplicationService {
                 try await EligibilityFactsLoader.knownOrganisation(
                     ods: $0, on: req.sql, fallbackHelpdesk: req.settings.nationalHelpdesk)
             } ?? nil
-        let now = req.now
+        let now = submittedAt ?? req.now
         let facts = ApplicationForm.facts(kind: kind, answers: answers, organisation: known, submittedAt: now)
         guard case .success(let result) = EligibilityEngine(parameters: parameters).decide(facts) else {
             throw Abort(.internalServerError, reason: "The application form asked too little for the engine")
@@ -314,7 +319,8 @@ struct ApplicationService {
         return .ready(
             Prepared(
                 kind: kind, answers: answers, duplicateKey: key, organisation: ids.organisation,
-                commissioner: ids.commissioner, region: ids.region ?? answers["region"], result: result, at: now))
+                commissioner: ids.commissioner, region: ids.region ?? answers["region"], result: result, at: now,
+                recordedAt: req.now))
     }
 
     /// Writes a prepared submission onto a draft, in the caller's transaction. The unique duplicate key
@@ -332,14 +338,14 @@ struct ApplicationService {
                 commissioner_id = \(bind: prepared.commissioner), duplicate_key = \(bind: prepared.duplicateKey),
                 decision = \(bind: result.decision.rawValue), rules = \(bind: result.rules.map(\.rawValue).joined(separator: ",")),
                 parameter_version = \(bind: result.parameterVersion), submitted_at = \(bind: prepared.at),
-                submitted_by_account_id = \(bind: account), updated_at = \(bind: prepared.at),
+                submitted_by_account_id = \(bind: account), updated_at = \(bind: prepared.recordedAt),
                 programme = \(bind: prepared.answers["programme"])
             WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.draft.rawValue)
             """
         ).run()
         try await recordEvent(
             row, action: .submit, from: .draft, to: .submitted, reason: nil, actor: actor, actorAccount: account,
-            context: context, at: prepared.at, on: sql)
+            context: context, at: prepared.recordedAt, on: sql, occurredAt: prepared.at)
     }
 
     /// The applicant's own submission from check your answers.
@@ -561,14 +567,15 @@ struct ApplicationService {
     static func recordEvent(
         _ row: ApplicationRow, action: ApplicationAction, from: ApplicationState, to: ApplicationState, reason: String?,
         actor: String, actorAccount: UUID?, context: AuditContext, at now: Date, on sql: any SQLDatabase,
-        assignee: UUID? = nil
+        assignee: UUID? = nil, occurredAt: Date? = nil
     ) async throws {
         let eventID = UUID()
+        let occurred = occurredAt ?? now
         try await sql.raw(
             """
             INSERT INTO application_events
                 (id, application_id, sequence, occurred_at, action, from_state, to_state, reason, actor, actor_account_id)
-            SELECT \(bind: eventID), \(bind: row.id), COALESCE(MAX(sequence), 0) + 1, \(bind: now), \(bind: action.rawValue),
+            SELECT \(bind: eventID), \(bind: row.id), COALESCE(MAX(sequence), 0) + 1, \(bind: occurred), \(bind: action.rawValue),
                 \(bind: from.rawValue), \(bind: to.rawValue), \(bind: reason), \(bind: actor), \(bind: actorAccount)
             FROM application_events WHERE application_id = \(bind: row.id)
             """

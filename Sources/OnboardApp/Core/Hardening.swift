@@ -6,7 +6,7 @@ import Vapor
 enum BodyLimits {
     static let standard: ByteCount = "1mb"
     static let upload: ByteCount = "20mb"
-    static let uploadPaths: Set<String> = [SiteURL.organisationImport.path]
+    static let uploadPaths: Set<String> = [SiteURL.organisationImport.path, SiteURL.applicationImport.path]
 
     static func limit(for path: String) -> Int {
         uploadPaths.contains(path) ? upload.value : standard.value

@@ -45,6 +45,7 @@ enum SiteURL: Sendable {
     case cohortRelease(programme: String, cohort: UUID)
     case programmeInvitations(String)
     case parameters
+    case applicationImport
 
     var path: String {
         switch self {
@@ -92,6 +93,7 @@ enum SiteURL: Sendable {
             "/programmes/\(code)/cohorts/\(cohort.uuidString.lowercased())/release"
         case .programmeInvitations(let code): "/programmes/\(code)/invitations"
         case .parameters: "/eligibility-parameters"
+        case .applicationImport: "/applications/import"
         }
     }
 

@@ -306,6 +306,21 @@ public struct EligibilityEngine: Sendable {
         ])
     }
 
+    /// Noon in London on a YYYY-MM-DD day, or nil when it is not a real date: a day given without a time is read
+    /// at noon so that it is the same date wherever it is read.
+    public static func londonNoon(of day: String) -> Date? {
+        let parts = day.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard day.count == 10, parts.count == 3, let year = parts[0], let month = parts[1], let date = parts[2],
+            (1900...2200).contains(year)
+        else { return nil }
+        var london = Calendar(identifier: .gregorian)
+        london.timeZone = TimeZone(identifier: "Europe/London")!
+        guard let noon = london.date(from: DateComponents(year: year, month: month, day: date, hour: 12)),
+            london.component(.day, from: noon) == date, london.component(.month, from: noon) == month
+        else { return nil }
+        return noon
+    }
+
     /// The calendar date in London at an instant, as YYYY-MM-DD: the QPS cut-off is a London date.
     public static func londonDate(_ instant: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)

@@ -199,7 +199,9 @@ extension TestingHTTPResponse {
 }
 
 /// Uploads a CSV through the import page as a browser does: multipart/form-data with `_csrf` and `file`.
-func uploadCSV(_ app: Application, _ session: WebSession, csv: String) async throws -> TestingHTTPResponse {
+func uploadCSV(_ app: Application, _ session: WebSession, csv: String, to path: String = "/organisations/import")
+    async throws -> TestingHTTPResponse
+{
     let boundary = "onboard-test-\(UUID().uuidString)"
     var body = ""
     body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(session.csrf)\r\n"
@@ -208,5 +210,5 @@ func uploadCSV(_ app: Application, _ session: WebSession, csv: String) async thr
     body += "--\(boundary)--\r\n"
     var headers = session.headers
     headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-    return try await app.send(.POST, "/organisations/import", headers: headers, body: ByteBuffer(string: body))
+    return try await app.send(.POST, path, headers: headers, body: ByteBuffer(string: body))
 }

@@ -150,18 +150,7 @@ struct APIHandler: APIProtocol {
         }
     }
 
-    static func londonNoon(of day: String) -> Date? {
-        let parts = day.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard day.count == 10, parts.count == 3, let year = parts[0], let month = parts[1], let date = parts[2],
-            (1900...2200).contains(year)
-        else { return nil }
-        var london = Calendar(identifier: .gregorian)
-        london.timeZone = TimeZone(identifier: "Europe/London")!
-        guard let noon = london.date(from: DateComponents(year: year, month: month, day: date, hour: 12)),
-            london.component(.day, from: noon) == date, london.component(.month, from: noon) == month
-        else { return nil }
-        return noon
-    }
+    static func londonNoon(of day: String) -> Date? { EligibilityEngine.londonNoon(of: day) }
 
     static func organisation(_ item: OrganisationSearch.Item) -> Components.Schemas.Organisation {
         .init(
