@@ -70,6 +70,10 @@ struct ApplicationTests {
                 ], headers: rachel.headers)
             #expect(passed.status == .seeOther)
             #expect(try await state(app, reference) == "passed_to_la")
+            let after = try await app.get(
+                try #require(passed.headers.first(name: .location)), headers: rachel.headers)
+            #expect(after.body.string.contains("Decision recorded"))
+            #expect(after.body.string.contains("Local Administrators of NHS West Yorkshire Integrated Care Board"))
 
             let chloe = try await signIn(app, email: Demo.chloe)
             let done = try await app.post(
@@ -333,6 +337,60 @@ struct ApplicationTests {
             try await runJobs(app)
             let subjects = app.dependencies.sentMessages.to("lead@northernpharmacy.co.uk").map(\.subject)
             #expect(subjects.contains("You are invited to be your pharmacy group's super user"))
+        }
+    }
+
+    @Test("A practice without the IG toolkit is refused on the practice page, not after every other question")
+    func earlyRefusal() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.get("/apply/dentist")
+            try await applicant.post("/apply/dentist", [("email", "d@highstreetdentist.example")])
+            try await applicant.post(
+                "/apply/verify", [("code", try applicant.code(for: "d@highstreetdentist.example"))])
+            try await applicant.post(
+                "/apply/questions/contact",
+                [("applicantName", "Dee"), ("applicantRole", "Dentist"), ("mobile", "07700 900123")])
+            let practice = try await applicant.post(
+                "/apply/questions/practice",
+                [
+                    ("odsCode", "V0004"), ("practiceName", "High Street Dentist"), ("postcode", "LS1 1HS"),
+                    ("region", "north_east_and_yorkshire"),
+                ])
+            #expect(practice.status == .unprocessableEntity)
+            #expect(practice.body.string.contains("href=\"#odsCode\""))
+            #expect(practice.body.string.contains("Information Governance toolkit"))
+        }
+    }
+
+    @Test("Every page is shown in order, optional ones too; check your answers shows mobiles as people write them")
+    func pagesInOrder() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.get("/apply/optometrist")
+            try await applicant.post("/apply/optometrist", [("email", "o@example.org")])
+            try await applicant.post("/apply/verify", [("code", try applicant.code(for: "o@example.org"))])
+            let first = try await applicant.get("/apply/questions/contact")
+            #expect(
+                first.body.string.contains("href=\"/apply/optometrist\""),
+                "Back from the first question goes to the start")
+            try await applicant.post(
+                "/apply/questions/contact",
+                [("applicantName", "Ola"), ("applicantRole", "Optometrist"), ("mobile", "+44 7700 900123")])
+            try await applicant.post(
+                "/apply/questions/practice",
+                [
+                    ("odsCode", "TP004"), ("practiceName", "Wetherby Vision Centre"), ("postcode", "LS22 6DD"),
+                    ("region", "north_east_and_yorkshire"),
+                ])
+            #expect(
+                applicant.lastBody.contains("name=\"registrationNumber\""), "the optional registration page comes next")
+            try await applicant.post("/apply/questions/registration", [("registrationNumber", "")])
+            try await applicant.post("/apply/questions/exchange", [("exchangesPatientInformation", "regular")])
+            try await applicant.post("/apply/questions/otherEmail", [("usesOtherPubliclyFundedEmail", "no")])
+            let check = try await applicant.post("/apply/questions/sharedMailbox", [("wantsSharedMailbox", "no")])
+            #expect(check.body.string.contains("Check your answers"))
+            #expect(check.body.string.contains("07700 900123"))
         }
     }
 }

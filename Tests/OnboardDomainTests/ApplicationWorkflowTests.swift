@@ -101,6 +101,12 @@ struct IdentifierTests {
         #expect(Identifiers.normaliseUKMobile(raw) == expected)
     }
 
+    @Test("Stored mobiles are shown as people write them")
+    func mobileDisplay() {
+        #expect(Identifiers.displayUKMobile("+447700900123") == "07700 900123")
+        #expect(Identifiers.displayUKMobile("07700") == "07700")
+    }
+
     @Test("Registration numbers: GPhC premises, GOC, GDC and CQC location")
     func registrations() {
         #expect(Identifiers.normaliseGPhCPremises("101 2345") == "1012345")

@@ -323,6 +323,25 @@ struct ApplicationService {
                 recordedAt: req.now))
     }
 
+    /// The engine's refusal that no later answer could change, judged with the most favourable answers to
+    /// the questions not yet asked; nil when the application can go on.
+    func refusalWhateverElse(kind: ApplicationKind, answers: [String: String]) async throws -> String? {
+        guard [.optometrist, .dentist, .nhsOrganisation, .nonNHSOrganisation, .careHome].contains(kind),
+            let ods = answers["odsCode"], !ods.isEmpty,
+            let known = try await EligibilityFactsLoader.knownOrganisation(
+                ods: ods, on: req.sql, fallbackHelpdesk: req.settings.nationalHelpdesk)
+        else { return nil }
+        var hopeful = answers
+        hopeful["exchangesPatientInformation"] = hopeful["exchangesPatientInformation"] ?? "regular"
+        hopeful["usesOtherPubliclyFundedEmail"] = hopeful["usesOtherPubliclyFundedEmail"] ?? "no"
+        let facts = ApplicationForm.facts(kind: kind, answers: hopeful, organisation: known, submittedAt: req.now)
+        let engine = EligibilityEngine(parameters: try await EligibilityParameterStore.current(on: req.sql))
+        guard case .success(let result) = engine.decide(facts),
+            result.decision == .notEligible || result.decision == .redirect
+        else { return nil }
+        return (result.reasons + [result.nextStep]).joined(separator: " ")
+    }
+
     /// Writes a prepared submission onto a draft, in the caller's transaction. The unique duplicate key
     /// refuses a second live application that raced this one.
     static func apply(

@@ -152,8 +152,9 @@ enum Notices {
     static let sessionEnded = "Session ended"
     static let sessionsEnded = "You have signed out everywhere"
     static let signedOut = "You have signed out"
+    static let decisionRecorded = "Decision recorded"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
-        sessionEnded, sessionsEnded, signedOut,
+        sessionEnded, sessionsEnded, signedOut, decisionRecorded,
     ]
 }

@@ -32,6 +32,13 @@ public enum Identifiers {
         return "+44" + digits.dropFirst()
     }
 
+    /// A stored +447… number as people write it: 07700 900123.
+    public static func displayUKMobile(_ stored: String) -> String {
+        guard stored.hasPrefix("+44"), stored.count == 13 else { return stored }
+        let national = "0" + stored.dropFirst(3)
+        return national.prefix(5) + " " + national.dropFirst(5)
+    }
+
     /// General Pharmaceutical Council premises registration: seven digits.
     public static func normaliseGPhCPremises(_ raw: String) -> String? {
         let code = raw.filter { !$0.isWhitespace }

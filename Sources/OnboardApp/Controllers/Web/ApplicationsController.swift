@@ -71,6 +71,8 @@ struct ApplicationsController {
         let actionError: String?
         let reasonError: String?
         let assigneeError: String?
+        /// The organisation whose Local Administrators it was passed to.
+        let assignedTo: String?
     }
 
     static let pageSize = 50
@@ -165,16 +167,31 @@ struct ApplicationsController {
                 what: "\((ApplicationState(rawValue: event.to_state) ?? .submitted).displayName), by \(event.actor)",
                 reason: event.reason)
         }
+        struct Named: Decodable { let name: String }
+        let assignedTo =
+            try await row.assigned_organisation_id.asyncMap { id in
+                try await req.sql.raw("SELECT name FROM organisations WHERE id = \(bind: id)").first(
+                    decoding: Named.self)?.name
+            } ?? nil
+        let eligibility =
+            switch row.decision.flatMap(EligibilityDecision.init(rawValue:)) {
+            case .eligible: "Eligible"
+            case .needsReview: "Needs a reviewer's decision"
+            case .redirect: "Redirected (the form went on by design)"
+            case .notEligible: "Not eligible"
+            case nil: "Not checked"
+            }
         try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
         return try await req.render(
             "applications/show",
             req.chrome(
                 "Application \(row.reference)",
-                breadcrumbs: [.init(text: "Applications", href: SiteURL.applications.path)], errors: errors),
+                breadcrumbs: [.init(text: "Applications", href: SiteURL.applications.path)], errors: errors,
+                notice: req.notice),
             ShowPage(
                 reference: row.reference, kindName: row.applicationKind.displayName,
                 stateName: row.applicationState.displayName, state: row.state, subject: row.subjectName,
-                submitted: row.submitted_at.map(LondonTime.receipt) ?? "", eligibility: row.decision ?? "",
+                submitted: row.submitted_at.map(LondonTime.receipt) ?? "", eligibility: eligibility,
                 rules: row.rules ?? "", parameterVersion: row.parameter_version ?? "", email: row.applicant_email,
                 sections: sections, history: history,
                 actions: actions.enumerated().map { index, action in
@@ -190,7 +207,7 @@ struct ApplicationsController {
                 },
                 hasAssignees: !assignees.isEmpty, decisionURL: SiteURL.applicationDecisions(row.id).path,
                 reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
-                assigneeError: errors.message(for: "assignee")),
+                assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -206,7 +223,7 @@ struct ApplicationsController {
         do {
             let updated = try await Self.decide(
                 req, principal: principal, row: row, action: form.action, reason: form.reason, assignee: form.assignee)
-            return req.redirect(to: SiteURL.application(updated.id).path, redirectType: .normal)
+            return req.seeOther(.application(updated.id), notice: Notices.decisionRecorded)
         } catch let errors as ValidationErrors {
             return try await render(
                 req, principal: principal, row: row, errors: errors, reason: form.reason ?? "", chosen: form.action)

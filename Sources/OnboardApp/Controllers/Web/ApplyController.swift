@@ -285,7 +285,7 @@ struct ApplyController {
         let back =
             returning
             ? SiteURL.applyCheck.path
-            : index == 0 ? SiteURL.applyVerify.path : SiteURL.applyStep(all[index - 1].id).path
+            : index == 0 ? SiteURL.apply(row.kind).path : SiteURL.applyStep(all[index - 1].id).path
         let single = step.fields.count == 1 && { if case .choice = step.fields[0].input { true } else { false } }()
         let fields = step.fields.map { field in
             Self.view(field, value: values[field.name] ?? "", error: errors.message(for: field.name), regions: regions)
@@ -367,22 +367,25 @@ struct ApplyController {
         case .failure(let errors):
             return try await renderStep(req, row: row, step: step, all: all, values: submitted, errors: errors)
         case .success(let clean):
+            // Say now, not at the end, when the named organisation rules the application out whatever follows.
+            if clean["odsCode"].map({ !$0.isEmpty }) == true,
+                let refusal = try await ApplicationService(req: req).refusalWhateverElse(
+                    kind: row.applicationKind, answers: row.answerMap.merging(clean) { _, new in new })
+            {
+                return try await renderStep(
+                    req, row: row, step: step, all: all, values: submitted,
+                    errors: ValidationErrors([FieldError(field: "odsCode", message: refusal)]))
+            }
             try await ApplicationService(req: req).saveAnswers(row, clean)
         }
         guard let fresh = try await ApplicationStore.load(id: row.id, on: req.sql) else { throw Abort(.notFound) }
         if (try? req.query.get(String.self, at: "return")) == "check" {
             return req.redirect(to: SiteURL.applyCheck.path, redirectType: .normal)
         }
-        // Forward in order, so a person who changes an early answer still sees every later page once.
+        // Forward in order, so every page is seen once, including those whose answers are optional.
         let index = all.firstIndex(of: step) ?? 0
-        let later = all.dropFirst(index + 1)
-        if let nextStep = later.first(where: { candidate in
-            if case .failure = ApplicationForm.validate(candidate, answers: fresh.answerMap, regions: regions) {
-                return true
-            }
-            return false
-        }) {
-            return req.redirect(to: SiteURL.applyStep(nextStep.id).path, redirectType: .normal)
+        if index + 1 < all.count {
+            return req.redirect(to: SiteURL.applyStep(all[index + 1].id).path, redirectType: .normal)
         }
         return req.redirect(to: try await nextURL(req, fresh), redirectType: .normal)
     }
@@ -431,6 +434,7 @@ struct ApplyController {
         case .choice(let options): return options.first { $0.value == value }?.label ?? value
         case .region: return regions.first { $0.code == value }?.name ?? value
         case .confirm: return value == "yes" ? "Accepted" : "Not accepted"
+        case .tel: return Identifiers.displayUKMobile(value)
         default: return value
         }
     }

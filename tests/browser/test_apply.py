@@ -1,0 +1,335 @@
+"""The application journey, end to end, without JavaScript: for each kind of applicant, an email and the code sent
+to it (read from the development message page), every question page, check your answers and the confirmation;
+one invalid answer and its error summary; a regional contact's decision on the optometrist's application; and the
+emailed tracking link, which shows nothing until its button is pressed. Every page is audited (axe + screenshot)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness import Auditor, Page, accounts_by_role, base_url, click_and_wait, current_path, navigate, sign_in
+
+KINDS = [
+    "optometrist",
+    "dentist",
+    "nhs_organisation",
+    "non_nhs_organisation",
+    "community_pharmacy",
+    "care_home",
+    "pharmacy_multiple",
+]
+
+REFERENCE = re.compile(r"^APP-[A-Z0-9]{4}-[A-Z0-9]{4}$")
+CODE = re.compile(r"Your security code is (\d{6})")
+TRACK_LINK = re.compile(r"(?:https?://[^\s/]+)?(/track/[A-Za-z0-9_\-]+)")
+
+# Answers every kind shares, by the `name` of the field.
+COMMON = {
+    "applicantName": "Sam Taylor",
+    "applicantRole": "Practice manager",
+    "mobile": "07700 900123",
+    "postcode": "LS22 6DD",
+    "region": "north_east_and_yorkshire",
+}
+
+# The answers each kind gives, by field name; a page's fields are filled from here.
+ANSWERS: dict[str, dict[str, str]] = {
+    "optometrist": {
+        "odsCode": "TP004",
+        "practiceName": "Wetherby Eye Care",
+        "registrationNumber": "01-12345",
+        "exchangesPatientInformation": "regular",
+        "usesOtherPubliclyFundedEmail": "no",
+        "wantsSharedMailbox": "yes",
+    },
+    "dentist": {
+        # Its group headquarters completed the IG toolkit, so the record says it may register.
+        "odsCode": "V0002",
+        "practiceName": "Smile Dental Chapeltown",
+        "registrationNumber": "123456",
+        "exchangesPatientInformation": "regular",
+        "usesOtherPubliclyFundedEmail": "no",
+        "wantsSharedMailbox": "yes",
+    },
+    "community_pharmacy": {
+        "odsCode": "FB007",
+        "premisesName": "Wetherby Pharmacy",
+        "gphcPremisesNumber": "1012345",
+        "meetsIGTerms": "yes",
+        "programme": "numsas",
+        "staff": "Amir Khan, 07700 900124",
+    },
+    "pharmacy_multiple": {
+        "odsCode": "FHQ01",
+        "organisationName": "Northern Pharmacy Group",
+        "storeCount": "10",
+        "intentConfirmed": "yes",
+    },
+    "care_home": {
+        "cqcLocationID": "1-123456789",
+        "odsCode": "",
+        "homeName": "Wharfe View Care Home",
+        "managerName": "Joan Smith",
+        "commissionerODS": "QWO",
+        "igStatus": "completed",
+        "accountsWanted": "5",
+    },
+}
+for _kind, _name in (("nhs_organisation", "Wetherby NHS Community Service"), ("non_nhs_organisation", "Wharfe Hospice")):
+    ANSWERS[_kind] = {
+        "odsCode": "",
+        "organisationName": _name,
+        "fundedCareEvidence": "Community nursing under NHS standard contract 2025/123.",
+        "commissioner": "NHS West Yorkshire Integrated Care Board",
+        "expectedAccounts": "40",
+        "localManagement": "Our IT team adds and removes staff as they join and leave.",
+        "firstLAName": "Lee Adams",
+        "firstLAEmail": "la@example.org",
+        "signatoryName": "Pat Morgan",
+        "signatoryRole": "Chief executive",
+        "aupAccepted": "yes",
+    }
+
+# What each sent application left behind, for the staff and tracking tests (one submission per kind per run).
+SENT: dict[str, dict[str, str]] = {}
+
+
+def email_for(kind: str) -> str:
+    return f"{kind}@example.org"
+
+
+def answers_for(kind: str) -> dict[str, str]:
+    return {**COMMON, **ANSWERS[kind]}
+
+
+# --------------------------------------------------------------------------------------------
+# Page helpers
+# --------------------------------------------------------------------------------------------
+
+
+def main_button(driver, label: str):
+    return driver.find_element(By.XPATH, f"//main//button[normalize-space()={_xpath_literal(label)}]")
+
+
+def _xpath_literal(text: str) -> str:
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
+def error_summary(driver) -> str:
+    summaries = driver.find_elements(By.CSS_SELECTOR, ".nhsuk-error-summary")
+    return summaries[0].text.strip() if summaries else ""
+
+
+def message_bodies(driver, email: str) -> list[str]:
+    """The text of every message on /dev/messages to `email` (the page needs no sign-in)."""
+    navigate(driver, base_url() + "/dev/messages")
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, f'[data-message-to="{email}"]')]
+
+
+def security_code(driver, email: str) -> str:
+    codes = [m.group(1) for body in message_bodies(driver, email) for m in [CODE.search(body)] if m]
+    assert len(codes) == 1, f"expected one security code for {email} on /dev/messages, found {codes}"
+    return codes[0]
+
+
+def tracking_path(driver, email: str, timeout: float = 30.0) -> str:
+    """The /track/… path from the latest message to `email`; messages go out from a job, so poll the page."""
+    found: list[str] = []
+
+    def link_sent(d) -> bool:
+        for body in message_bodies(d, email):
+            m = TRACK_LINK.search(body)
+            if m:
+                found.append(m.group(1))
+        return bool(found)
+
+    WebDriverWait(driver, timeout, poll_frequency=0.5).until(
+        link_sent, f"no message to {email} with a /track/ link on /dev/messages"
+    )
+    return found[0]
+
+
+def fill_page(driver, answers: dict[str, str]) -> list[str]:
+    """Answer every field of the question form from `answers`; returns the names filled."""
+    form = driver.find_element(By.CSS_SELECTOR, 'main form[action^="/apply/questions/"]')
+    filled: list[str] = []
+    for field in form.find_elements(By.CSS_SELECTOR, "input, textarea, select"):
+        name = field.get_attribute("name")
+        kind = (field.get_attribute("type") or field.tag_name).lower()
+        if not name or name == "_csrf" or kind == "hidden" or name in filled:
+            continue
+        assert name in answers, f"{current_path(driver)}: no answer for the field {name!r}"
+        value = answers[name]
+        if kind == "radio":
+            form.find_element(By.CSS_SELECTOR, f'input[type=radio][name="{name}"][value="{value}"]').click()
+        elif kind == "checkbox":
+            if field.is_selected() != (value == "yes"):
+                field.click()
+        else:
+            field.clear()
+            if value:
+                field.send_keys(value)
+        filled.append(name)
+    assert filled, f"{current_path(driver)}: a question page with no fields"
+    return filled
+
+
+def start_application(driver, auditor: Auditor, kind: str) -> None:
+    """Open /apply/<kind>, give the email, read the code from /dev/messages and enter it."""
+    email = email_for(kind)
+    driver.delete_all_cookies()
+    page = auditor.visit(f"/apply/{kind}")
+    assert page.status == 200, f"/apply/{kind} answered HTTP {page.status}"
+    driver.find_element(By.ID, "email").send_keys(email)
+    click_and_wait(driver, main_button(driver, "Send me a code"))
+    assert current_path(driver) == "/apply/verify", f"{kind}: sending the email ended on {driver.current_url}"
+    auditor.audit_current(Page(label=f"/apply/verify ({kind})"))
+    code = security_code(driver, email)
+    auditor.audit_current(Page(label=f"/dev/messages (code for {kind})"))
+    navigate(driver, base_url() + "/apply/verify")
+    driver.find_element(By.ID, "code").send_keys(code)
+    click_and_wait(driver, main_button(driver, "Continue"))
+    assert current_path(driver).startswith("/apply/questions/"), (
+        f"{kind}: the code {code} did not lead to the questions; on {driver.current_url}: {error_summary(driver)}"
+    )
+
+
+def answer_questions(driver, auditor: Auditor, kind: str) -> list[str]:
+    """Answer question pages until check your answers; returns the step ids seen."""
+    answers = answers_for(kind)
+    steps: list[str] = []
+    for _ in range(15):
+        path = current_path(driver)
+        if path == "/apply/check":
+            return steps
+        assert path.startswith("/apply/questions/"), f"{kind}: unexpected page {driver.current_url}"
+        step = path.rsplit("/", 1)[1]
+        assert step not in steps[-1:], f"{kind}: {step} refused the answers: {error_summary(driver)}"
+        steps.append(step)
+        auditor.audit_current(Page(label=f"{path} ({kind})"))
+        if step == "aup":
+            policy = driver.find_elements(By.CSS_SELECTOR, 'main a[href*="acceptable-use-policy"]')
+            assert policy, f"{kind}: the page that asks to accept the Acceptable Use Policy does not link to it"
+        fill_page(driver, answers)
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    pytest.fail(f"{kind}: no check-your-answers page after {steps}", pytrace=False)
+
+
+def send_application(driver, auditor: Auditor, kind: str) -> dict[str, str]:
+    """Walk the whole journey for `kind`; returns the reference and email of the sent application."""
+    if kind in SENT:
+        return SENT[kind]
+    start_application(driver, auditor, kind)
+    steps = answer_questions(driver, auditor, kind)
+    assert steps, f"{kind}: went straight to check your answers"
+    check = driver.find_element(By.TAG_NAME, "h1").text
+    assert "Check your answers" in check, f"{kind}: the check page's heading is {check!r}"
+    auditor.audit_current(Page(label=f"/apply/check ({kind})"))
+    click_and_wait(driver, main_button(driver, "Send application"))
+    refused = error_summary(driver)
+    if refused:
+        auditor.audit_current(Page(label=f"/apply/check refused ({kind})"))
+        auditor.assert_clean()  # the refusal itself must be accessible
+        pytest.fail(f"{kind}: the service refused a valid application: {' '.join(refused.split())}")
+    assert current_path(driver) == "/apply/confirmation", f"{kind}: sending ended on {driver.current_url}"
+    auditor.audit_current(Page(label=f"/apply/confirmation ({kind})"))
+    references = driver.find_elements(By.CSS_SELECTOR, "main [data-reference]")
+    assert references, f"{kind}: no [data-reference] on the confirmation page"
+    reference = references[0].text.strip()
+    assert REFERENCE.match(reference), f"{kind}: reference {reference!r} is not APP-XXXX-XXXX"
+    assert references[0].get_attribute("data-reference") == reference
+    keys = [e.text.strip() for e in driver.find_elements(By.CSS_SELECTOR, "main .nhsuk-summary-list__key")]
+    assert "Received" in keys, f"{kind}: the receipt has no 'Received' row (rows: {keys})"
+    SENT[kind] = {"reference": reference, "email": email_for(kind)}
+    return SENT[kind]
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_applicant_sends_an_application(browser, kind):
+    auditor = Auditor(browser, f"apply-{kind}")
+    sent = send_application(browser, auditor, kind)
+    assert sent["reference"]
+    auditor.assert_clean()
+
+
+def test_landline_is_refused_with_an_error_summary(browser):
+    auditor = Auditor(browser, "apply-errors")
+    kind = "dentist"
+    browser.delete_all_cookies()
+    navigate(browser, base_url() + f"/apply/{kind}")
+    browser.find_element(By.ID, "email").send_keys("landline@example.org")
+    click_and_wait(browser, main_button(browser, "Send me a code"))
+    code = security_code(browser, "landline@example.org")
+    navigate(browser, base_url() + "/apply/verify")
+    browser.find_element(By.ID, "code").send_keys(code)
+    click_and_wait(browser, main_button(browser, "Continue"))
+    assert current_path(browser) == "/apply/questions/contact", f"the first question is {browser.current_url}"
+    fill_page(browser, {**answers_for(kind), "mobile": "0113 496 0000"})
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    assert current_path(browser) == "/apply/questions/contact", f"a landline moved on to {browser.current_url}"
+    links = browser.find_elements(By.CSS_SELECTOR, ".nhsuk-error-summary a")
+    assert links, "no error summary links after a landline"
+    targets = [a.get_attribute("href").split("#", 1)[-1] for a in links]
+    assert targets == ["mobile"], f"the error summary links to {targets}, not only #mobile"
+    assert browser.find_elements(By.ID, "mobile"), "#mobile is not on the page"
+    assert "mobile" in links[0].text.lower(), f"the summary says {links[0].text!r}"
+    auditor.audit_current(Page(label="/apply/questions/contact (landline)"))
+    auditor.assert_clean()
+
+
+def test_regional_contact_passes_the_optometrist_application_on(browser):
+    sent = send_application(browser, Auditor(browser, "apply-optometrist-for-staff"), "optometrist")
+    account = accounts_by_role()["regional_contact"]
+    browser.delete_all_cookies()
+    sign_in(browser, account["email"], account["password"])
+    assert current_path(browser).endswith("/home"), f"signing in as {account['email']} ended on {browser.current_url}"
+    auditor = Auditor(browser, "apply-staff")
+    auditor.visit("/applications")
+    link = browser.find_elements(By.LINK_TEXT, sent["reference"])
+    assert link, f"{sent['reference']} is not listed on /applications for {account['email']}"
+    click_and_wait(browser, link[0])
+    auditor.audit_current(Page(label=f"/applications/:id ({sent['reference']})"))
+    assert sent["reference"] in browser.find_element(By.TAG_NAME, "h1").text
+    browser.find_element(By.CSS_SELECTOR, 'input[name="action"][value="pass_to_la"]').click()
+    assignees = browser.find_elements(By.CSS_SELECTOR, 'input[name="assignee"]')
+    assert assignees, "no Local Administrator to pass the application to"
+    assignees[0].click()
+    browser.find_element(By.CSS_SELECTOR, "textarea#reason").send_keys(
+        "Checked the practice and registration. A Local Administrator will set up your account."
+    )
+    click_and_wait(browser, main_button(browser, "Record decision"))
+    assert not error_summary(browser), f"the decision was refused: {error_summary(browser)}"
+    auditor.audit_current(Page(label=f"/applications/:id after the decision ({sent['reference']})"))
+    state = browser.find_element(By.CSS_SELECTOR, "main [data-state]")
+    assert state.text.strip() == "Passed to a Local Administrator", f"the state shows {state.text!r}"
+    auditor.assert_clean()
+
+
+def test_tracking_link_shows_the_application_only_after_the_button(browser):
+    sent = send_application(browser, Auditor(browser, "apply-optometrist-for-tracking"), "optometrist")
+    auditor = Auditor(browser, "apply-tracking")
+    browser.delete_all_cookies()
+    path = tracking_path(browser, sent["email"])
+    auditor.audit_current(Page(label="/dev/messages (tracking link)"))
+    page = auditor.visit(path)
+    assert page.status == 200, f"the tracking link answered HTTP {page.status}"
+    assert sent["reference"] not in browser.page_source, "the tracking page shows the reference before the button"
+    button = main_button(browser, "Show my application")
+    click_and_wait(browser, button)
+    assert urlsplit(browser.current_url).path == path, f"the button went to {browser.current_url}"
+    auditor.audit_current(Page(label="/track/:token (shown)"))
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert sent["reference"] in heading, f"the status page's heading is {heading!r}"
+    state = browser.find_element(By.CSS_SELECTOR, "main [data-state]")
+    assert state.text.strip(), "no status on the tracking page"
+    auditor.assert_clean()
