@@ -158,3 +158,17 @@ enum Notices {
         sessionEnded, sessionsEnded, signedOut, decisionRecorded,
     ]
 }
+
+extension ValidationErrors {
+    /// An upload's problems as one error on its file field: the message itself when there is one, a count
+    /// when there are many (the page lists them).
+    var fileSummary: ValidationErrors {
+        guard !isEmpty else { return ValidationErrors() }
+        return ValidationErrors([
+            FieldError(
+                field: "file",
+                message: errors.count == 1
+                    ? errors[0].message : "The file has \(errors.count) problems. Nothing was imported")
+        ])
+    }
+}

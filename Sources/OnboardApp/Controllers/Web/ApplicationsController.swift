@@ -287,13 +287,7 @@ extension ApplicationsController {
     private func importPage(_ req: Request, outcome: ApplicationImporter.Outcome?, errors: ValidationErrors)
         async throws -> Response
     {
-        var summary = ValidationErrors()
-        if !errors.isEmpty {
-            summary.add(
-                "file",
-                errors.errors.count == 1
-                    ? errors.errors[0].message : "The file has \(errors.errors.count) problems. Nothing was imported")
-        }
+        let summary = errors.fileSummary
         return try await req.render(
             "applications/import",
             req.chrome(

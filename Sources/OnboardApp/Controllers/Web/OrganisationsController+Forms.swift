@@ -286,13 +286,7 @@ extension OrganisationsController {
     private func importPage(
         req: Request, outcome: OrganisationImporter.Outcome? = nil, errors: ValidationErrors = .init()
     ) async throws -> Response {
-        var summary = ValidationErrors()
-        if !errors.isEmpty {
-            summary.add(
-                "file",
-                errors.errors.count == 1
-                    ? errors.errors[0].message : "The file has \(errors.errors.count) problems. Nothing was imported")
-        }
+        let summary = errors.fileSummary
         return try await req.render(
             "organisations/import",
             req.chrome(
