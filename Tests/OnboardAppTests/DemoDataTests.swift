@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import VaporTesting
 
@@ -62,5 +63,16 @@ struct DemoDataTests {
             people: try await Person.query(on: app.db).count(),
             accounts: try await Account.query(on: app.db).count(),
             grants: try await RoleGrant.query(on: app.db).count())
+    }
+
+    @Test("The development server's demo applications load, one waiting for a NUMSAS cohort")
+    func demoApplications() async throws {
+        try await withTestApp { app, _ in
+            try await DemoApplications.load(app)
+            struct Row: Decodable { let state: String }
+            let states = try await (app.db as! any SQLDatabase).raw("SELECT state FROM applications ORDER BY state")
+                .all(decoding: Row.self).map(\.state)
+            #expect(states == ["submitted", "submitted", "submitted", "waitlisted"])
+        }
     }
 }

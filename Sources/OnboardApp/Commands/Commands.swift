@@ -12,6 +12,7 @@ struct SeedDemoCommand: AsyncCommand {
         let app = context.application
         try await app.autoMigrate()
         try await DemoData.seed(app)
+        try await DemoApplications.seed(app)
         context.console.info("Demo data is loaded. See them with: onboard demo-accounts --json")
     }
 }

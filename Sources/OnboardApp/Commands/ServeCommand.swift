@@ -18,6 +18,7 @@ struct ServeWithDemoCommand: AsyncCommand {
             try await app.autoMigrate()
             if try await DemoData.isEmpty(app.db) {
                 try await DemoData.seed(app)
+                try await DemoApplications.seed(app)
                 context.console.info("Loaded the demo data into the empty database.")
             }
         }
