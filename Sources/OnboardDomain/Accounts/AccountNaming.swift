@@ -1,0 +1,88 @@
+import Foundation
+
+/// Account addresses and display names (DOMAIN.md, "Accounts"): `firstname.lastname`, folded to lower-case
+/// ASCII, with a numeric suffix from 2 on collision; `SURNAME Firstname (Organisation Name)`.
+public enum AccountNaming {
+    /// RFC 5321 allows 64 octets before the @; room is kept for a collision suffix.
+    public static let localPartLimit = 64
+    static let suffixRoom = 4
+
+    /// Letters that do not decompose into a base letter and an accent.
+    static let special: [Character: String] = [
+        "ß": "ss", "ẞ": "ss", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
+        "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i", "ŋ": "n", "Ŋ": "n",
+    ]
+
+    /// One name part folded to `[a-z0-9-]`: accents removed, apostrophes dropped, spaces and hyphens as
+    /// single hyphens. Empty when nothing Latin is left.
+    public static func fold(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            if let replacement = special[character] {
+                out += replacement
+                continue
+            }
+            if "'’‘`´ʼ".contains(character) { continue }
+            if character.isWhitespace || character == "-" || character == "‐" || character == "–" {
+                out += "-"
+                continue
+            }
+            let base = String(character).decomposedStringWithCanonicalMapping.unicodeScalars.filter {
+                $0.properties.generalCategory != .nonspacingMark
+            }
+            for scalar in base where scalar.isASCII {
+                let c = Character(scalar).lowercased()
+                if c.allSatisfy({ $0.isLetter || $0.isNumber }) { out += c }
+            }
+        }
+        let parts = out.split(separator: "-", omittingEmptySubsequences: true)
+        return parts.joined(separator: "-")
+    }
+
+    /// The part before the @, or nil when folding leaves nothing usable and the LA must type it.
+    /// A person with a single name gets that name alone.
+    public static func localPart(givenName: String, familyName: String) -> String? {
+        let given = fold(givenName)
+        let family = fold(familyName)
+        let hasGiven = !givenName.trimmingCharacters(in: .whitespaces).isEmpty
+        let hasFamily = !familyName.trimmingCharacters(in: .whitespaces).isEmpty
+        // A name that was typed but folds to nothing (another script) cannot be guessed at.
+        if (hasGiven && given.isEmpty) || (hasFamily && family.isEmpty) { return nil }
+        let parts = [given, family].filter { !$0.isEmpty }
+        guard !parts.isEmpty else { return nil }
+        let room = localPartLimit - suffixRoom
+        if parts.count == 1 { return trimmed(String(parts[0].prefix(room))) }
+        // Long names: keep the whole surname where possible, shortening the first name first.
+        let familyPart = String(family.prefix(room - 2))
+        let givenPart = String(given.prefix(max(1, room - 1 - familyPart.count)))
+        return trimmed(givenPart) + "." + trimmed(familyPart)
+    }
+
+    private static func trimmed(_ part: String) -> String {
+        String(part.drop(while: { $0 == "-" }).reversed().drop(while: { $0 == "-" }).reversed())
+    }
+
+    /// The first of `base`, `base2`, `base3`… that is not taken. Taken addresses include every one ever
+    /// reserved: addresses are never reused.
+    public static func firstFree(_ base: String, taken: (String) -> Bool) -> String {
+        if !taken(base) { return base }
+        var n = 2
+        while taken("\(base)\(n)") { n += 1 }
+        return "\(base)\(n)"
+    }
+
+    /// Whether an LA-typed local part is acceptable: lower-case letters, digits, dots and hyphens, starting
+    /// and ending with a letter or digit, no two dots together, at most 64 characters.
+    public static func isValidLocalPart(_ part: String) -> Bool {
+        guard (1...localPartLimit).contains(part.count), !part.contains("..") else { return false }
+        return part.wholeMatch(of: /[a-z0-9]([a-z0-9.-]*[a-z0-9])?/) != nil
+    }
+
+    /// `SURNAME Firstname (Organisation Name)`; a single name stands alone before the organisation.
+    public static func displayName(givenName: String, familyName: String, organisation: String) -> String {
+        let given = givenName.tidied
+        let family = familyName.tidied.uppercased(with: Locale(identifier: "en_GB"))
+        let name = [family, given].filter { !$0.isEmpty }.joined(separator: " ")
+        return "\(name) (\(organisation.tidied))"
+    }
+}
