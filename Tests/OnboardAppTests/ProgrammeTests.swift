@@ -119,6 +119,7 @@ struct ProgrammeTests {
             _ = try await other.get(link)
             let spent = try await other.post(link, follow: false)
             #expect(spent.status == .notFound)
+            #expect(spent.body.string.contains("Ask your regional pharmacy team for a new one"))
 
             // A second link, left to expire.
             _ = try await app.post(

@@ -85,7 +85,13 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
     private func page(status: HTTPStatus, detail: String?, req: Request) async -> Response {
         let (heading, message): (String, String) =
             switch status.code {
-            case 404: ("Page not found", "If you typed the web address, check it is correct.")
+            // A route that knows why (a spent link, say) says so; a bare 404 keeps the general wording.
+            case 404:
+                (
+                    "Page not found",
+                    detail.flatMap { $0 == status.reasonPhrase ? nil : $0 }
+                        ?? "If you typed the web address, check it is correct."
+                )
             case 403: ("You cannot do this", detail ?? "Your role does not allow this.")
             case 413: ("The file is too large", detail ?? "The file is too large.")
             case 400..<500: ("There is a problem", detail ?? "Check what you entered and try again.")
