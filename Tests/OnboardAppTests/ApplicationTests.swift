@@ -393,4 +393,26 @@ struct ApplicationTests {
             #expect(check.body.string.contains("07700 900123"))
         }
     }
+
+    @Test("The development message page does not exist in production")
+    func devMessagesOnlyInDevelopment() async throws {
+        try await withTestApp(environment: "production", seed: false) { app, _ in
+            let response = try await app.get("/dev/messages")
+            #expect(response.status == .notFound)
+        }
+    }
+
+    @Test("Email codes are limited per client address: the 31st request in ten minutes gets 429")
+    func codesAreRateLimited() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.get("/apply/dentist")
+            for _ in 0..<30 {
+                let response = try await applicant.post("/apply/dentist", [("email", "not-an-email")])
+                #expect(response.status == .unprocessableEntity)
+            }
+            let limited = try await applicant.post("/apply/dentist", [("email", "not-an-email")])
+            #expect(limited.status == .tooManyRequests)
+        }
+    }
 }
