@@ -67,21 +67,9 @@ struct ApplicationImporter {
         let work = planned
         try await req.inTransaction { sql in
             for (id, reference, row, prepared) in work {
-                try await sql.insert(into: "applications")
-                    .columns(
-                        "id", "reference", "kind", "state", "applicant_email", "code_attempts", "tracking_hash",
-                        "answers", "created_at", "updated_at"
-                    )
-                    .values(
-                        SQLBind(id), SQLBind(reference), SQLBind(row.kind.rawValue),
-                        SQLBind(ApplicationState.draft.rawValue), SQLBind(row.email), SQLBind(0),
-                        SQLBind(SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: key))), SQLBind("{}"),
-                        SQLBind(prepared.recordedAt), SQLBind(prepared.recordedAt)
-                    )
-                    .run()
-                guard let draft = try await ApplicationStore.load(id: id, on: sql) else {
-                    throw Abort(.internalServerError)
-                }
+                let draft = try await ApplicationStore.insertDraft(
+                    id: id, reference: reference, kind: row.kind, email: row.email, key: key, at: prepared.recordedAt,
+                    on: sql)
                 try await ApplicationService.apply(
                     prepared, to: draft, submittedBy: account, actor: actor, context: context, on: sql)
             }

@@ -45,7 +45,7 @@ struct ApplicationService {
             errors.add("email", "Enter an email address in the correct format, like name@example.org")
         }
         try errors.throwIfAny()
-        if try await req.sql.raw("SELECT 1 AS one FROM accounts WHERE lower(address) = \(bind: email)").first() != nil {
+        if try await ApplicationStore.hasAccount(email: email, on: req.sql) {
             return .hasAccount
         }
         let id = UUID()
@@ -54,19 +54,9 @@ struct ApplicationService {
             secrets: req.application.dependencies.secrets, on: req.sql)
         let now = req.now
         try await req.inTransaction { sql in
-            try await sql.insert(into: "applications")
-                .columns(
-                    "id", "reference", "kind", "state", "applicant_email", "code_attempts", "resume_hash",
-                    "tracking_hash", "answers", "created_at", "updated_at"
-                )
-                .values(
-                    SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue), SQLBind(ApplicationState.draft.rawValue),
-                    SQLBind(email), SQLBind(0), SQLBind(SecretHash.sha256Hex(resume)),
-                    SQLBind(
-                        SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: req.settings.sessionSecret))),
-                    SQLBind("{}"), SQLBind(now), SQLBind(now)
-                )
-                .run()
+            try await ApplicationStore.insertDraft(
+                id: id, reference: reference, kind: kind, email: email, resumeHash: SecretHash.sha256Hex(resume),
+                key: req.settings.sessionSecret, at: now, on: sql)
             try await AuditLog.record(
                 AuditEntry("application.start", target: "application", id: reference), context: applicantContext,
                 at: now, on: sql)
@@ -118,23 +108,13 @@ struct ApplicationService {
         let now = req.now
         let key = req.settings.sessionSecret
         let context = applicantContext
-        let text = ApplicationStore.encodeAnswers(answers.compactMapValues { $0 })
+        let prefilled = answers
         struct AlreadySpent: Error {}
         do {
             try await req.inTransaction { sql in
-                try await sql.insert(into: "applications")
-                    .columns(
-                        "id", "reference", "kind", "state", "applicant_email", "email_verified_at", "code_attempts",
-                        "resume_hash", "tracking_hash", "answers", "created_at", "updated_at"
-                    )
-                    .values(
-                        SQLBind(id), SQLBind(reference), SQLBind(ApplicationKind.communityPharmacy.rawValue),
-                        SQLBind(ApplicationState.draft.rawValue), SQLBind(invitation.email), SQLBind(now), SQLBind(0),
-                        SQLBind(SecretHash.sha256Hex(resume)),
-                        SQLBind(SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: key))), SQLBind(text),
-                        SQLBind(now), SQLBind(now)
-                    )
-                    .run()
+                try await ApplicationStore.insertDraft(
+                    id: id, reference: reference, kind: .communityPharmacy, email: invitation.email, verifiedAt: now,
+                    resumeHash: SecretHash.sha256Hex(resume), answers: prefilled, key: key, at: now, on: sql)
                 struct Used: Decodable { let id: UUID }
                 // Spending the link and creating the draft commit together; a second press finds it spent.
                 let used = try await sql.raw(
@@ -183,7 +163,6 @@ struct ApplicationService {
     func verify(_ row: ApplicationRow, code rawCode: String) async throws {
         let code = rawCode.filter(\.isNumber)
         var errors = ValidationErrors()
-        defer {}
         guard let hash = row.code_hash, let expires = row.code_expires_at else {
             errors.add("code", "Ask for a new code: this one has been used")
             throw errors
@@ -404,7 +383,7 @@ struct ApplicationService {
                     message: "Enter an email address in the correct format, like name@example.org")
             ])
         }
-        if try await req.sql.raw("SELECT 1 AS one FROM accounts WHERE lower(address) = \(bind: email)").first() != nil {
+        if try await ApplicationStore.hasAccount(email: email, on: req.sql) {
             throw ValidationErrors([
                 FieldError(
                     field: "applicantEmail",
@@ -425,22 +404,8 @@ struct ApplicationService {
         let visible = ApplicationStore.visible(to: principal)
         do {
             try await req.inTransaction { sql in
-                try await sql.insert(into: "applications")
-                    .columns(
-                        "id", "reference", "kind", "state", "applicant_email", "code_attempts", "tracking_hash",
-                        "answers", "created_at", "updated_at"
-                    )
-                    .values(
-                        SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue),
-                        SQLBind(ApplicationState.draft.rawValue),
-                        SQLBind(email), SQLBind(0),
-                        SQLBind(SecretHash.sha256Hex(ApplicationStore.trackingToken(for: id, key: key))), SQLBind("{}"),
-                        SQLBind(prepared.at), SQLBind(prepared.at)
-                    )
-                    .run()
-                guard let draft = try await ApplicationStore.load(id: id, on: sql) else {
-                    throw Abort(.internalServerError)
-                }
+                let draft = try await ApplicationStore.insertDraft(
+                    id: id, reference: reference, kind: kind, email: email, key: key, at: prepared.recordedAt, on: sql)
                 try await Self.apply(
                     prepared, to: draft, submittedBy: principal.accountID, actor: actor, context: context, on: sql)
                 let seen = try await sql.raw(
@@ -546,7 +511,6 @@ struct ApplicationService {
         let now = req.now
         let reason = decision.reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         let context = actor == .applicant ? applicantContext : req.auditContext
-        let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let finalAssignee = assignee
         try await req.inTransaction { sql in
             var created: UUID?
@@ -557,7 +521,6 @@ struct ApplicationService {
                     for: row, organisation: created, now: now, secrets: req.application.dependencies.secrets,
                     key: req.settings.sessionSecret, context: context, on: sql)
             }
-            _ = parameters
             // The state check in WHERE makes a second, concurrent decision on the same state a no-op.
             let releaseKey = !next.holdsItsPlace
             try await sql.raw(

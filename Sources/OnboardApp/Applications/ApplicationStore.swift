@@ -42,11 +42,7 @@ struct ApplicationRow: Decodable, Sendable {
     var isVerified: Bool { email_verified_at != nil }
 
     /// The name applicants and reviewers recognise: the practice, premises, home or organisation.
-    var subjectName: String {
-        let a = answerMap
-        return a["organisationName"] ?? a["practiceName"] ?? a["premisesName"] ?? a["homeName"]
-            ?? applicationKind.displayName
-    }
+    var subjectName: String { ApplicationStore.subjectName(answerMap) ?? applicationKind.displayName }
 }
 
 /// One step in an application's history.
@@ -62,6 +58,15 @@ struct ApplicationEventRow: Decodable, Sendable, Encodable {
 }
 
 enum ApplicationStore {
+    /// The practice, premises, home or organisation an application is for, as the applicant named it.
+    static func subjectName(_ answers: [String: String]) -> String? {
+        answers["organisationName"] ?? answers["practiceName"] ?? answers["premisesName"] ?? answers["homeName"]
+    }
+
+    static func hasAccount(email: String, on sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw("SELECT 1 AS one FROM accounts WHERE lower(address) = \(bind: email)").first() != nil
+    }
+
     static func decodeAnswers(_ text: String) -> [String: String] {
         (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
@@ -75,6 +80,33 @@ enum ApplicationStore {
     static func load(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> ApplicationRow? {
         try await sql.raw("SELECT \(ApplicationRow.columns) FROM applications a WHERE \(condition)")
             .first(decoding: ApplicationRow.self)
+    }
+
+    /// Every path that creates an application starts it as a draft here, with its tracking hash, and reads it back.
+    @discardableResult
+    static func insertDraft(
+        id: UUID, reference: String, kind: ApplicationKind, email: String, verifiedAt: Date? = nil,
+        resumeHash: String? = nil, answers: [String: String] = [:], key: [UInt8], at now: Date, on sql: any SQLDatabase
+    ) async throws -> ApplicationRow {
+        try await sql.insert(into: "applications")
+            .columns(
+                "id", "reference", "kind", "state", "applicant_email", "email_verified_at", "code_attempts",
+                "resume_hash", "tracking_hash", "answers", "created_at", "updated_at"
+            )
+            .values(
+                SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue), SQLBind(ApplicationState.draft.rawValue),
+                SQLBind(email), SQLBind(verifiedAt), SQLBind(0), SQLBind(resumeHash),
+                SQLBind(SecretHash.sha256Hex(trackingToken(for: id, key: key))), SQLBind(encodeAnswers(answers)),
+                SQLBind(now), SQLBind(now)
+            )
+            .run()
+        guard let row = try await load(id: id, on: sql) else { throw Abort(.internalServerError) }
+        return row
+    }
+
+    static func loadAll(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> [ApplicationRow] {
+        try await sql.raw("SELECT \(ApplicationRow.columns) FROM applications a WHERE \(condition)")
+            .all(decoding: ApplicationRow.self)
     }
 
     static func load(id: UUID, on sql: any SQLDatabase) async throws -> ApplicationRow? {
@@ -227,14 +259,5 @@ enum ApplicationStore {
         let id: UUID
         let name: String
         let ods_code: String?
-    }
-}
-
-extension Scope {
-    /// Only the trees of the given administering organisations: no own organisation, regions or national reach.
-    init(administering roots: [UUID]) {
-        self.init(grants: [], ownOrganisation: UUID())
-        singles = []
-        treeRoots = roots
     }
 }

@@ -33,9 +33,9 @@ enum Programmes {
     }
 
     /// The waiting list in queue order, limited to what the principal may see.
-    static func waitingList(_ programme: String, for principal: Principal?, on sql: any SQLDatabase) async throws
-        -> [Waiting]
-    {
+    static func waitingList(
+        _ programme: String, for principal: Principal?, first limit: Int? = nil, on sql: any SQLDatabase
+    ) async throws -> [Waiting] {
         var query: SQLQueryString = """
             SELECT a.id, a.reference, a.submitted_at, a.region FROM applications a
             WHERE a.state = \(bind: ApplicationState.waitlisted.rawValue) AND a.programme = \(bind: programme)
@@ -45,6 +45,10 @@ enum Programmes {
             query.appendInterpolation(clause)
         }
         query.appendLiteral(" ORDER BY a.submitted_at, a.reference")
+        if let limit {
+            let clause: SQLQueryString = " LIMIT \(literal: max(0, limit))"
+            query.appendInterpolation(clause)
+        }
         return try await sql.raw(query).all(decoding: Waiting.self)
     }
 
@@ -53,15 +57,30 @@ enum Programmes {
         guard row.applicationState == .waitlisted, let programme = row.answerMap["programme"],
             let submitted = row.submitted_at
         else { return nil }
-        let queue = try await waitingList(programme, for: nil, on: sql)
-        return WaitingList.position(
-            submittedAt: submitted, reference: row.reference,
-            among: queue.filter { $0.id != row.id }.compactMap { item in item.submitted_at.map { ($0, item.reference) }
-            })
+        struct Ahead: Decodable { let n: Int }
+        // The queue's order is (submitted_at, reference), as in `waitingList`.
+        let ahead = try await sql.raw(
+            """
+            SELECT COUNT(*) AS n FROM applications a
+            WHERE a.state = \(bind: ApplicationState.waitlisted.rawValue) AND a.programme = \(bind: programme)
+              AND (a.submitted_at < \(bind: submitted)
+                   OR (a.submitted_at = \(bind: submitted) AND a.reference < \(bind: row.reference)))
+            """
+        ).first(decoding: Ahead.self)
+        return (ahead?.n ?? 0) + 1
     }
 
-    enum CohortProblem: Error {
-        case invalid(ValidationErrors)
+    /// How many are waiting for a programme, of those the principal may see.
+    static func waitingCount(_ programme: String, for principal: Principal, on sql: any SQLDatabase) async throws -> Int
+    {
+        struct Count: Decodable { let n: Int }
+        return try await sql.raw(
+            """
+            SELECT COUNT(*) AS n FROM applications a
+            WHERE a.state = \(bind: ApplicationState.waitlisted.rawValue) AND a.programme = \(bind: programme)
+              AND \(ApplicationStore.visible(to: principal))
+            """
+        ).first(decoding: Count.self)?.n ?? 0
     }
 
     static func addCohort(
@@ -116,17 +135,19 @@ enum Programmes {
             guard let cohort = claimed else {
                 throw ValidationErrors([FieldError(field: "cohort", message: "This cohort has already been released")])
             }
-            let queue = try await waitingList(programme, for: nil, on: sql)
-            let chosen = WaitingList.release(queue.map(\.id), capacity: cohort.capacity)
-            for applicationID in chosen {
-                guard let row = try await ApplicationStore.load(id: applicationID, on: sql) else { continue }
+            let chosen = try await waitingList(programme, for: nil, first: cohort.capacity, on: sql).map(\.id)
+            let rows =
+                chosen.isEmpty ? [] : try await ApplicationStore.loadAll(where: "a.id IN (\(binds: chosen))", on: sql)
+            if !rows.isEmpty {
                 try await sql.raw(
                     """
                     UPDATE applications SET state = \(bind: ApplicationState.inReview.rawValue), cohort_id = \(bind: id),
                         updated_at = \(bind: now)
-                    WHERE id = \(bind: applicationID) AND state = \(bind: ApplicationState.waitlisted.rawValue)
+                    WHERE id IN (\(binds: chosen)) AND state = \(bind: ApplicationState.waitlisted.rawValue)
                     """
                 ).run()
+            }
+            for row in rows {
                 try await ApplicationService.recordEvent(
                     row, action: .release, from: .waitlisted, to: .inReview,
                     reason: "Your pharmacy is invited in \(cohort.name). We will now complete your registration.",

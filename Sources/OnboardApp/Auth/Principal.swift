@@ -48,6 +48,11 @@ struct Scope: Sendable, Equatable {
     var regions: [String] = []
     var allPharmacies = false
 
+    /// Only the trees of the given administering organisations: no own organisation, regions or national reach.
+    init(administering roots: [UUID]) {
+        treeRoots = roots
+    }
+
     init(grants: [Grant], ownOrganisation: UUID) {
         singles.append(ownOrganisation)
         for grant in grants {

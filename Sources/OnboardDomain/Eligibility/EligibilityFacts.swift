@@ -186,16 +186,3 @@ public enum ProgrammeState: String, Sendable, Codable, CaseIterable {
         }
     }
 }
-
-/// A programme's waiting list: first come, first served by the time of submission.
-public enum WaitingList {
-    /// The applications a cohort of `capacity` takes, from a list already in queue order.
-    public static func release<ID>(_ queue: [ID], capacity: Int) -> [ID] {
-        Array(queue.prefix(max(0, capacity)))
-    }
-
-    /// Position 1 is next. Ties on time fall back to the reference, so positions are stable.
-    public static func position(submittedAt: Date, reference: String, among others: [(Date, String)]) -> Int {
-        1 + others.filter { $0.0 < submittedAt || ($0.0 == submittedAt && $0.1 < reference) }.count
-    }
-}

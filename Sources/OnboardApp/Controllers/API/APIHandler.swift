@@ -114,7 +114,7 @@ struct APIHandler: APIProtocol {
         var submittedAt = req.now
         if let day = body.appliedOn {
             // A what-if date: noon in London that day, so it is the same date wherever it is read.
-            if let noon = Self.londonNoon(of: day) {
+            if let noon = EligibilityEngine.londonNoon(of: day) {
                 submittedAt = noon
             } else {
                 errors.add("appliedOn", "appliedOn must be a real date written as YYYY-MM-DD, like 2017-02-01")
@@ -149,8 +149,6 @@ struct APIHandler: APIProtocol {
                     }))
         }
     }
-
-    static func londonNoon(of day: String) -> Date? { EligibilityEngine.londonNoon(of: day) }
 
     static func organisation(_ item: OrganisationSearch.Item) -> Components.Schemas.Organisation {
         .init(

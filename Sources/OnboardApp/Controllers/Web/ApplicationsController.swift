@@ -101,8 +101,7 @@ struct ApplicationsController {
             let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
             return ListItem(
                 url: SiteURL.application(row.id).path, reference: row.reference, kindName: kind.displayName,
-                subject: answers["organisationName"] ?? answers["practiceName"] ?? answers["premisesName"]
-                    ?? answers["homeName"] ?? "",
+                subject: ApplicationStore.subjectName(answers) ?? "",
                 stateName: (ApplicationState(rawValue: row.state) ?? .submitted).displayName, state: row.state,
                 submitted: row.submitted_at.map(LondonTime.receipt) ?? "")
         }

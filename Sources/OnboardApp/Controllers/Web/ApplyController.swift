@@ -84,7 +84,6 @@ struct ApplyController {
         let receivedAt: String
         let email: String
         let reviewer: String
-        let previouslySubmitted: Bool
     }
 
     struct MessagePage: Encodable {
@@ -311,22 +310,14 @@ struct ApplyController {
         switch field.input {
         case .text:
             width = ""
-            if field.name.hasSuffix("Name") && !field.name.hasPrefix("organisation")
-                && !field.name.hasPrefix("practice")
-                && !field.name.hasPrefix("premises") && !field.name.hasPrefix("home")
-            {
-                autocomplete = "name"
-            }
+            // Autofill is for the applicant's own details only (WCAG 1.3.5), never a signatory's or the premises'.
+            if field.name == "applicantName" { autocomplete = "name" }
         case .ods: width = "nhsuk-input--width-10"
-        case .postcode:
-            width = "nhsuk-input--width-10"
-            autocomplete = "postal-code"
+        case .postcode: width = "nhsuk-input--width-10"
         case .tel:
             inputType = "tel"
             autocomplete = "tel"
-        case .email:
-            inputType = "email"
-            autocomplete = "email"
+        case .email: inputType = "email"
         case .number:
             width = "nhsuk-input--width-5"
             inputMode = "numeric"
@@ -480,7 +471,7 @@ struct ApplyController {
             "apply/confirmation", req.chrome("Application sent"),
             ConfirmationPage(
                 reference: row.reference, receivedAt: LondonTime.receipt(submitted), email: row.applicant_email,
-                reviewer: reviewer, previouslySubmitted: false))
+                reviewer: reviewer))
         return response
     }
 

@@ -59,7 +59,7 @@ struct ProgrammesController {
         var items: [ProgrammeItem] = []
         for programme in parameters.programmes {
             let state = ProgrammeState.of(programme, on: today)
-            let waiting = try await Programmes.waitingList(programme.code, for: principal, on: req.sql).count
+            let waiting = try await Programmes.waitingCount(programme.code, for: principal, on: req.sql)
             items.append(
                 ProgrammeItem(
                     code: programme.code, name: programme.name, state: state.rawValue, stateName: state.displayName,

@@ -63,7 +63,8 @@ struct TrackController {
     private func render(_ req: Request, row: ApplicationRow, token: String, errors: ValidationErrors) async throws
         -> Response
     {
-        let history = try await ApplicationStore.events(for: row.id, on: req.sql).map { event in
+        let events = try await ApplicationStore.events(for: row.id, on: req.sql)
+        let history = events.map { event in
             HistoryRow(
                 when: LondonTime.receipt(event.occurred_at),
                 what: (ApplicationState(rawValue: event.to_state) ?? .submitted).displayName,
@@ -71,7 +72,7 @@ struct TrackController {
         }
         let state = row.applicationState
         let available = ApplicationWorkflow.available(to: .applicant, kind: row.applicationKind, state: state)
-        let latest = try await ApplicationStore.events(for: row.id, on: req.sql).last?.reason
+        let latest = events.last?.reason
         let position = try await Programmes.position(of: row, on: req.sql)
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let programmeName = row.answerMap["programme"].flatMap(parameters.programme)?.name
