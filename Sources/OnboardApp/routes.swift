@@ -52,13 +52,31 @@ func routes(_ app: Application) throws {
     }
 
     web.get(SiteURL.signIn.pattern, use: publicPages.signInPage)
-    web.post(SiteURL.signIn.pattern, use: publicPages.signIn)
+    // Sign-in and its steps: limited per client address, so one address cannot lock out many accounts.
+    let signIn = SignInController()
+    let signingIn = web.grouped(
+        RateLimitMiddleware(
+            limiter: app.signInLimiter, when: { $0.method == .POST && $0.url.path.hasPrefix(SiteURL.signIn.path) }))
+    signingIn.post(SiteURL.signIn.pattern, use: signIn.signIn)
+    signingIn.get(SiteURL.signInContinue.pattern, use: signIn.continueSignIn)
+    signingIn.get(SiteURL.signInCode.pattern, use: signIn.codePage)
+    signingIn.post(SiteURL.signInCode.pattern, use: signIn.code)
+    signingIn.post(SiteURL.signInCodeResend.pattern, use: signIn.resendCode)
+    signingIn.get(SiteURL.signInAcceptableUse.pattern, use: signIn.aupPage)
+    signingIn.post(SiteURL.signInAcceptableUse.pattern, use: signIn.acceptAUP)
+    signingIn.get(SiteURL.signInNewPassword.pattern, use: signIn.newPasswordPage)
+    signingIn.post(SiteURL.signInNewPassword.pattern, use: signIn.setNewPassword)
+    signingIn.get(SiteURL.signInAuthenticatorSetup.pattern, use: signIn.setupPage)
+    signingIn.post(SiteURL.signInAuthenticatorSetup.pattern, use: signIn.confirmSetup)
+    signingIn.get(SiteURL.signInAuthenticator.pattern, use: signIn.authenticatorPage)
+    signingIn.post(SiteURL.signInAuthenticator.pattern, use: signIn.authenticator)
 
     let staff = Guarded(builder: web.grouped(RequireSignIn()))
     staff.on(.POST, SiteURL.signOut.pattern, allow: .everyone) { req, _ in try await publicPages.signOut(req: req) }
 
     let account = AccountController()
     staff.on(.GET, SiteURL.home.pattern, allow: .everyone, use: account.home)
+    staff.on(.GET, SiteURL.welcome.pattern, allow: .everyone, use: signIn.welcome)
     staff.on(.GET, SiteURL.sessions.pattern, allow: .everyone, use: account.sessions)
     staff.on(.POST, SiteURL.endAllSessions.pattern, allow: .everyone, use: account.endAllSessions)
     staff.on(.POST, SiteURL.patterned(SiteURL.endSession), allow: .everyone, use: account.endSession)

@@ -60,3 +60,30 @@ struct PasswordPolicyTests {
         #expect(PasswordPolicy.Problem.tooLong.message.contains("64 characters"))
     }
 }
+
+@Suite("Password policy: personal rules")
+struct PasswordPersonalRuleTests {
+    let common: Set<String> = ["password1234", "qwertyuiop"]
+
+    func check(_ password: String) -> Result<String, PasswordPolicy.Problem> {
+        PasswordPolicy.acceptNew(password, givenName: "Siân", familyName: "O'Brien", isCommon: common.contains)
+    }
+
+    @Test("At least 10 characters, with no composition rules")
+    func length() {
+        #expect(check("plainwords") == .success("plainwords"))
+        #expect(check("ninechars") == .failure(.tooShort))
+    }
+
+    @Test("Not the person's names, whatever the case or accents")
+    func names() {
+        #expect(check("my-name-is-SIAN!") == .failure(.containsName))
+        #expect(check("o'brien-and-co") == .failure(.containsName))
+    }
+
+    @Test("Not on the blocklist, in any letter case")
+    func blocklist() {
+        #expect(check("Password1234") == .failure(.common))
+        #expect(check("QwertyUIOP") == .failure(.common))
+    }
+}

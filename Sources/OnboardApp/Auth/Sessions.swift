@@ -28,7 +28,7 @@ struct SessionStore {
 
     /// Starts a session with a brand-new id (never reusing one from before sign-in) and sets the cookie.
     func startRecord(
-        accountID: UUID, level: SignInLevel, response: Response, on db: any Database
+        accountID: UUID, level: SignInLevel, stage: SignInStage? = nil, response: Response, on db: any Database
     ) async throws -> UserSession {
         let token = req.application.dependencies.secrets.token()
         let now = req.now
@@ -36,6 +36,7 @@ struct SessionStore {
         session.$account.id = accountID
         session.tokenHash = SecretHash.sha256Hex(token)
         session.level = level.rawValue
+        session.stage = stage?.rawValue
         session.createdAt = now
         session.lastSeenAt = now
         session.clientAddress = req.clientAddress
@@ -76,12 +77,28 @@ struct SessionAuthenticator: AsyncMiddleware {
             let now = req.now
             switch policy.verdict(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) {
             case .valid:
-                if let principal = try await PrincipalLoader.load(
-                    accountID: session.$account.id, sessionID: session.id, on: req.sql)
-                {
+                if let stage = session.stage.flatMap(SignInStage.init(rawValue:)), let id = session.id {
+                    // Part-way through signing in: only the sign-in steps may be used.
                     session.lastSeenAt = now
                     try await session.save(on: req.db)
-                    req.principal = principal
+                    req.pendingSignIn = PendingSignIn(
+                        sessionID: id, accountID: session.$account.id, stage: stage, level: session.level)
+                    req.csrfBinding = token
+                    clearCookie = false
+                } else if let principal = try await PrincipalLoader.load(
+                    accountID: session.$account.id, sessionID: session.id, on: req.sql), let id = session.id
+                {
+                    session.lastSeenAt = now
+                    if SecondFactorRule.required(for: principal.roles), session.level < SignInLevel.multiFactor.rawValue
+                    {
+                        // A role that needs a second factor arrived during the session: prove it before acting.
+                        session.stage = SignInStage.password.rawValue
+                        req.pendingSignIn = PendingSignIn(
+                            sessionID: id, accountID: session.$account.id, stage: .password, level: session.level)
+                    } else {
+                        req.principal = principal
+                    }
+                    try await session.save(on: req.db)
                     req.csrfBinding = token
                     clearCookie = false
                 } else {
@@ -105,6 +122,10 @@ struct SessionAuthenticator: AsyncMiddleware {
 struct RequireSignIn: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard req.principal != nil else {
+            if req.pendingSignIn != nil {
+                if req.method == .GET { return req.redirect(to: SiteURL.signInContinue.path) }
+                throw Abort(.unauthorized)
+            }
             if req.method == .GET {
                 let next = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
                 // One query value: its own `&`, `=` and `+` must be escaped or the rest of its query is lost.
@@ -116,5 +137,31 @@ struct RequireSignIn: AsyncMiddleware {
             throw Abort(.unauthorized)
         }
         return try await next.respond(to: req)
+    }
+}
+
+/// Where a session is on its way to being signed in.
+enum SignInStage: String, Sendable {
+    /// Signed in with a temporary password: the code (if not yet confirmed), the AUP and a new password follow.
+    case temporary
+    /// Signed in with the password: the AUP (if a newer one) and the second factor may follow.
+    case password
+    /// The password was just set at activation: the second factor may follow, then the welcome page.
+    case activated
+}
+
+struct PendingSignIn: Sendable {
+    let sessionID: UUID
+    let accountID: UUID
+    let stage: SignInStage
+    let level: Int
+}
+
+extension Request {
+    private struct PendingSignInKey: StorageKey { typealias Value = PendingSignIn }
+
+    var pendingSignIn: PendingSignIn? {
+        get { storage[PendingSignInKey.self] }
+        set { storage[PendingSignInKey.self] = newValue }
     }
 }

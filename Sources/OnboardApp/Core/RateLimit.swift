@@ -104,3 +104,16 @@ extension Application {
         return limiter
     }
 }
+
+extension Application {
+    private struct SignInLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+    /// Sign-in posts per client address: enough for a practice or ward behind one address, too few for one
+    /// address to lock out many accounts (10 wrong passwords each) or to spray passwords across them.
+    var signInLimiter: RateLimiter {
+        if let existing = storage[SignInLimiterKey.self] { return existing }
+        let limiter = RateLimiter(limit: 100, window: 10 * 60)
+        storage[SignInLimiterKey.self] = limiter
+        return limiter
+    }
+}

@@ -51,6 +51,16 @@ public struct Settings: Sendable {
     public var scottishContact: String
     /// Whether `serve` also runs background jobs.
     public var runJobsInServe: Bool
+    /// Seals TOTP seeds (AES-GCM). Fixed in development so seeds survive restarts; required in production.
+    public var mfaKey: [UInt8]
+    /// GOV.UK Notify: the API key (`name-serviceid-secret`), its base URL and the template ids by name.
+    /// Without a key, development uses its sink; production refuses to start.
+    public var notify: NotifySettings?
+    public var lockoutThreshold: Int
+    /// Account lifecycle periods, in days.
+    public var lifecycle: LifecycleSettings
+    /// Days before a password expires; nil (the default) means passwords do not expire.
+    public var passwordExpiryDays: Int?
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -120,13 +130,55 @@ public struct Settings: Sendable {
             runJobs = parsed
         }
 
+        let mfaKey: [UInt8]
+        if let raw = value("MFA_KEY") {
+            guard raw.utf8.count >= 32 else {
+                throw Problem(setting: "MFA_KEY", reason: "must be at least 32 characters long")
+            }
+            mfaKey = Array(raw.utf8)
+        } else if environment == .production {
+            throw Problem(setting: "MFA_KEY", reason: "is required in production (32 characters or more)")
+        } else {
+            mfaKey = Array("development-only-mfa-key-not-secret".utf8)
+        }
+
+        var notify: NotifySettings?
+        if let key = value("NOTIFY_API_KEY") {
+            notify = try NotifySettings.parse(
+                key: key, baseURL: value("NOTIFY_BASE_URL") ?? NotifySettings.defaultBaseURL,
+                templates: value("NOTIFY_TEMPLATES") ?? "")
+        } else if environment == .production {
+            throw Problem(setting: "NOTIFY_API_KEY", reason: "is required in production")
+        }
+
+        func days(_ key: String, default fallback: Int?) throws(Problem) -> Int? {
+            guard let raw = value(key) else { return fallback }
+            if raw == "off" { return nil }
+            guard let parsed = Int(raw), parsed > 0 else {
+                throw Problem(setting: key, reason: "must be a whole number of days, or off")
+            }
+            return parsed
+        }
+        let lockout = try days("LOCKOUT_THRESHOLD", default: 10) ?? 10
+        let lifecycle = LifecycleSettings(
+            inactiveAfterDays: try days("INACTIVE_AFTER_DAYS", default: 30),
+            deleteAfterDays: try days("DELETE_AFTER_DAYS", default: 30) ?? 30,
+            joinerWindowDays: try days("JOINER_WINDOW_DAYS", default: 30) ?? 30,
+            deleteInactive: try value("DELETE_INACTIVE").map { raw throws(Problem) in
+                guard let flag = Bool(raw.lowercased()) else {
+                    throw Problem(setting: "DELETE_INACTIVE", reason: "must be true or false")
+                }
+                return flag
+            } ?? false)
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
             nationalHelpdesk: value("NATIONAL_HELPDESK") ?? "helpdesk@nhs.net, 0333 200 1133",
             eligibilityEnquiries: value("ELIGIBILITY_CONTACT") ?? "feedback@nhs.net",
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
-            runJobsInServe: runJobs)
+            runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
+            lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil))
     }
 
     static func parseDatabase(_ raw: String) throws(Problem) -> DatabaseLocation {
@@ -146,5 +198,51 @@ public struct Settings: Sendable {
             return .postgres(url)
         }
         throw Problem(setting: "DATABASE_URL", reason: "must start with sqlite: or postgres://")
+    }
+}
+
+public struct LifecycleSettings: Sendable, Equatable {
+    /// Nil turns the active → inactive step off.
+    public var inactiveAfterDays: Int?
+    public var deleteAfterDays: Int
+    public var joinerWindowDays: Int
+    /// Inactive → deleted waits for mail logins (the mail-server issue), so it is off by default.
+    public var deleteInactive: Bool
+}
+
+public struct NotifySettings: Sendable, Equatable {
+    public static let defaultBaseURL = "https://api.notifications.service.gov.uk"
+    public var serviceID: String
+    public var secret: String
+    public var baseURL: String
+    public var templates: [String: String]
+
+    /// A Notify key ends with the service id and the secret, each a 36-character UUID.
+    static func parse(key: String, baseURL: String, templates: String) throws(Settings.Problem) -> NotifySettings {
+        guard key.count > 73, UUID(uuidString: String(key.suffix(36))) != nil,
+            UUID(uuidString: String(key.dropLast(37).suffix(36))) != nil
+        else {
+            throw Settings.Problem(
+                setting: "NOTIFY_API_KEY", reason: "must be a GOV.UK Notify key: name, service id and secret")
+        }
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? "") else {
+            throw Settings.Problem(setting: "NOTIFY_BASE_URL", reason: "must be an http or https address")
+        }
+        var map: [String: String] = [:]
+        for pair in templates.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, UUID(uuidString: parts[1]) != nil else {
+                throw Settings.Problem(setting: "NOTIFY_TEMPLATES", reason: "must be name=template-id pairs")
+            }
+            map[parts[0]] = parts[1]
+        }
+        let missing = MessageTemplate.allCases.map(\.rawValue).filter { map[$0] == nil }
+        guard missing.isEmpty else {
+            throw Settings.Problem(
+                setting: "NOTIFY_TEMPLATES", reason: "has no template id for: \(missing.joined(separator: ", "))")
+        }
+        return NotifySettings(
+            serviceID: String(key.dropLast(37).suffix(36)), secret: String(key.suffix(36)),
+            baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, templates: map)
     }
 }

@@ -46,6 +46,25 @@ enum SiteURL: Sendable {
     case programmeInvitations(String)
     case parameters
     case applicationImport
+    case signInContinue
+    case signInCode
+    case signInCodeResend
+    case signInAcceptableUse
+    case signInNewPassword
+    case signInAuthenticator
+    case signInAuthenticatorSetup
+    case forgotten
+    case forgottenCode
+    case welcome
+    case accounts
+    case accountNew
+    case account(UUID)
+    /// One of an account's actions: send-code, confirm-code, unlock, reset, leaver, disable, enable,
+    /// reissue, reset-authenticator, admin-rights.
+    case accountAction(UUID, AccountAction)
+    case joiners
+    case joiner(UUID)
+    case devOutbox
 
     var path: String {
         switch self {
@@ -94,6 +113,23 @@ enum SiteURL: Sendable {
         case .programmeInvitations(let code): "/programmes/\(code)/invitations"
         case .parameters: "/eligibility-parameters"
         case .applicationImport: "/applications/import"
+        case .signInContinue: "/sign-in/continue"
+        case .signInCode: "/sign-in/security-code"
+        case .signInCodeResend: "/sign-in/security-code/new-code"
+        case .signInAcceptableUse: "/sign-in/acceptable-use"
+        case .signInNewPassword: "/sign-in/new-password"
+        case .signInAuthenticator: "/sign-in/authenticator"
+        case .signInAuthenticatorSetup: "/sign-in/authenticator/set-up"
+        case .forgotten: "/sign-in/forgotten-password"
+        case .forgottenCode: "/sign-in/forgotten-password/code"
+        case .welcome: "/welcome"
+        case .accounts: "/accounts"
+        case .accountNew: "/accounts/new"
+        case .account(let id): "/accounts/\(id.uuidString.lowercased())"
+        case .accountAction(let id, let action): "/accounts/\(id.uuidString.lowercased())/\(action.rawValue)"
+        case .joiners: "/accounts/joiners"
+        case .joiner(let id): "/accounts/joiners/\(id.uuidString.lowercased())"
+        case .devOutbox: "/dev/outbox"
         }
     }
 
@@ -121,4 +157,18 @@ enum SiteURL: Sendable {
             grant: UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         ).pattern
     }
+}
+
+/// What can be done to an account from its page or the API.
+enum AccountAction: String, CaseIterable, Sendable {
+    case sendCode = "send-code"
+    case confirmCode = "confirm-code"
+    case unlock
+    case reset
+    case leaver
+    case disable
+    case enable
+    case reissue
+    case resetAuthenticator = "reset-authenticator"
+    case adminRights = "admin-rights"
 }

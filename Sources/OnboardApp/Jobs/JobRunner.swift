@@ -32,6 +32,8 @@ struct JobRunner: Sendable {
             SessionPruneJob.kind: SessionPruneJob.run,
             ApplicationMessageJob.kind: ApplicationMessageJob.run,
             InvitationMessageJob.kind: InvitationMessageJob.run,
+            Outbox.jobKind: Outbox.run,
+            AccountLifecycleJob.kind: AccountLifecycleJob.run,
         ])
     }
 
@@ -161,6 +163,7 @@ struct JobRunner: Sendable {
         while !Task.isCancelled {
             do {
                 try await SessionPruneJob.scheduleIfNeeded(app: app)
+                try await AccountLifecycleJob.scheduleIfNeeded(app: app)
                 while try await runOnce(app: app), !Task.isCancelled {}
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")

@@ -14,5 +14,6 @@ extension Migrations {
         add(M009_CreateGuidance())  // guidance links as data
         add(M010_CreateEligibilityParameters())  // versioned eligibility rule parameters
         add(M011_CreateApplications())  // applications, history, invitations, cohorts
+        add(M012_CreateAccountSecurity())  // reservations, activation, second factor, outbox, shared mailboxes
     }
 }

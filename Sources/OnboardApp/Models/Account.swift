@@ -30,10 +30,7 @@ final class Person: Model, @unchecked Sendable {
 final class Account: Model, @unchecked Sendable {
     static let schema = "accounts"
 
-    enum State: String, Codable, Sendable, CaseIterable {
-        case pendingActivation = "pending_activation"
-        case active, locked, expired, leaver, inactive, disabled, deleted
-    }
+    typealias State = AccountState
 
     @ID(key: .id) var id: UUID?
     @Timestamp(key: "created_at", on: .none) var createdAt: Date?
@@ -44,6 +41,23 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "state") var state: State
     @Field(key: "failed_sign_ins") var failedSignIns: Int
     @OptionalField(key: "last_sign_in_at") var lastSignInAt: Date?
+    @OptionalField(key: "display_name") var displayName: String?
+    @OptionalField(key: "activation_method") var activationMethod: String?
+    /// A fast keyed hash: the temporary password is random and lives at most 7 days.
+    @OptionalField(key: "temp_password_hash") var tempPasswordHash: String?
+    @OptionalField(key: "temp_password_expires_at") var tempPasswordExpiresAt: Date?
+    @OptionalField(key: "code_confirmed_at") var codeConfirmedAt: Date?
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @Field(key: "lock_count") var lockCount: Int
+    /// AES-GCM sealed with the key from `MFA_KEY`.
+    @OptionalField(key: "totp_secret") var totpSecret: String?
+    @OptionalField(key: "totp_enrolled_at") var totpEnrolledAt: Date?
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int64?
+    @OptionalField(key: "password_changed_at") var passwordChangedAt: Date?
+    @OptionalField(key: "mobile_changed_at") var mobileChangedAt: Date?
+    @OptionalField(key: "state_changed_at") var stateChangedAt: Date?
+    @OptionalField(key: "last_activity_at") var lastActivityAt: Date?
+    @OptionalField(key: "created_by_id") var createdByID: UUID?
 
     @Parent(key: "person_id") var person: Person
     @Parent(key: "organisation_id") var organisation: Organisation
@@ -61,6 +75,7 @@ final class Account: Model, @unchecked Sendable {
         self.passwordHash = passwordHash
         self.state = state
         self.failedSignIns = 0
+        self.lockCount = 0
         self.createdAt = now
         self.updatedAt = now
     }
@@ -110,6 +125,8 @@ final class UserSession: Model, @unchecked Sendable {
     @Field(key: "level") var level: Int
     @OptionalField(key: "client_address") var clientAddress: String?
     @OptionalField(key: "user_agent") var userAgent: String?
+    /// Nil once the sign-in is complete; otherwise the steps still to take (`SignInStage`).
+    @OptionalField(key: "stage") var stage: String?
 
     @Parent(key: "account_id") var account: Account
 

@@ -36,12 +36,6 @@ struct PublicController {
 
     // MARK: sign-in
 
-    struct SignInForm: Content {
-        var email: String?
-        var password: String?
-        var next: String?
-    }
-
     struct SignInPage: Encodable {
         let email: String
         let next: String
@@ -62,67 +56,6 @@ struct PublicController {
     }
 
     static let failureMessage = "Enter a correct email address and password"
-
-    func signIn(req: Request) async throws -> Response {
-        let form = try req.content.decode(SignInForm.self)
-        let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-        let password = form.password ?? ""
-        let next = safeNext(form.next ?? "")
-        var errors = ValidationErrors()
-        if email.isEmpty { errors.add("email", "Enter your email address") }
-        if password.isEmpty { errors.add("password", "Enter your password") }
-        if errors.isEmpty {
-            let account = try await Account.query(on: req.db).filter(\.$address == email).first()
-            let candidate = PasswordPolicy.forVerification(password)
-            // Verify against a stand-in hash when there is no account, so timing does not reveal which addresses exist.
-            let hash = account?.passwordHash ?? Self.standInHash
-            var verified = false
-            if let candidate {
-                verified = (try? await req.password.async.verify(candidate, created: hash)) ?? false
-            }
-            if let account, verified, account.state == .active {
-                let response = req.redirect(to: next.isEmpty ? SiteURL.home.path : next, redirectType: .normal)
-                try await req.db.transaction { db in
-                    account.failedSignIns = 0
-                    account.lastSignInAt = req.now
-                    try await account.save(on: db)
-                    let session = try await SessionStore(req: req).startRecord(
-                        accountID: try account.requireID(), level: .password, response: response, on: db)
-                    var context = req.auditContext
-                    context.actorAccountID = account.id
-                    try await AuditLog.record(
-                        AuditEntry("sign_in.succeeded", target: "session", id: session.id?.uuidString),
-                        context: context, at: req.now, on: db as! any SQLDatabase)
-                }
-                return response
-            }
-            let wrongPassword = !verified
-            let reason =
-                account == nil
-                ? "unknown_address"
-                : candidate == nil
-                    ? "password_over_72_bytes"
-                    : !verified ? "wrong_password" : "account_\(account!.state.rawValue)"
-            try await req.db.transaction { db in
-                if let account, wrongPassword {
-                    account.failedSignIns += 1
-                    try await account.save(on: db)
-                }
-                try await AuditLog.record(
-                    AuditEntry(
-                        "sign_in.failed", target: "account", id: account?.id?.uuidString, before: String?.none,
-                        after: ["reason": reason]),
-                    context: req.auditContext, at: req.now, on: db as! any SQLDatabase)
-            }
-            errors.add("email", Self.failureMessage)
-        }
-        return try await req.render(
-            "sign-in", req.chrome("Sign in", errors: errors),
-            SignInPage(
-                email: email, next: next,
-                fieldErrors: errors.byField),
-            status: .ok)
-    }
 
     /// A bcrypt hash of a random value nobody knows; only used to spend the same time as a real check.
     static let standInHash = "$2b$12$1n4A4.zQn4P3kkGoyw7AEOPcXq5Ss0fy7vOmk6oLInumgXWIfBE.2"

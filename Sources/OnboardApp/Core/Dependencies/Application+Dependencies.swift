@@ -7,6 +7,8 @@ public struct Dependencies: Sendable {
     public var secrets: SecretGenerator
     public var passwords: PasswordHashing
     public var messages: MessageSender
+    /// Where account messages leave: GOV.UK Notify when `NOTIFY_API_KEY` is set, else the development sink.
+    var notifier: Notifier
     /// What the in-memory sender has sent: shown at /dev/messages in development, read by tests.
     public var sentMessages: SentMessages
     /// Tests on PostgreSQL give each test its own schema.
@@ -19,6 +21,7 @@ public struct Dependencies: Sendable {
     ) {
         self.sentMessages = sentMessages
         self.messages = .memory(sentMessages)
+        self.notifier = settings.notify.map(Notifier.govukNotify) ?? .developmentSink
         self.settings = settings
         self.clock = clock
         self.secrets = secrets

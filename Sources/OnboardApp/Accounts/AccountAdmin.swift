@@ -1,0 +1,307 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// What administrators do to accounts: each in the caller's transaction, audited, and guarded by the state
+/// it was read in.
+extension AccountService {
+    static func refuse(_ field: String, _ message: String) -> ValidationErrors {
+        ValidationErrors([FieldError(field: field, message: message)])
+    }
+
+    /// Unlock: clears the counters and, for an account in the locked state, moves it back to active.
+    static func unlock(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        try await sql.raw(
+            "UPDATE accounts SET failed_sign_ins = 0, lock_count = 0, locked_until = NULL WHERE id = \(bind: account.id)"
+        ).run()
+        if account.accountState == .locked {
+            try await transition(account.id, from: .locked, on: .unlock, context: context, now: now, on: sql)
+        } else {
+            try await AuditLog.record(
+                AuditEntry("account.unlock", target: "account", id: account.id.uuidString), context: context, at: now,
+                on: sql)
+        }
+    }
+
+    /// An administrator's reset: the old password stops working, every session and token ends, and a new
+    /// temporary password goes to the person's own phone. The administrator never sees it.
+    static func resetPassword(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard [.active, .locked, .inactive].contains(account.accountState) else {
+            throw refuse("action", "Only an active or locked account can be reset. This one is \(account.stateLabel)")
+        }
+        guard let mobile = account.mobile else { throw refuse("mobile", "Add a UK mobile number first") }
+        try await checkTextCaps(account: account.id, mobile: mobile, client: context.clientAddress, now: now, on: sql)
+        try await unlock(account, context: context, now: now, on: sql)
+        try await sql.raw(
+            "UPDATE accounts SET password_hash = NULL, code_confirmed_at = COALESCE(code_confirmed_at, \(bind: now)) WHERE id = \(bind: account.id)"
+        ).run()
+        try await endAccess(account.id, now: now, on: sql)
+        try await Outbox.enqueue(
+            .credentials, to: mobile, fields: ["address": account.address], secret: .temporaryPassword,
+            secretRef: account.id, account: account.id, client: context.clientAddress, now: now, on: sql)
+        try await AuditLog.record(
+            AuditEntry("account.reset", target: "account", id: account.id.uuidString), context: context, at: now, on: sql)
+    }
+
+    /// An expired account gets a fresh start: pending again, ready for a new code and temporary password.
+    static func reissue(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard account.accountState == .expired else {
+            throw refuse("action", "Only an expired account can be re-issued")
+        }
+        try await sql.raw(
+            "UPDATE accounts SET temp_password_hash = NULL, temp_password_expires_at = NULL, code_confirmed_at = NULL WHERE id = \(bind: account.id)"
+        ).run()
+        try await transition(account.id, from: .expired, on: .reissue, context: context, now: now, on: sql)
+    }
+
+    /// Leaving: every role, mailbox membership, session and token goes, and the person is told.
+    static func markLeaver(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard try await transition(account.id, from: account.accountState, on: .markLeaver, context: context, now: now, on: sql)
+        else { throw refuse("action", "This account cannot be marked as a leaver while it is \(account.stateLabel)") }
+        try await removeOrganisationAccess(account.id, by: context.actorAccountID, now: now, on: sql)
+        if let mobile = account.mobile {
+            try await Outbox.enqueue(
+                .leaver, to: mobile, fields: ["name": account.given_name, "organisation": account.organisation_name],
+                account: account.id, now: now, on: sql)
+        }
+    }
+
+    static func removeOrganisationAccess(_ account: UUID, by actor: UUID?, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        try await sql.raw(
+            """
+            UPDATE role_grants SET revoked_at = \(bind: now), revoked_by_id = \(bind: actor)
+            WHERE account_id = \(bind: account) AND revoked_at IS NULL
+            """
+        ).run()
+        try await sql.raw("DELETE FROM shared_mailbox_members WHERE account_id = \(bind: account)").run()
+        try await endAccess(account, now: now, on: sql)
+    }
+
+    /// Another organisation's LA accepts a leaver within the window: same address, new organisation.
+    static func acceptJoiner(
+        _ account: AccountSummary, into organisation: UUID, windowDays: Int, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws {
+        guard account.accountState == .leaver, let left = account.state_changed_at,
+            now.timeIntervalSince(left) < Double(windowDays) * 86400
+        else { throw refuse("address", "This person cannot be accepted: they are not a recent leaver") }
+        guard account.organisation_id != organisation else {
+            throw refuse("organisation", "Choose a different organisation from the one they left")
+        }
+        guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
+            throw refuse(
+                "organisation",
+                "This organisation has not met its information governance requirement, so accounts cannot join it")
+        }
+        struct Org: Decodable { let name: String }
+        guard let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
+            decoding: Org.self)
+        else { throw Abort(.notFound) }
+        let display = AccountNaming.displayName(
+            givenName: account.given_name, familyName: account.family_name, organisation: org.name)
+        try await sql.raw(
+            """
+            UPDATE accounts SET organisation_id = \(bind: organisation), display_name = \(bind: display)
+            WHERE id = \(bind: account.id)
+            """
+        ).run()
+        try await transition(
+            account.id, from: .leaver, on: .acceptJoiner, context: context, now: now,
+            reason: "joined \(org.name) from \(account.organisation_name)", on: sql)
+    }
+
+    static func disable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard try await transition(account.id, from: account.accountState, on: .disable, context: context, now: now, on: sql)
+        else { throw refuse("action", "This account cannot be disabled while it is \(account.stateLabel)") }
+        try await endAccess(account.id, now: now, on: sql)
+    }
+
+    static func enable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard try await transition(account.id, from: account.accountState, on: .enable, context: context, now: now, on: sql)
+        else { throw refuse("action", "Only a disabled account can be enabled") }
+    }
+
+    /// A lost phone: the authenticator and recovery codes go, and the next sign-in sets up a new one.
+    static func resetAuthenticator(
+        _ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws {
+        try await sql.raw(
+            """
+            UPDATE accounts SET totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL
+            WHERE id = \(bind: account.id)
+            """
+        ).run()
+        try await sql.raw("DELETE FROM recovery_codes WHERE account_id = \(bind: account.id)").run()
+        try await endAccess(account.id, now: now, on: sql)
+        try await AuditLog.record(
+            AuditEntry("account.authenticator_reset", target: "account", id: account.id.uuidString),
+            context: context, at: now, on: sql)
+    }
+
+    /// Organisation admin rights: unlock and reset within the account's own organisation, nothing else.
+    static func setAdminRights(
+        _ account: AccountSummary, granted: Bool, by actor: UUID?, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws {
+        if granted {
+            guard account.accountState != .leaver, account.accountState != .deleted else {
+                throw refuse("action", "Admin rights can only be given to a current account")
+            }
+            let existing = try await sql.raw(
+                """
+                SELECT id FROM role_grants WHERE account_id = \(bind: account.id) AND role = 'organisation_admin'
+                  AND organisation_id = \(bind: account.organisation_id) AND revoked_at IS NULL
+                """
+            ).first()
+            guard existing == nil else { return }
+            try await sql.insert(into: "role_grants")
+                .columns("id", "account_id", "role", "organisation_id", "granted_by_id", "granted_at")
+                .values(
+                    SQLBind(UUID()), SQLBind(account.id), SQLBind(Role.organisationAdmin.rawValue),
+                    SQLBind(account.organisation_id), SQLBind(actor), SQLBind(now)
+                ).run()
+        } else {
+            try await sql.raw(
+                """
+                UPDATE role_grants SET revoked_at = \(bind: now), revoked_by_id = \(bind: actor)
+                WHERE account_id = \(bind: account.id) AND role = 'organisation_admin' AND revoked_at IS NULL
+                """
+            ).run()
+        }
+        try await AuditLog.record(
+            AuditEntry(
+                granted ? "account.admin_rights_granted" : "account.admin_rights_revoked", target: "account",
+                id: account.id.uuidString, before: [String: String]?.none,
+                after: ["organisation": account.organisation_id.uuidString]),
+            context: context, at: now, on: sql)
+    }
+}
+
+extension AccountSummary {
+    var stateLabel: String { accountState.label }
+}
+
+extension AccountState {
+    var label: String {
+        switch self {
+        case .pendingActivation: "waiting for activation"
+        case .active: "active"
+        case .locked: "locked"
+        case .expired: "expired"
+        case .leaver: "a leaver"
+        case .inactive: "inactive"
+        case .disabled: "disabled"
+        case .deleted: "deleted"
+        }
+    }
+
+    var tagColour: String {
+        switch self {
+        case .active: "green"
+        case .pendingActivation: "blue"
+        case .locked, .expired: "orange"
+        case .leaver, .inactive: "yellow"
+        case .disabled, .deleted: "grey"
+        }
+    }
+}
+
+/// The scheduled job that applies time-driven transitions. Each account moves in its own guarded update, so
+/// two instances running at once apply each transition once, and each is audited once.
+enum AccountLifecycleJob {
+    static let kind = "accounts.lifecycle"
+
+    struct Due: Decodable {
+        let id: UUID
+        let state: String
+    }
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        _ = try await apply(app: app)
+    }
+
+    /// Returns how many transitions this run applied.
+    static func apply(app: Application) async throws -> Int {
+        let now = app.clock.now()
+        let settings = app.settings.lifecycle
+        let sql = app.db as! any SQLDatabase
+        var candidates: [(UUID, AccountState, AccountEvent, String)] = []
+        func due(_ query: SQLQueryString) async throws -> [Due] {
+            try await sql.raw(query).all(decoding: Due.self)
+        }
+        for row in try await due(
+            """
+            SELECT id, state FROM accounts WHERE state = 'pending_activation'
+              AND temp_password_expires_at IS NOT NULL AND temp_password_expires_at < \(bind: now)
+            """)
+        {
+            candidates.append((row.id, .pendingActivation, .expire, "temporary password lapsed"))
+        }
+        for row in try await due(
+            "SELECT id, state FROM accounts WHERE state = 'locked' AND locked_until IS NOT NULL AND locked_until < \(bind: now)"
+        ) {
+            candidates.append((row.id, .locked, .unlock, "lock ended"))
+        }
+        if let days = settings.inactiveAfterDays {
+            let cutoff = now.addingTimeInterval(-Double(days) * 86400)
+            for row in try await due(
+                """
+                SELECT id, state FROM accounts WHERE state = 'active'
+                  AND COALESCE(last_activity_at, last_sign_in_at, state_changed_at, created_at) < \(bind: cutoff)
+                """)
+            {
+                candidates.append((row.id, .active, .becomeInactive, "no activity for \(days) days"))
+            }
+        }
+        let deleteCutoff = now.addingTimeInterval(-Double(settings.deleteAfterDays) * 86400)
+        for row in try await due(
+            "SELECT id, state FROM accounts WHERE state = 'leaver' AND state_changed_at < \(bind: deleteCutoff)")
+        {
+            candidates.append((row.id, .leaver, .delete, "unclaimed leaver"))
+        }
+        if settings.deleteInactive {
+            for row in try await due(
+                "SELECT id, state FROM accounts WHERE state = 'inactive' AND state_changed_at < \(bind: deleteCutoff)")
+            {
+                candidates.append((row.id, .inactive, .delete, "inactive for \(settings.deleteAfterDays) more days"))
+            }
+        }
+        var applied = 0
+        for (id, state, event, reason) in candidates {
+            let moved = try await app.db.transaction { db in
+                try await AccountService.transition(
+                    id, from: state, on: event, context: .system, now: now, reason: reason, on: db as! any SQLDatabase)
+            }
+            if moved { applied += 1 }
+        }
+        return applied
+    }
+
+    static func scheduleIfNeeded(app: Application) async throws {
+        let sql = app.db as! any SQLDatabase
+        let pending = try await sql.raw(
+            "SELECT id FROM jobs WHERE kind = \(bind: kind) AND state IN ('queued', 'running')"
+        ).first()
+        if pending == nil {
+            try await JobRunner.enqueue(kind, runAt: app.clock.now().addingTimeInterval(15 * 60), on: sql)
+        }
+    }
+}
