@@ -103,6 +103,19 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.patterned(SiteURL.grantRole), allow: .roleGranters, use: people.grant)
     staff.on(.POST, SiteURL.revokePattern, allow: .roleGranters, use: people.revoke)
 
+    if app.settings.isDevelopment {
+        staff.on(.GET, SiteURL.devOutbox.pattern, allow: .everyone) { req, _ in try await DevOutbox.page(req: req) }
+    }
+    let accounts = AccountsController()
+    staff.on(.GET, SiteURL.accounts.pattern, allow: .accountHelpers, use: accounts.list)
+    staff.on(.GET, SiteURL.accountNew.pattern, allow: .accountAdministrators, use: accounts.newPage)
+    staff.on(.POST, SiteURL.accountNew.pattern, allow: .accountAdministrators, use: accounts.create)
+    staff.on(.GET, SiteURL.joiners.pattern, allow: .accountAdministrators, use: accounts.joinerPage)
+    staff.on(.POST, SiteURL.joiners.pattern, allow: .accountAdministrators, use: accounts.findJoiner)
+    staff.on(.POST, SiteURL.patterned(SiteURL.joiner), allow: .accountAdministrators, use: accounts.acceptJoiner)
+    staff.on(.GET, SiteURL.patterned(SiteURL.account), allow: .accountHelpers, use: accounts.show)
+    staff.on(.POST, ["accounts", ":id", ":action"], allow: .accountHelpers, use: accounts.act)
+
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
     staff.on(.GET, SiteURL.applicationImport.pattern, allow: .national, use: applications.importForm)

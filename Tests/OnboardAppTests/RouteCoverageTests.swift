@@ -334,6 +334,14 @@ enum RouteTable {
 
     /// An applicant's page: the draft cookie (or the emailed link's token) is the only key, so there is no
     /// other scope to reach; ApplicationTests walks the real journeys.
+    /// A sign-in step: reached only part-way through signing in; anyone else is sent back to /sign-in.
+    static func signingInRule(_ path: String, stateChanging: Bool) -> RouteRule {
+        RouteRule(
+            access: .applicant, path: { _ in path },
+            otherScope: .notApplicable("acts only on the visitor's own part-finished sign-in"),
+            stateChanging: stateChanging, form: [("code", "123456")])
+    }
+
     static func applicantRule(
         path: String? = nil, stateChanging: Bool, track: String? = nil, form: [(String, String)] = []
     ) -> RouteRule {
@@ -489,6 +497,62 @@ enum RouteTable {
         "POST /track/:token/reply": applicantRule(stateChanging: true, track: "/reply", form: [("reason", "Weekly")]),
         "POST /track/:token/withdraw": applicantRule(stateChanging: true, track: "/withdraw"),
         "POST /track/:token/resume": applicantRule(stateChanging: true, track: "/resume"),
+        // Sign-in steps: without a part-finished sign-in, each sends the visitor back to /sign-in.
+        "GET /sign-in/continue": signingInRule("/sign-in/continue", stateChanging: false),
+        "GET /sign-in/security-code": signingInRule("/sign-in/security-code", stateChanging: false),
+        "POST /sign-in/security-code": signingInRule("/sign-in/security-code", stateChanging: true),
+        "POST /sign-in/security-code/new-code": signingInRule("/sign-in/security-code/new-code", stateChanging: true),
+        "GET /sign-in/acceptable-use": signingInRule("/sign-in/acceptable-use", stateChanging: false),
+        "POST /sign-in/acceptable-use": signingInRule("/sign-in/acceptable-use", stateChanging: true),
+        "GET /sign-in/new-password": signingInRule("/sign-in/new-password", stateChanging: false),
+        "POST /sign-in/new-password": signingInRule("/sign-in/new-password", stateChanging: true),
+        "GET /sign-in/authenticator": signingInRule("/sign-in/authenticator", stateChanging: false),
+        "POST /sign-in/authenticator": signingInRule("/sign-in/authenticator", stateChanging: true),
+        "GET /sign-in/authenticator/set-up": signingInRule("/sign-in/authenticator/set-up", stateChanging: false),
+        "POST /sign-in/authenticator/set-up": signingInRule("/sign-in/authenticator/set-up", stateChanging: true),
+        "GET /welcome": RouteRule(
+            access: .staff, path: { _ in "/welcome" },
+            otherScope: .notApplicable("shows the signed-in person's own address only"), stateChanging: false),
+        "GET /dev/outbox": RouteRule(
+            access: .staff, path: { _ in "/dev/outbox" },
+            otherScope: .notApplicable("development only: the sink that stands in for phones and inboxes"),
+            stateChanging: false),
+
+        // Accounts
+        "GET /accounts": RouteRule(
+            access: .staff, path: { _ in "/accounts" },
+            otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { "/accounts/\(lower($0.mia))\"" }),
+            stateChanging: false),
+        "GET /accounts/new": RouteRule(
+            access: .staff, path: { _ in "/accounts/new" },
+            otherScope: .notApplicable("a blank form: it lists only the actor's own organisations"),
+            stateChanging: false),
+        "POST /accounts/new": RouteRule(
+            access: .staff, path: { _ in "/accounts/new" },
+            otherScope: .notApplicable("an organisation outside scope is a form error (AccountTests.crossScope)"),
+            stateChanging: true,
+            form: [("firstName", "Ann"), ("surname", "Lee"), ("mobile", "07700900123"), ("organisation", "RR801")]),
+        "GET /accounts/joiners": RouteRule(
+            access: .staff, path: { _ in "/accounts/joiners" },
+            otherScope: .notApplicable("a blank form"), stateChanging: false),
+        "POST /accounts/joiners": RouteRule(
+            access: .staff, path: { _ in "/accounts/joiners" },
+            otherScope: .notApplicable(
+                "finds only a recent leaver, by exact address, showing name and old organisation"),
+            stateChanging: true, form: [("address", Demo.tom)]),
+        "POST /accounts/joiners/:id": RouteRule(
+            access: .staff, path: { "/accounts/joiners/\(lower($0.uma))" },
+            otherScope: .notApplicable("leavers are outside every scope by design; only a recent leaver is accepted"),
+            stateChanging: true, form: [("organisation", "RR813")]),
+        "GET /accounts/:id": RouteRule(
+            access: .staff, path: { "/accounts/\(lower($0.uma))" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/accounts/\(lower($0.mia))"] }), stateChanging: false),
+        "POST /accounts/:id/:action": RouteRule(
+            access: .staff, path: { "/accounts/\(lower($0.uma))/unlock" },
+            otherScope: .notFound(
+                actor: Demo.liam, paths: { ["/accounts/\(lower($0.mia))/unlock", "/accounts/\(lower($0.mia))/reset"] }),
+            stateChanging: true),
+
         "GET /dev/messages": RouteRule(
             access: .public, path: { _ in "/dev/messages" },
             otherScope: .notApplicable("development only: not registered in production (ApplicationTests)"),

@@ -39,9 +39,8 @@ struct SettingsTests {
     func productionNeedsSecret() throws {
         let problem = try #require(refusal(["ONBOARD_ENV": "production"]))
         #expect(problem.setting == "SESSION_SECRET")
-        let ok = try Settings.load(from: [
-            "ONBOARD_ENV": "production", "SESSION_SECRET": String(repeating: "k", count: 32),
-        ])
+        let ok = try Settings.load(
+            from: productionSecrets.merging(["SESSION_SECRET": String(repeating: "k", count: 32)]) { $1 })
         #expect(!ok.isDevelopment)
     }
 

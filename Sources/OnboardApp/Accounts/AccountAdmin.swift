@@ -48,7 +48,8 @@ extension AccountService {
             .credentials, to: mobile, fields: ["address": account.address], secret: .temporaryPassword,
             secretRef: account.id, account: account.id, client: context.clientAddress, now: now, on: sql)
         try await AuditLog.record(
-            AuditEntry("account.reset", target: "account", id: account.id.uuidString), context: context, at: now, on: sql)
+            AuditEntry("account.reset", target: "account", id: account.id.uuidString), context: context, at: now,
+            on: sql)
     }
 
     /// An expired account gets a fresh start: pending again, ready for a new code and temporary password.
@@ -68,7 +69,9 @@ extension AccountService {
     static func markLeaver(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
         async throws
     {
-        guard try await transition(account.id, from: account.accountState, on: .markLeaver, context: context, now: now, on: sql)
+        guard
+            try await transition(
+                account.id, from: account.accountState, on: .markLeaver, context: context, now: now, on: sql)
         else { throw refuse("action", "This account cannot be marked as a leaver while it is \(account.stateLabel)") }
         try await removeOrganisationAccess(account.id, by: context.actorAccountID, now: now, on: sql)
         if let mobile = account.mobile {
@@ -108,8 +111,9 @@ extension AccountService {
                 "This organisation has not met its information governance requirement, so accounts cannot join it")
         }
         struct Org: Decodable { let name: String }
-        guard let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
-            decoding: Org.self)
+        guard
+            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
+                decoding: Org.self)
         else { throw Abort(.notFound) }
         let display = AccountNaming.displayName(
             givenName: account.given_name, familyName: account.family_name, organisation: org.name)
@@ -127,7 +131,9 @@ extension AccountService {
     static func disable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
         async throws
     {
-        guard try await transition(account.id, from: account.accountState, on: .disable, context: context, now: now, on: sql)
+        guard
+            try await transition(
+                account.id, from: account.accountState, on: .disable, context: context, now: now, on: sql)
         else { throw refuse("action", "This account cannot be disabled while it is \(account.stateLabel)") }
         try await endAccess(account.id, now: now, on: sql)
     }
@@ -135,7 +141,9 @@ extension AccountService {
     static func enable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
         async throws
     {
-        guard try await transition(account.id, from: account.accountState, on: .enable, context: context, now: now, on: sql)
+        guard
+            try await transition(
+                account.id, from: account.accountState, on: .enable, context: context, now: now, on: sql)
         else { throw refuse("action", "Only a disabled account can be enabled") }
     }
 

@@ -170,9 +170,11 @@ enum AccountService {
             let name: String
             let closed_at: Date?
         }
-        guard let org = try await sql.raw(
-            "SELECT name, closed_at FROM organisations WHERE id = \(bind: organisation)"
-        ).first(decoding: Org.self) else { throw Abort(.notFound) }
+        guard
+            let org = try await sql.raw(
+                "SELECT name, closed_at FROM organisations WHERE id = \(bind: organisation)"
+            ).first(decoding: Org.self)
+        else { throw Abort(.notFound) }
         var errors = ValidationErrors()
         if org.closed_at != nil {
             errors.add("organisation", "\(org.name) has closed. Accounts cannot be added to it")
@@ -187,7 +189,8 @@ enum AccountService {
             let base = request.localPart
                 ?? AccountNaming.localPart(givenName: request.givenName, familyName: request.familyName)
         else { throw ValidationErrors([FieldError(field: "localPart", message: "Enter the part before the @")]) }
-        let address = try await AccountStore.reserve(base: base, domain: settings.mailDomain, kind: "primary", now: now, on: sql)
+        let address = try await AccountStore.reserve(
+            base: base, domain: settings.mailDomain, kind: "primary", now: now, on: sql)
         let displayName = AccountNaming.displayName(
             givenName: request.givenName, familyName: request.familyName, organisation: org.name)
         let personID = UUID()
@@ -316,13 +319,15 @@ enum AccountService {
                 """
                 SELECT id, code_hash, issued_at, tries, used_at, superseded_at, mobile FROM security_codes
                 WHERE account_id = \(bind: account) AND purpose = \(bind: purpose.rawValue)
-                ORDER BY created_at DESC LIMIT 1
+                ORDER BY CASE WHEN used_at IS NULL AND superseded_at IS NULL THEN 0 ELSE 1 END, created_at DESC
+                LIMIT 1
                 """
             ).first(decoding: CodeRow.self)
         else { return (.noLiveCode, nil) }
-        let matches = row.code_hash.map {
-            SecretHash.constantTimeEquals($0, Credentials.hashCode(typed, key: key))
-        } ?? false
+        let matches =
+            row.code_hash.map {
+                SecretHash.constantTimeEquals($0, Credentials.hashCode(typed, key: key))
+            } ?? false
         let verdict = SecurityCode.judge(
             matches: matches, issuedAt: row.issued_at, usedOrSuperseded: row.used_at != nil || row.superseded_at != nil,
             triesOnCode: row.tries, triesInWindow: windowTries, now: now)
@@ -433,7 +438,8 @@ enum AccountService {
         if let reason { after["reason"] = reason }
         try await AuditLog.record(
             AuditEntry(
-                "account.\(event.rawValue)", target: "account", id: account.uuidString, before: ["state": state.rawValue],
+                "account.\(event.rawValue)", target: "account", id: account.uuidString,
+                before: ["state": state.rawValue],
                 after: after),
             context: context, at: now, on: sql)
         return true

@@ -246,21 +246,23 @@ struct Notifier: Sendable {
     /// Development only: `configure` never installs it in production.
     static let developmentSink = Notifier { message, app in
         let sql = app.db as! any SQLDatabase
-        try await sql.insert(into: "dev_deliveries")
-            .columns("id", "outbox_id", "template", "recipient", "body", "delivered_at")
-            .values(
-                SQLBind(UUID()), SQLBind(message.reference), SQLBind(message.template.rawValue),
-                SQLBind(message.recipient), SQLBind(message.template.render(message.personalisation)),
-                SQLBind(app.clock.now())
-            )
-            .run()
+        try await sql.raw(
+            """
+            INSERT INTO dev_deliveries (id, seq, outbox_id, template, recipient, body, delivered_at)
+            SELECT \(bind: UUID()), COALESCE(MAX(seq), 0) + 1, \(bind: message.reference),
+                \(bind: message.template.rawValue), \(bind: message.recipient),
+                \(bind: message.template.render(message.personalisation)), \(bind: app.clock.now())
+            FROM dev_deliveries
+            """
+        ).run()
         return "dev-\(message.reference.uuidString.lowercased())"
     }
 
     /// GOV.UK Notify REST v2.
     static func govukNotify(_ settings: NotifySettings) -> Notifier {
         Notifier { message, app in
-            try await GOVUKNotify(settings: settings).send(message, client: app.http.client.shared, now: app.clock.now())
+            try await GOVUKNotify(settings: settings).send(
+                message, client: app.http.client.shared, now: app.clock.now())
         }
     }
 }

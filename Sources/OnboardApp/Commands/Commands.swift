@@ -114,3 +114,30 @@ struct OrganisationsCommand: AsyncCommand {
         }
     }
 }
+
+struct OutboxCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "limit", help: "How many messages, newest first (default 20).")
+        var limit: Int?
+    }
+
+    var help: String {
+        "Shows what the development sink delivered: texts and emails, codes included (development only)."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard app.settings.isDevelopment, app.settings.notify == nil else {
+            throw DemoData.Refused(reason: "The outbox sink exists only in development without GOV.UK Notify.")
+        }
+        try await app.autoMigrate()
+        // Sends whatever is queued first, so a message asked for a moment ago is here.
+        while try await app.jobs.runOnce(app: app) {}
+        for delivery in try await DevOutbox.recent(limit: signature.limit ?? 20, on: app.db as! any SQLDatabase) {
+            context.console.output(
+                "\(Format.dateTime(delivery.delivered_at))  to \(delivery.recipient)  [\(delivery.template)]"
+                    .consoleText())
+            context.console.output("  \(delivery.body)".consoleText())
+        }
+    }
+}

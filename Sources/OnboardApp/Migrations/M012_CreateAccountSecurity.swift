@@ -1,4 +1,5 @@
 import Fluent
+import Foundation
 import SQLKit
 
 /// Accounts in full: address reservations, activation, lockout, second factor, the outbox, shared
@@ -101,6 +102,7 @@ struct M012_CreateAccountSecurity: AsyncMigration {
         // The development sink's deliveries: what a phone or inbox would have received. Never written in production.
         try await database.schema("dev_deliveries")
             .id()
+            .field("seq", .int, .required)
             .field("outbox_id", .uuid, .required)
             .field("template", .string, .required)
             .field("recipient", .string, .required)
@@ -125,6 +127,17 @@ struct M012_CreateAccountSecurity: AsyncMigration {
             .field("created_at", .datetime, .required)
             .create()
         try await sql.raw("CREATE INDEX recovery_codes_account_idx ON recovery_codes (account_id)").run()
+        // The policy people accept at first sign-in. A newer version is added as a row and asked for at the next sign-in.
+        try await sql.insert(into: "aup_versions")
+            .columns("id", "version", "title", "summary", "effective_from", "created_at")
+            .values(
+                SQLBind(UUID()), SQLBind("2026.1"), SQLBind("NHSmail acceptable use policy"),
+                SQLBind(
+                    "Use your account only for health and care work. Keep your password and codes to yourself. Send "
+                        + "personal data only to secure addresses, and report anything suspicious to your administrator."
+                ),
+                SQLBind(Date(timeIntervalSince1970: 1_767_225_600)), SQLBind(Date(timeIntervalSince1970: 1_767_225_600))
+            ).run()
         try await sql.raw("CREATE INDEX accounts_state_idx ON accounts (state, state_changed_at)").run()
     }
 

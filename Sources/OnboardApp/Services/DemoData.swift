@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import OnboardDomain
@@ -131,6 +132,20 @@ enum DemoData {
                 ods: "7A4", name: "Cardiff and Vale University Health Board", type: .nhsTrust, country: .wales,
                 region: nil, postcode: "CF14 4XW", status: .notJoined),
         ])
+        // Who has completed the IG toolkit: the trusts and the commissioner for their sites, most practices,
+        // the pharmacy group for its stores. The rest have not, so the refusal can be seen.
+        let completedBy: [String: String] = [
+            "X26": "X26", "RR8": "RR8", "RR801": "RR8", "RR813": "RR8", "R0A": "R0A", "R0A02": "R0A",
+            "R0A07": "R0A", "RJ1": "RJ1", "RJ122": "RJ1", "QWO": "QWO", "B86001": "B86001", "B86002": "B86002",
+            "B86003": "B86003", "B86004": "B86004", "FHQ01": "FHQ01",
+        ]
+        for index in list.indices where list[index].igCompletedBy == nil {
+            if let hq = completedBy[list[index].ods] {
+                list[index].igCompletedBy = hq
+            } else if list[index].ods.hasPrefix("FA") {
+                list[index].igCompletedBy = "FHQ01"
+            }
+        }
         return list
     }()
 
@@ -223,7 +238,33 @@ enum DemoData {
                 let account = Account(
                     personID: try human.requireID(), organisationID: ids[person.ods]!, address: address,
                     passwordHash: hash, state: .active, now: now)
+                let organisationName = organisations.first { $0.ods == person.ods }?.name ?? ""
+                account.displayName = AccountNaming.displayName(
+                    givenName: person.given, familyName: person.family, organisation: organisationName)
+                account.stateChangedAt = now
+                account.passwordChangedAt = now
+                if person.role != .user {
+                    // Demo staff have a known authenticator seed (`demo-accounts --json`), so people and tests
+                    // can sign in as them.
+                    account.totpSecret = try SecondFactor.seal(totpSecret(for: address), settings: app.settings)
+                    account.totpEnrolledAt = now
+                }
                 try await account.save(on: db)
+                let sql = db as! any SQLDatabase
+                try await sql.raw(
+                    """
+                    INSERT INTO address_reservations (address, kind, account_id, reserved_at)
+                    VALUES (\(bind: address), 'primary', \(bind: try account.requireID()), \(bind: now))
+                    ON CONFLICT (address) DO NOTHING
+                    """
+                ).run()
+                try await sql.raw(
+                    """
+                    INSERT INTO aup_acceptances (id, account_id, aup_version_id, accepted_at)
+                    SELECT \(bind: UUID()), \(bind: try account.requireID()), id, \(bind: now) FROM aup_versions
+                    ORDER BY effective_from DESC LIMIT 1
+                    """
+                ).run()
                 if person.role != .user {
                     try await RoleGrant(
                         accountID: try account.requireID(), role: person.role,
@@ -238,16 +279,26 @@ enum DemoData {
         }
     }
 
+    /// A demo account's authenticator seed: derived from its address, so it is the same on every machine.
+    static func totpSecret(for address: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data("onboard-demo-totp:\(address)".utf8)).prefix(TOTP.secretBytes))
+    }
+
     struct SignIn: Encodable {
         let email: String
         let password: String
         let role: String
         let ods: String?
+        /// Base32, for an authenticator app; absent for ordinary users, who do not need one.
+        let totpSecret: String?
     }
 
     static func signIns(domain: String) -> [SignIn] {
         people.map {
-            SignIn(email: address(for: $0, domain: domain), password: password, role: $0.role.rawValue, ods: $0.ods)
+            let email = address(for: $0, domain: domain)
+            return SignIn(
+                email: email, password: password, role: $0.role.rawValue, ods: $0.ods,
+                totpSecret: $0.role == .user ? nil : Base32.encode(totpSecret(for: email)))
         }
     }
 }

@@ -22,14 +22,26 @@ enum TestDatabase {
 /// Where every test's clock starts: a fixed instant, so nothing depends on when the suite runs.
 let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
 
+/// What production requires besides a session secret: an MFA key and GOV.UK Notify (here, a port nothing
+/// listens on: production tests send nothing).
+let productionSecrets: [String: String] = [
+    "ONBOARD_ENV": "production",
+    "MFA_KEY": String(repeating: "m", count: 40),
+    "NOTIFY_API_KEY": "test-\(UUID().uuidString.lowercased())-\(UUID().uuidString.lowercased())",
+    "NOTIFY_BASE_URL": "http://127.0.0.1:9",
+    "NOTIFY_TEMPLATES": MessageTemplate.allCases.map { "\($0.rawValue)=\(UUID().uuidString.lowercased())" }
+        .joined(separator: ","),
+]
+
 /// The settings a test application uses.
 func testSettings(environment: String = "development") throws -> Settings {
-    try Settings.load(
-        from: [
-            "DATABASE_URL": TestDatabase.url,
-            "ONBOARD_ENV": environment,
-            "SESSION_SECRET": String(repeating: "s", count: 40),
-        ])
+    var values = [
+        "DATABASE_URL": TestDatabase.url,
+        "ONBOARD_ENV": environment,
+        "SESSION_SECRET": String(repeating: "s", count: 40),
+    ]
+    if environment == "production" { values.merge(productionSecrets) { current, _ in current } }
+    return try Settings.load(from: values)
 }
 
 /// Tests run in parallel; this bounds how many applications (and database pools) exist at once.
@@ -63,6 +75,7 @@ func withTestApp(
     app.logger.logLevel = .warning
     do {
         try await configure(app, dependencies)
+        app.storage[TestClockKey.self] = control
         if let schema {
             // The pool sets search_path to this schema on connect, so the same pool can create it.
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
@@ -87,6 +100,13 @@ private func tearDown(_ app: Application, schema: String?) async {
     }
     try? await app.asyncShutdown()
     await appSlots.release()
+}
+
+struct TestClockKey: StorageKey { typealias Value = FixedClockControl }
+
+extension Application {
+    /// The test's clock control, for helpers that must move time (a second authenticator code, say).
+    var testClock: FixedClockControl? { storage[TestClockKey.self] }
 }
 
 /// A counting semaphore for async code: waiting suspends, it never sleeps.

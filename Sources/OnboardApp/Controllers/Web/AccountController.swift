@@ -78,6 +78,9 @@ struct AccountController {
         let people = Task(
             text: "People and roles", href: SiteURL.people.path,
             description: "Find people and grant or revoke their roles.")
+        let accounts = Task(
+            text: "Accounts", href: SiteURL.accounts.path,
+            description: "Add accounts, activate them by phone or text, unlock, reset and manage leavers.")
         switch role {
         case .nationalAdmin:
             return [
@@ -88,14 +91,22 @@ struct AccountController {
                 Task(
                     text: "Import organisations", href: SiteURL.organisationImport.path,
                     description: "Upload organisation reference data as a CSV file."),
+                accounts,
                 people,
             ]
         case .localAdmin:
-            return [organisations, people]
-        case .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam, .superUser,
-            .implementationSupportManager:
+            return [accounts, organisations, people]
+        case .superUser:
+            return [accounts, organisations]
+        case .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam, .implementationSupportManager:
             return [organisations]
-        case .organisationAdmin, .user:
+        case .organisationAdmin:
+            return [
+                Task(
+                    text: "Accounts", href: SiteURL.accounts.path,
+                    description: "Unlock accounts and reset passwords in your organisation.")
+            ]
+        case .user:
             return []
         }
     }

@@ -73,10 +73,10 @@ struct SignInController {
         if let account, verified, !locked, usable {
             let accountID = try account.requireID()
             let stage: SignInStage = temporary ? .temporary : .password
-            let response = req.redirect(to: SiteURL.signInContinue.path + Self.nextQuery(next), redirectType: .normal)
+            let response = Response(status: .seeOther)
             let context = req.auditContext.actor(accountID)
             let state = account.state
-            try await req.db.transaction { db in
+            let session = try await req.db.transaction { db -> UserSession in
                 let sql = db as! any SQLDatabase
                 try await sql.raw(
                     """
@@ -87,7 +87,8 @@ struct SignInController {
                 ).run()
                 if state == .locked {
                     try await AccountService.transition(
-                        accountID, from: .locked, on: .unlock, context: context, now: now, reason: "lock ended", on: sql)
+                        accountID, from: .locked, on: .unlock, context: context, now: now, reason: "lock ended", on: sql
+                    )
                 } else if state == .inactive {
                     try await AccountService.transition(
                         accountID, from: .inactive, on: .resume, context: context, now: now, on: sql)
@@ -99,7 +100,19 @@ struct SignInController {
                         "sign_in.password_accepted", target: "session", id: session.id?.uuidString,
                         before: [String: String]?.none, after: ["with": temporary ? "temporary_password" : "password"]),
                     context: context, at: now, on: sql)
+                return session
             }
+            // Straight on when nothing more is owed; otherwise to the first step.
+            let pending = PendingSignIn(
+                sessionID: try session.requireID(), accountID: accountID, stage: stage, level: session.level)
+            let target: String
+            if let step = try await Self.nextStep(pending, account: account, on: req) {
+                target = step.url.path + Self.nextQuery(next)
+            } else {
+                try await complete(pending, req: req)
+                target = next.isEmpty ? SiteURL.home.path : next
+            }
+            response.headers.replaceOrAdd(name: .location, value: target)
             return response
         }
         let reason =
@@ -125,7 +138,8 @@ struct SignInController {
                         context: .system, at: now, on: sql)
                     if account.state == .active {
                         try await AccountService.transition(
-                            id, from: .active, on: .lock, context: .system, now: now, reason: "failed sign-ins", on: sql)
+                            id, from: .active, on: .lock, context: .system, now: now, reason: "failed sign-ins", on: sql
+                        )
                     }
                 }
             }
@@ -230,7 +244,13 @@ struct SignInController {
         if let step = try await Self.nextStep(pending, account: account, on: req) {
             return req.redirect(to: step.url.path + Self.nextQuery(next))
         }
-        // Every step is done: the session may act.
+        try await complete(pending, req: req)
+        if pending.stage == .activated { return req.redirect(to: SiteURL.welcome.path) }
+        return req.redirect(to: next.isEmpty ? SiteURL.home.path : next)
+    }
+
+    /// Every step is done: the session may act.
+    private func complete(_ pending: PendingSignIn, req: Request) async throws {
         try await req.db.transaction { db in
             try await UserSession.query(on: db).filter(\.$id == pending.sessionID)
                 .set(\.$stage, to: nil).update()
@@ -238,8 +258,6 @@ struct SignInController {
                 AuditEntry("sign_in.succeeded", target: "session", id: pending.sessionID.uuidString),
                 context: req.auditContext.actor(pending.accountID), at: req.now, on: db as! any SQLDatabase)
         }
-        if pending.stage == .activated { return req.redirect(to: SiteURL.welcome.path) }
-        return req.redirect(to: next.isEmpty ? SiteURL.home.path : next)
     }
 
     struct StepPage: Encodable {

@@ -1,0 +1,63 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+extension Set where Element == Role {
+    /// Those who create accounts and run their lifecycle.
+    static let accountAdministrators: Self = [.nationalAdmin, .localAdmin, .superUser]
+    /// Also organisation admins, who may only unlock and reset in their own organisation.
+    static let accountHelpers: Self = [.nationalAdmin, .localAdmin, .superUser, .organisationAdmin]
+}
+
+extension Principal {
+    /// The organisations whose accounts this person manages: LA and super-user trees, national reach, and
+    /// (when `includeHelpers`) the single organisations of organisation-admin grants. Never merely one's own.
+    func accountScope(includeHelpers: Bool) -> Scope {
+        var scope = Scope(administering: [])
+        for grant in grants {
+            switch grant.role {
+            case .nationalAdmin: scope.national = true
+            case .localAdmin, .superUser: if let id = grant.organisationID { scope.treeRoots.append(id) }
+            case .organisationAdmin where includeHelpers: if let id = grant.organisationID { scope.singles.append(id) }
+            default: break
+            }
+        }
+        return scope
+    }
+
+    var hasAccountScope: Bool {
+        let scope = accountScope(includeHelpers: true)
+        return scope.national || !scope.treeRoots.isEmpty || !scope.singles.isEmpty
+    }
+
+    /// The actions this person may take on an account, given the account's own top role: nobody manages
+    /// an equal or higher role, and organisation admins only unlock and reset.
+    func allowedActions(targetTopRole: Role, inFullScope: Bool) -> Set<AccountAction> {
+        guard targetTopRole < topRole || has(.nationalAdmin) && targetTopRole != .nationalAdmin else { return [] }
+        let helper: Set<AccountAction> = [.unlock, .reset]
+        return inFullScope ? Set(AccountAction.allCases) : helper
+    }
+}
+
+extension Request {
+    /// An account the caller manages, with what they may do to it, or 404.
+    func managedAccount(_ id: UUID?, for principal: Principal) async throws -> (AccountSummary, Set<AccountAction>) {
+        guard let id, let account = try await AccountStore.summary(id, on: sql) else { throw Abort(.notFound) }
+        func within(_ scope: Scope) async throws -> Bool {
+            guard scope.national || !scope.treeRoots.isEmpty || !scope.singles.isEmpty else { return false }
+            return try await sql.raw(
+                """
+                SELECT 1 AS ok FROM organisations o
+                WHERE o.id = \(bind: account.organisation_id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
+                """
+            ).first() != nil
+        }
+        let full = try await within(principal.accountScope(includeHelpers: false))
+        let helping = full ? true : try await within(principal.accountScope(includeHelpers: true))
+        guard helping else { throw Abort(.notFound) }
+        let targetRoles = try await PrincipalLoader.roles(of: account.id, on: sql)
+        let allowed = principal.allowedActions(targetTopRole: targetRoles.max() ?? .user, inFullScope: full)
+        return (account, account.id == principal.accountID ? [] : allowed)
+    }
+}

@@ -1,0 +1,667 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Fluent
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// An administrator's account pages: find, add (with a check-your-answers page), activate by phone or by
+/// text, and run the lifecycle. Every account is reached by its opaque id and checked against scope.
+struct AccountsController {
+    // MARK: list
+
+    struct ListRow: Decodable {
+        let id: UUID
+        let given_name: String
+        let family_name: String
+        let address: String
+        let organisation: String
+        let state: String
+    }
+
+    struct ListItem: Encodable {
+        let href: String
+        let name: String
+        let address: String
+        let organisation: String
+        let state: String
+        let colour: String
+    }
+
+    struct ListPage: Encodable {
+        let q: String
+        let state: String
+        let states: [Option]
+        let accounts: [ListItem]
+        let hasAccounts: Bool
+        let canCreate: Bool
+        let newURL: String
+        let joinersURL: String
+    }
+
+    struct Option: Encodable {
+        let value: String
+        let text: String
+        let selected: Bool
+    }
+
+    func list(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let q = ((try? req.query.get(String.self, at: "q")) ?? "").tidied
+        let stateFilter = AccountState(rawValue: (try? req.query.get(String.self, at: "state")) ?? "")
+        var errors = ValidationErrors()
+        if q.count > 100 { errors.add("q", "Search text must be 100 characters or fewer") }
+        let scope = principal.accountScope(includeHelpers: true)
+        var statement: SQLQueryString = """
+            SELECT a.id, p.given_name, p.family_name, a.address, o.name AS organisation, a.state
+            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
+            WHERE \(scope.contains(SQLColumn("organisation_id", table: "a")))
+            """
+        if let stateFilter {
+            statement.appendInterpolation(" AND a.state = \(bind: stateFilter.rawValue)" as SQLQueryString)
+        }
+        if !q.isEmpty && errors.isEmpty {
+            let like = likeContaining(q)
+            statement.appendInterpolation(
+                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
+                    as SQLQueryString)
+        }
+        statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id LIMIT 100" as SQLQueryString)
+        let rows = try await req.sql.raw(statement).all(decoding: ListRow.self)
+        let items = rows.map { row in
+            let state = AccountState(rawValue: row.state) ?? .disabled
+            return ListItem(
+                href: SiteURL.account(row.id).path, name: "\(row.given_name) \(row.family_name)".tidied,
+                address: row.address, organisation: row.organisation, state: state.label.capitalizedFirst,
+                colour: state.tagColour)
+        }
+        let states =
+            [Option(value: "", text: "Any status", selected: stateFilter == nil)]
+            + AccountState.allCases.map {
+                Option(value: $0.rawValue, text: $0.label.capitalizedFirst, selected: $0 == stateFilter)
+            }
+        return try await req.render(
+            "accounts/list",
+            req.chrome(
+                "Accounts", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], errors: errors,
+                notice: req.notice),
+            ListPage(
+                q: q, state: stateFilter?.rawValue ?? "", states: states, accounts: items, hasAccounts: !items.isEmpty,
+                canCreate: principal.hasAny(.accountAdministrators), newURL: SiteURL.accountNew.path,
+                joinersURL: SiteURL.joiners.path))
+    }
+
+    // MARK: add
+
+    struct NewForm: Content {
+        var firstName: String?
+        var surname: String?
+        var mobile: String?
+        var organisation: String?
+        var localPart: String?
+        var method: String?
+        var confirm: String?
+    }
+
+    struct NewPage: Encodable {
+        let form: FormValues
+        let organisations: [Option]
+        let fieldErrors: [String: String]
+        let domain: String
+    }
+
+    struct FormValues: Encodable {
+        let firstName: String
+        let surname: String
+        let mobile: String
+        let localPart: String
+        let assisted: Bool
+        let automated: Bool
+    }
+
+    /// The organisations a person may add accounts to, for the form's list.
+    private func organisationOptions(_ req: Request, principal: Principal, selected: String?) async throws -> [Option] {
+        struct Row: Decodable {
+            let ods_code: String
+            let name: String
+        }
+        let scope = principal.accountScope(includeHelpers: false)
+        let rows = try await req.sql.raw(
+            """
+            SELECT ods_code, name FROM organisations o
+            WHERE ods_code IS NOT NULL AND closed_at IS NULL AND \(scope.contains(SQLColumn("id", table: "o")))
+            ORDER BY name LIMIT 500
+            """
+        ).all(decoding: Row.self)
+        return [Option(value: "", text: "Choose an organisation", selected: selected == nil)]
+            + rows.map {
+                Option(value: $0.ods_code, text: "\($0.name) (\($0.ods_code))", selected: $0.ods_code == selected)
+            }
+    }
+
+    private func values(_ form: NewForm) -> FormValues {
+        FormValues(
+            firstName: form.firstName ?? "", surname: form.surname ?? "", mobile: form.mobile ?? "",
+            localPart: form.localPart ?? "", assisted: form.method != "automated", automated: form.method == "automated"
+        )
+    }
+
+    func newPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        try await renderNew(req, principal: principal, form: NewForm(), errors: ValidationErrors())
+    }
+
+    private func renderNew(_ req: Request, principal: Principal, form: NewForm, errors: ValidationErrors) async throws
+        -> Response
+    {
+        try await req.render(
+            "accounts/new",
+            req.chrome(
+                "Add an account", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)], errors: errors),
+            NewPage(
+                form: values(form),
+                organisations: try await organisationOptions(req, principal: principal, selected: form.organisation),
+                fieldErrors: errors.byField, domain: req.settings.mailDomain))
+    }
+
+    static func request(from form: NewForm) -> AccountRequest {
+        AccountRequest(
+            givenName: form.firstName ?? "", familyName: form.surname ?? "", mobile: form.mobile ?? "",
+            organisationODS: form.organisation ?? "", localPart: form.localPart,
+            method: form.method == "automated" ? .automated : .assisted)
+    }
+
+    struct CheckPage: Encodable {
+        let form: NewForm
+        let name: String
+        let address: String
+        let displayName: String
+        let mobile: String
+        let organisation: String
+        let method: String
+        let suffixed: Bool
+        let changeURL: String
+    }
+
+    /// Checks the answers: the first post shows the check page, the confirmed post creates the account.
+    func create(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let form = try req.content.decode(NewForm.self)
+        if form.confirm == "change" {
+            return try await renderNew(req, principal: principal, form: form, errors: ValidationErrors())
+        }
+        let checked: AccountRequest
+        let organisation: Organisation
+        do {
+            checked = try Self.request(from: form).validated()
+            guard
+                let found = try await Organisation.query(on: req.db).filter(\.$odsCode == checked.organisationODS)
+                    .first(),
+                let id = found.id,
+                try await principal.canManage(organisation: id, on: req.sql)
+            else {
+                throw ValidationErrors([
+                    FieldError(field: "organisation", message: "Choose an organisation you look after")
+                ])
+            }
+            organisation = found
+        } catch let errors as ValidationErrors {
+            return try await renderNew(req, principal: principal, form: form, errors: errors)
+        }
+        let organisationID = try organisation.requireID()
+        if form.confirm != "yes" {
+            // Shows the address this person would get now; the real reservation happens on confirming.
+            let base =
+                checked.localPart
+                ?? AccountNaming.localPart(givenName: checked.givenName, familyName: checked.familyName) ?? ""
+            let domain = req.settings.mailDomain
+            struct Taken: Decodable { let address: String }
+            let taken = Set(
+                try await req.sql.raw(
+                    "SELECT address FROM address_reservations WHERE address LIKE \(bind: base + "%@" + domain)"
+                ).all(decoding: Taken.self).map(\.address))
+            let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
+            var igProblem = ValidationErrors()
+            if !(try await AccountStore.igRequirementMet(organisationID, on: req.sql)) {
+                igProblem.add(
+                    "organisation",
+                    "\(organisation.name) has not met its information governance requirement: the Data Security and "
+                        + "Protection Toolkit must be completed, by the organisation or its headquarters, before accounts are added"
+                )
+                return try await renderNew(req, principal: principal, form: form, errors: igProblem)
+            }
+            return try await req.render(
+                "accounts/check",
+                req.chrome(
+                    "Check the account details", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)]),
+                CheckPage(
+                    form: form, name: "\(checked.givenName) \(checked.familyName)".tidied,
+                    address: "\(local)@\(domain)",
+                    displayName: AccountNaming.displayName(
+                        givenName: checked.givenName, familyName: checked.familyName, organisation: organisation.name),
+                    mobile: Identifiers.displayUKMobile(checked.mobile), organisation: organisation.name,
+                    method: checked.method == .automated
+                        ? "By text: the code and the temporary password go straight to their phone"
+                        : "By phone call: you send the code and read out the temporary password",
+                    suffixed: local != base, changeURL: SiteURL.accountNew.path))
+        }
+        let settings = req.settings
+        let context = req.auditContext
+        let now = req.now
+        let accountID = principal.accountID
+        do {
+            let created = try await req.inTransaction { sql in
+                try await AccountService.create(
+                    checked, organisation: organisationID, createdBy: accountID, settings: settings, context: context,
+                    now: now, on: sql)
+            }
+            return req.redirect(
+                to: SiteURL.account(created.id).path + "?notice="
+                    + (checked.method == .automated
+                    ? "Account added. The security code and temporary password are on their way by text"
+                    : "Account added. Phone the person, then send the security code").urlQueryEncoded)
+        } catch let errors as ValidationErrors {
+            return try await renderNew(req, principal: principal, form: form, errors: errors)
+        }
+    }
+
+    // MARK: one account
+
+    struct ShowPage: Encodable {
+        let id: UUID
+        let name: String
+        let address: String
+        let displayName: String
+        let organisation: String
+        let mobile: String
+        let state: String
+        let colour: String
+        let activation: String
+        let secondFactor: String
+        let lastSignIn: String
+        let lockedUntil: String?
+        let aliases: [String]
+        let hasAliases: Bool
+        let actions: [ActionButton]
+        let codeSent: Bool
+        let confirmURL: String
+        let rolesURL: String
+        let fieldErrors: [String: String]
+        let isPending: Bool
+        let canSendCode: Bool
+        let sendCodeURL: String
+    }
+
+    struct ActionButton: Encodable {
+        let url: String
+        let text: String
+        let hint: String
+        let warning: Bool
+    }
+
+    func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        try await renderShow(req, principal: principal, errors: ValidationErrors())
+    }
+
+    private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {
+        let (account, allowed) = try await req.managedAccount(req.uuidParameter("id"), for: principal)
+        let state = account.accountState
+        struct Alias: Decodable { let address: String }
+        let aliases = try await req.sql.raw(
+            "SELECT address FROM address_reservations WHERE account_id = \(bind: account.id) AND kind = 'alias' ORDER BY reserved_at"
+        ).all(decoding: Alias.self).map(\.address)
+        struct Live: Decodable { let issued_at: Date? }
+        let liveCode = try await req.sql.raw(
+            """
+            SELECT issued_at FROM security_codes
+            WHERE account_id = \(bind: account.id) AND purpose = 'activation' AND used_at IS NULL AND superseded_at IS NULL
+            ORDER BY created_at DESC LIMIT 1
+            """
+        ).first(decoding: Live.self)
+        let now = req.now
+        let locked = account.locked_until.map { $0 > now } ?? false
+        var actions: [ActionButton] = []
+        func add(_ action: AccountAction, _ text: String, _ hint: String, warning: Bool = false) {
+            if allowed.contains(action) {
+                actions.append(
+                    ActionButton(
+                        url: SiteURL.accountAction(account.id, action).path, text: text, hint: hint, warning: warning))
+            }
+        }
+        switch state {
+        case .active, .locked, .inactive:
+            if locked || state == .locked { add(.unlock, "Unlock", "Lets them try their password again now.") }
+            add(.reset, "Reset password", "Sends a new temporary password to their mobile. You will not see it.")
+            if account.totp_enrolled_at != nil {
+                add(
+                    .resetAuthenticator, "Reset authenticator",
+                    "For a lost phone: they set up a new one at next sign-in.")
+            }
+            add(.disable, "Disable", "For long leave: they cannot sign in until enabled.")
+            add(
+                .leaver, "Mark as leaver", "Removes their roles, mailbox access, sessions and API tokens.",
+                warning: true)
+        case .expired:
+            add(.reissue, "Re-issue", "Starts activation again with a new code and temporary password.")
+        case .disabled:
+            add(.enable, "Enable", "Lets them sign in again.")
+            add(
+                .leaver, "Mark as leaver", "Removes their roles, mailbox access, sessions and API tokens.",
+                warning: true)
+        case .pendingActivation, .leaver, .deleted:
+            break
+        }
+        let roles = try await PrincipalLoader.roles(of: account.id, on: req.sql)
+        if allowed.contains(.adminRights), state == .active || state == .inactive,
+            roles.max() ?? .user <= .organisationAdmin
+        {
+            let has = roles.contains(.organisationAdmin)
+            actions.append(
+                ActionButton(
+                    url: SiteURL.accountAction(account.id, .adminRights).path + (has ? "?grant=no" : "?grant=yes"),
+                    text: has ? "Remove admin rights" : "Give admin rights",
+                    hint:
+                        "Admin rights let them unlock and reset accounts in \(account.organisation_name), and nothing else.",
+                    warning: false))
+        }
+        let activation: String
+        switch state {
+        case .pendingActivation:
+            if account.temp_password_expires_at != nil {
+                activation =
+                    "Temporary password issued; it expires on \(Format.dateTime(account.temp_password_expires_at!))"
+            } else if liveCode?.issued_at != nil {
+                activation = "Security code sent \(Format.dateTime(liveCode!.issued_at!))"
+            } else if liveCode != nil {
+                activation = "Security code waiting to be sent"
+            } else {
+                activation = "Not started"
+            }
+        case .expired: activation = "The temporary password expired before first sign-in"
+        default: activation = "Activated"
+        }
+        return try await req.render(
+            "accounts/show",
+            req.chrome(
+                "\(account.given_name) \(account.family_name)".tidied,
+                breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)], errors: errors, notice: req.notice),
+            ShowPage(
+                id: account.id, name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
+                displayName: account.display_name ?? "", organisation: account.organisation_name,
+                mobile: account.mobile.map(Identifiers.displayUKMobile) ?? "Not given",
+                state: state.label.capitalizedFirst, colour: state.tagColour, activation: activation,
+                secondFactor: account.totp_enrolled_at != nil ? "Authenticator app added" : "None",
+                lastSignIn: account.last_sign_in_at.map(Format.dateTime) ?? "Never",
+                lockedUntil: locked ? account.locked_until.map(Format.dateTime) : nil,
+                aliases: aliases, hasAliases: !aliases.isEmpty, actions: actions,
+                codeSent: state == .pendingActivation && liveCode != nil && account.temp_password_expires_at == nil,
+                confirmURL: SiteURL.accountAction(account.id, .confirmCode).path,
+                rolesURL: SiteURL.person(account.id).path, fieldErrors: errors.byField,
+                isPending: state == .pendingActivation,
+                canSendCode: state == .pendingActivation && allowed.contains(.sendCode),
+                sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path))
+    }
+
+    struct ActionForm: Content {
+        var method: String?
+        var code: String?
+    }
+
+    /// One action from the account page. Each answers with the account page and a notice, or its errors.
+    func act(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        guard let action = req.parameters.get("action").flatMap(AccountAction.init(rawValue:)) else {
+            throw Abort(.notFound)
+        }
+        let (account, allowed) = try await req.managedAccount(req.uuidParameter("id"), for: principal)
+        guard allowed.contains(action) else {
+            throw Abort(.forbidden, reason: "Your role does not allow this for this account.")
+        }
+        let form = try req.content.decode(ActionForm.self)
+        let context = req.auditContext
+        let now = req.now
+        let settings = req.settings
+        if action == .confirmCode {
+            return try await confirmCode(req, principal: principal, account: account, typed: form.code ?? "")
+        }
+        let grant = (try? req.query.get(String.self, at: "grant")) == "yes"
+        let actor = principal.accountID
+        do {
+            try await req.inTransaction { sql in
+                switch action {
+                case .sendCode:
+                    guard account.accountState == .pendingActivation else {
+                        throw AccountService.refuse("action", "This account is already activated")
+                    }
+                    if form.method == "automated" {
+                        try await AccountService.checkTextCaps(
+                            account: account.id, mobile: account.mobile ?? "", client: context.clientAddress, now: now,
+                            on: sql)
+                        try await sql.raw(
+                            "UPDATE accounts SET activation_method = 'automated' WHERE id = \(bind: account.id)"
+                        ).run()
+                        try await AccountService.startAutomatedActivation(
+                            CreatedAccount(
+                                id: account.id, address: account.address, displayName: account.display_name ?? ""),
+                            mobile: account.mobile ?? "", name: account.given_name,
+                            organisation: account.organisation_name, notify: actor, context: context, now: now,
+                            on: sql)
+                    } else {
+                        try await AccountService.sendAssistedCode(account: account, context: context, now: now, on: sql)
+                    }
+                case .unlock: try await AccountService.unlock(account, context: context, now: now, on: sql)
+                case .reset: try await AccountService.resetPassword(account, context: context, now: now, on: sql)
+                case .leaver: try await AccountService.markLeaver(account, context: context, now: now, on: sql)
+                case .disable: try await AccountService.disable(account, context: context, now: now, on: sql)
+                case .enable: try await AccountService.enable(account, context: context, now: now, on: sql)
+                case .reissue: try await AccountService.reissue(account, context: context, now: now, on: sql)
+                case .resetAuthenticator:
+                    try await AccountService.resetAuthenticator(account, context: context, now: now, on: sql)
+                case .adminRights:
+                    try await AccountService.setAdminRights(
+                        account, granted: grant, by: actor, context: context, now: now, on: sql)
+                case .confirmCode: break
+                }
+            }
+        } catch let errors as ValidationErrors {
+            return try await renderShow(req, principal: principal, errors: errors)
+        }
+        _ = settings
+        let notice: String =
+            switch action {
+            case .sendCode:
+                form.method == "automated"
+                    ? "The security code and temporary password are on their way by text"
+                    : "Security code sent. Ask them to read it back to you"
+            case .unlock: "Account unlocked"
+            case .reset: "Password reset. A new temporary password is on its way to their mobile"
+            case .leaver: "Marked as a leaver. Their roles, mailbox access, sessions and tokens have been removed"
+            case .disable: "Account disabled"
+            case .enable: "Account enabled"
+            case .reissue: "Account re-issued. Send a new security code to activate it"
+            case .resetAuthenticator: "Authenticator reset. They will set up a new one when they next sign in"
+            case .adminRights: grant ? "Admin rights given" : "Admin rights removed"
+            case .confirmCode: ""
+            }
+        return req.redirect(to: SiteURL.account(account.id).path + "?notice=" + notice.urlQueryEncoded)
+    }
+
+    struct RevealPage: Encodable {
+        let name: String
+        let address: String
+        let password: String
+        let accountURL: String
+    }
+
+    /// The code matched: the username and a temporary password, on this response only.
+    private func confirmCode(_ req: Request, principal: Principal, account: AccountSummary, typed: String) async throws
+        -> Response
+    {
+        let key = req.settings.sessionSecretForCodes
+        let secrets = req.application.dependencies.secrets
+        let context = req.auditContext
+        let now = req.now
+        let normalised = SecurityCode.normalise(typed)
+        guard !normalised.isEmpty else {
+            return try await renderShow(
+                req, principal: principal,
+                errors: AccountService.refuse("code", "Enter the security code the person reads back to you"))
+        }
+        let outcome = try await req.inTransaction { sql -> (SecurityCode.Verdict, String?) in
+            let (verdict, _) = try await AccountService.checkCode(
+                normalised, account: account.id, purpose: .activation, key: key, now: now, on: sql)
+            try await AuditLog.record(
+                AuditEntry(
+                    verdict == .accepted ? "account.code_confirmed" : "account.code_refused", target: "account",
+                    id: account.id.uuidString, before: [String: String]?.none,
+                    after: ["purpose": "activation", "by": "administrator"]),
+                context: context, at: now, on: sql)
+            guard verdict == .accepted else { return (verdict, nil) }
+            let password = try await AccountService.issueTemporaryPassword(
+                account: account.id, secrets: secrets, key: key, context: context, now: now, on: sql)
+            return (verdict, password)
+        }
+        guard let password = outcome.1 else {
+            return try await renderShow(
+                req, principal: principal, errors: AccountService.refuse("code", AccountService.message(for: outcome.0))
+            )
+        }
+        let response = try await req.render(
+            "accounts/reveal",
+            req.chrome(
+                "Read out the sign-in details", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)]),
+            RevealPage(
+                name: account.given_name, address: account.address, password: password,
+                accountURL: SiteURL.account(account.id).path))
+        // Never kept by a browser or proxy: the page cannot be shown twice.
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    // MARK: joiners
+
+    struct JoinerForm: Content {
+        var address: String?
+        var organisation: String?
+    }
+
+    struct JoinerPage: Encodable {
+        let address: String
+        let fieldErrors: [String: String]
+        let found: Found?
+        let organisations: [Option]
+    }
+
+    struct Found: Encodable {
+        let name: String
+        let address: String
+        let left: String
+        let leftOn: String
+        let acceptURL: String
+    }
+
+    func joinerPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        try await req.render(
+            "accounts/joiner",
+            req.chrome("Accept a joiner", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)]),
+            JoinerPage(address: "", fieldErrors: [:], found: nil, organisations: []))
+    }
+
+    /// Finds a recent leaver by their exact address: leavers are outside everyone's scope, so an exact
+    /// address (which the person gives) is the only way in, and only their name and old organisation show.
+    func findJoiner(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let address = Identifiers.normaliseEmail(try req.content.decode(JoinerForm.self).address ?? "")
+        var errors = ValidationErrors()
+        var found: Found?
+        if address.isEmpty {
+            errors.add("address", "Enter the person's email address")
+        } else if let account = try await SignInController.account(forAddress: address, on: req),
+            let summary = try await AccountStore.summary(try account.requireID(), on: req.sql),
+            summary.accountState == .leaver, let left = summary.state_changed_at,
+            req.now.timeIntervalSince(left) < Double(req.settings.lifecycle.joinerWindowDays) * 86400
+        {
+            found = Found(
+                name: "\(summary.given_name) \(summary.family_name)".tidied, address: summary.address,
+                left: summary.organisation_name, leftOn: Format.date(left), acceptURL: SiteURL.joiner(summary.id).path)
+        } else {
+            errors.add(
+                "address",
+                "No recent leaver has this address. Check it with the person: leavers can join within \(req.settings.lifecycle.joinerWindowDays) days of leaving"
+            )
+        }
+        return try await req.render(
+            "accounts/joiner",
+            req.chrome(
+                "Accept a joiner", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)], errors: errors),
+            JoinerPage(
+                address: address, fieldErrors: errors.byField, found: found,
+                organisations: found == nil
+                    ? [] : try await organisationOptions(req, principal: principal, selected: nil)))
+    }
+
+    func acceptJoiner(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        guard let id = req.uuidParameter("id"), let account = try await AccountStore.summary(id, on: req.sql) else {
+            throw Abort(.notFound)
+        }
+        let form = try req.content.decode(JoinerForm.self)
+        let ods = OrganisationRules.normaliseODS(form.organisation) ?? ""
+        var errors = ValidationErrors()
+        guard
+            let organisation = try await Organisation.query(on: req.db).filter(\.$odsCode == ods).first(),
+            let organisationID = organisation.id,
+            try await principal.canManage(organisation: organisationID, on: req.sql)
+        else {
+            errors.add("organisation", "Choose the organisation they are joining")
+            return try await req.render(
+                "accounts/joiner",
+                req.chrome(
+                    "Accept a joiner", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)],
+                    errors: errors),
+                JoinerPage(
+                    address: account.address, fieldErrors: errors.byField,
+                    found: Found(
+                        name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
+                        left: account.organisation_name, leftOn: account.state_changed_at.map(Format.date) ?? "",
+                        acceptURL: SiteURL.joiner(account.id).path),
+                    organisations: try await organisationOptions(req, principal: principal, selected: nil)))
+        }
+        let context = req.auditContext
+        let now = req.now
+        let window = req.settings.lifecycle.joinerWindowDays
+        do {
+            try await req.inTransaction { sql in
+                try await AccountService.acceptJoiner(
+                    account, into: organisationID, windowDays: window, context: context, now: now, on: sql)
+            }
+        } catch let problems as ValidationErrors {
+            return try await req.render(
+                "accounts/joiner",
+                req.chrome(
+                    "Accept a joiner", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)],
+                    errors: problems),
+                JoinerPage(address: account.address, fieldErrors: problems.byField, found: nil, organisations: []))
+        }
+        return req.redirect(
+            to: SiteURL.account(account.id).path + "?notice="
+                + "They have joined \(organisation.name), keeping their address".urlQueryEncoded)
+    }
+}
+
+extension Principal {
+    /// Whether this person adds and runs accounts in the organisation (not merely helps there).
+    func canManage(organisation id: UUID, on sql: any SQLDatabase) async throws -> Bool {
+        let scope = accountScope(includeHelpers: false)
+        guard scope.national || !scope.treeRoots.isEmpty else { return false }
+        return try await sql.raw(
+            "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))"
+        ).first() != nil
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+
+    var urlQueryEncoded: String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}

@@ -1,0 +1,430 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+@Suite("Accounts: creation and activation")
+struct AccountTests {
+    func sql(_ app: Application) -> any SQLDatabase { app.db as! any SQLDatabase }
+
+    @Test("An LA adds an account, confirms the code read back, reads out the password; the user is welcomed")
+    func assistedActivation() async throws {
+        try await withTestApp { app, _ in
+            let liam = try await signIn(app, email: Demo.liam)
+            let id = try await addAccount(app, as: liam, firstName: "Siân", surname: "O'Brien")
+            let account = try #require(try await AccountStore.summary(id, on: sql(app)))
+            #expect(account.address == "sian.obrien@nhs.net")
+            #expect(account.display_name == "O'BRIEN Siân (St James's University Hospital)")
+            #expect(account.accountState == .pendingActivation)
+
+            let sent = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+            #expect(sent.status == .seeOther)
+            try await drainJobs(app)
+            let code = try await latestCode(app, to: "+447700900123")
+            let wrong = try await submit(
+                app, "/accounts/\(id)/confirm-code", liam, [("code", code == "000000" ? "111111" : "000000")])
+            #expect(wrong.body.string.contains("The security code is not right"))
+            #expect(!wrong.body.string.contains("data-temporary-password"))
+
+            let reveal = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", code)])
+            #expect(reveal.headers.first(name: .cacheControl) == "no-store")
+            let password = String(
+                try #require(reveal.body.string.firstMatch(of: /data-temporary-password>([^<]+)</)).output.1)
+            #expect(TemporaryPassword.looksLike(password))
+            let again = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", code)])
+            #expect(!again.body.string.contains("data-temporary-password"), "a code works once")
+
+            var user = NewUser(app, address: account.address)
+            var at = try await user.signIn(password: password.lowercased())
+            #expect(at == "/sign-in/acceptable-use")
+            (at, _) = try await user.answer(at, [("accept", "yes")])
+            #expect(at == "/sign-in/new-password")
+            var refusal: String
+            (at, refusal) = try await user.answer(
+                at, [("password", "sian-in-leeds-99"), ("confirm", "sian-in-leeds-99")])
+            #expect(refusal.contains("must not contain your first name or surname"))
+            (at, refusal) = try await user.answer(at, [("password", "password1234"), ("confirm", "password1234")])
+            #expect(refusal.contains("too common"))
+            (at, _) = try await user.answer(
+                at, [("password", "plum kettle harbour"), ("confirm", "plum kettle harbour")])
+            #expect(at == "/welcome")
+
+            let activated = try #require(try await AccountStore.summary(id, on: sql(app)))
+            #expect(activated.accountState == .active)
+            struct Queued: Decodable { let template: String }
+            let queued = try await sql(app).raw(
+                "SELECT template FROM outbox WHERE recipient = \(bind: account.address)"
+            ).all(decoding: Queued.self)
+            #expect(queued.map(\.template) == ["welcome"])
+            var again2 = NewUser(app, address: account.address)
+            #expect(try await again2.signIn(password: password).hasPrefix("refused"), "the temporary password is spent")
+            for action in [
+                "account.create", "account.code_sent", "account.code_confirmed", "account.temporary_password_issued",
+                "aup.accept", "account.password_set", "account.activate",
+            ] {
+                #expect(try await auditCount(app, action: action) >= 1, "\(action) is audited")
+            }
+        }
+    }
+
+    @Test("Automated activation texts the code and the credentials separately, and the user enters the code")
+    func automatedActivation() async throws {
+        try await withTestApp { app, _ in
+            let liam = try await signIn(app, email: Demo.liam)
+            let id = try await addAccount(
+                app, as: liam, firstName: "Łukasz", surname: "Weiß", mobile: "07700 900456", method: "automated")
+            try await drainJobs(app)
+            let code = try await latestCode(app, to: "+447700900456")
+            let password = try await latestTemporaryPassword(app, to: "+447700900456")
+            let texts = try await deliveries(app, to: "+447700900456")
+            #expect(texts.count == 2)
+            #expect(!texts.contains { $0.body.contains(code) && $0.body.contains(password) }, "two separate messages")
+            let notice = try await deliveries(app, to: Demo.liam)
+            #expect(notice.contains { $0.template == "activation_started" && $0.body.contains("lukasz.weiss@nhs.net") })
+
+            var user = NewUser(app, address: "lukasz.weiss@nhs.net")
+            var at = try await user.signIn(password: password)
+            #expect(at == "/sign-in/security-code")
+            (at, _) = try await user.answer(at, [("code", code)])
+            #expect(at == "/sign-in/acceptable-use")
+            (at, _) = try await user.answer(at, [("accept", "yes")])
+            (at, _) = try await user.answer(
+                at, [("password", "violet canal morning"), ("confirm", "violet canal morning")])
+            #expect(at == "/welcome")
+            #expect(try await AccountStore.summary(id, on: sql(app))?.accountState == .active)
+        }
+    }
+
+    @Test("An organisation that has not met its IG requirement gets no accounts, and is told why")
+    func igRefusal() async throws {
+        try await withTestApp { app, _ in
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let response = try await submit(
+                app, "/accounts/new", chloe,
+                [
+                    ("firstName", "Ann"), ("surname", "Lee"), ("mobile", "07700 900123"), ("organisation", "B86005"),
+                    ("method", "assisted"), ("confirm", "yes"),
+                ])
+            #expect(response.status == .ok)
+            #expect(response.body.string.contains("has not met its information governance requirement"))
+            #expect(try await Account.query(on: app.db).filter(\.$address == "ann.lee@nhs.net").count() == 0)
+        }
+    }
+
+    @Test("Two John Smiths get john.smith and john.smith2, and a typed part is needed for a non-Latin name")
+    func collisions() async throws {
+        try await withTestApp { app, _ in
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let first = try await addAccount(
+                app, as: chloe, firstName: "John", surname: "Smith", organisation: "B86001")
+            let second = try await addAccount(
+                app, as: chloe, firstName: "John", surname: "Smith", organisation: "B86002")
+            #expect(try await AccountStore.summary(first, on: sql(app))?.address == "john.smith@nhs.net")
+            #expect(try await AccountStore.summary(second, on: sql(app))?.address == "john.smith2@nhs.net")
+            let greek = try await submit(
+                app, "/accounts/new", chloe,
+                [
+                    ("firstName", "Νίκος"), ("surname", "Παπαδόπουλος"), ("mobile", "07700 900123"),
+                    ("organisation", "B86001"), ("method", "assisted"),
+                ])
+            #expect(greek.body.string.contains("cannot be made into an address"))
+        }
+    }
+
+    @Test("Two creations racing for one name both succeed with different addresses (raced on PostgreSQL)")
+    func racingReservations() async throws {
+        try await withTestApp { app, _ in
+            let organisation = try await organisationID(app, ods: "B86001")
+            let request = try AccountRequest(
+                givenName: "Ava", familyName: "Khan", mobile: "07700900123", organisationODS: "B86001", localPart: nil,
+                method: .assisted
+            ).validated()
+            let settings = app.settings
+            let now = app.clock.now()
+            @Sendable func create() async throws -> CreatedAccount {
+                try await app.db.transaction { db in
+                    try await AccountService.create(
+                        request, organisation: organisation, createdBy: nil, settings: settings, context: .system,
+                        now: now, on: db as! any SQLDatabase)
+                }
+            }
+            var addresses: Set<String>
+            if TestDatabase.isPostgres {
+                async let a = create()
+                async let b = create()
+                addresses = Set([try await a.address, try await b.address])
+            } else {
+                // SQLite has one writer: the second would wait on the lock, so the race is PostgreSQL's to show.
+                addresses = Set([try await create().address, try await create().address])
+            }
+            #expect(addresses == ["ava.khan@nhs.net", "ava.khan2@nhs.net"])
+        }
+    }
+
+    @Test("Another organisation's LA, and an organisation admin elsewhere, get 404 for an account")
+    func crossScope() async throws {
+        try await withTestApp { app, _ in
+            let uma = try await accountID(app, email: Demo.uma)
+            let mia = try await signIn(app, email: Demo.mia)
+            #expect(try await page(app, "/accounts/\(uma)", mia).status == .notFound)
+            #expect(try await submit(app, "/accounts/\(uma)/reset", mia, []).status == .notFound)
+            #expect(try await submit(app, "/accounts/\(uma)/leaver", mia, []).status == .notFound)
+            let outside = try await submit(
+                app, "/accounts/new", mia,
+                [
+                    ("firstName", "Ann"), ("surname", "Lee"), ("mobile", "07700 900123"), ("organisation", "RR801"),
+                    ("confirm", "yes"),
+                ])
+            #expect(outside.body.string.contains("Choose an organisation you look after"))
+            let list = try await page(app, "/accounts?q=singh", mia)
+            #expect(!list.body.string.contains("uma.singh"))
+            let olivia = try await signIn(app, email: Demo.olivia)
+            #expect(try await page(app, "/accounts/\(uma)", olivia).status == .notFound)
+            let user = try await signIn(app, email: Demo.tom)
+            #expect(try await page(app, "/accounts/\(uma)", user).status == .forbidden)
+        }
+    }
+}
+
+@Suite("Accounts: sign-in protection")
+struct SignInProtectionTests {
+    func failedSignIn(_ app: Application, _ email: String, _ password: String = "not-the-password") async throws
+        -> String
+    {
+        var visitor = NewUser(app, address: email)
+        return try await visitor.signIn(password: password)
+    }
+
+    func errorSummary(_ body: String) -> String {
+        String(body.firstMatch(of: /nhsuk-error-summary__list[\s\S]*?<\/ul>/)?.output ?? "")
+    }
+
+    @Test("Ten failures lock for 15 minutes; locked attempts change nothing; any letter case counts; success resets")
+    func lockoutMatrix() async throws {
+        try await withTestApp { app, clock in
+            for index in 0..<10 {
+                let email = index.isMultiple(of: 2) ? Demo.uma : Demo.uma.uppercased()
+                #expect(try await failedSignIn(app, email).hasPrefix("refused"))
+            }
+            let locked = try #require(try await Account.query(on: app.db).filter(\.$address == Demo.uma).first())
+            let until = try #require(locked.lockedUntil)
+            #expect(until == clock.current.addingTimeInterval(15 * 60))
+            #expect(locked.state == .locked)
+
+            clock.advance(by: 60)
+            let right = try await failedSignIn(app, Demo.uma, DemoData.password)
+            #expect(right.contains("Your account is locked"), "the right password is told about the lock")
+            _ = try await failedSignIn(app, Demo.uma)
+            let still = try #require(try await Account.query(on: app.db).filter(\.$address == Demo.uma).first())
+            #expect(still.lockedUntil == until, "attempts while locked do not extend the lock")
+
+            let unknown = try await failedSignIn(app, "nobody.here@nhs.net")
+            let known = try await failedSignIn(app, Demo.tom)
+            #expect(errorSummary(unknown) == errorSummary(known))
+            #expect(!errorSummary(unknown).isEmpty)
+
+            clock.advance(by: 15 * 60)
+            var person = NewUser(app, address: Demo.uma)
+            #expect(try await person.signIn(password: DemoData.password) == "/home")
+            let reset = try #require(try await Account.query(on: app.db).filter(\.$address == Demo.uma).first())
+            #expect(reset.failedSignIns == 0 && reset.lockCount == 0 && reset.state == .active)
+        }
+    }
+
+    @Test("A repeated lock doubles, and an LA can unlock at once")
+    func doublingAndUnlock() async throws {
+        try await withTestApp { app, clock in
+            for _ in 0..<10 { _ = try await failedSignIn(app, Demo.uma) }
+            clock.advance(by: 15 * 60)
+            for _ in 0..<10 { _ = try await failedSignIn(app, Demo.uma) }
+            let account = try #require(try await Account.query(on: app.db).filter(\.$address == Demo.uma).first())
+            #expect(account.lockedUntil == clock.current.addingTimeInterval(30 * 60))
+            let liam = try await signIn(app, email: Demo.liam)
+            let unlocked = try await submit(app, "/accounts/\(try account.requireID())/unlock", liam, [])
+            #expect(unlocked.status == .seeOther)
+            var person = NewUser(app, address: Demo.uma)
+            #expect(try await person.signIn(password: DemoData.password) == "/home")
+        }
+    }
+
+    @Test("An LA cannot act without their authenticator, and a used code is refused")
+    func secondFactor() async throws {
+        try await withTestApp { app, _ in
+            var la = NewUser(app, address: Demo.liam)
+            let at = try await la.signIn(password: DemoData.password)
+            #expect(at == "/sign-in/authenticator")
+            let home = try await app.get("/home", headers: la.cookie)
+            #expect(home.status == .seeOther)
+            #expect(home.headers.first(name: .location) == "/sign-in/continue")
+            let code = TOTP(secret: DemoData.totpSecret(for: Demo.liam)).code(at: app.clock.now())
+            let (next, _) = try await la.answer(at, [("code", code)])
+            #expect(next == "/home")
+
+            var again = NewUser(app, address: Demo.liam)
+            let second = try await again.signIn(password: DemoData.password)
+            let (stayed, body) = try await again.answer(second, [("code", code)])
+            #expect(stayed == "/sign-in/authenticator")
+            #expect(body.contains("has been used already"))
+        }
+    }
+
+    @Test("A new LA sets up an authenticator, gets recovery codes once, and a recovery code works once")
+    func enrolment() async throws {
+        try await withTestApp { app, clock in
+            let uma = try await accountID(app, email: Demo.uma)
+            try await (app.db as! any SQLDatabase).raw(
+                """
+                INSERT INTO role_grants (id, account_id, role, organisation_id, granted_at)
+                VALUES (\(bind: UUID()), \(bind: uma), 'organisation_admin', \(bind: try await organisationID(app, ods: "RR801")), \(bind: clock.current))
+                """
+            ).run()
+            var person = NewUser(app, address: Demo.uma)
+            let at = try await person.signIn(password: DemoData.password)
+            #expect(at == "/sign-in/authenticator/set-up")
+            let setup = try await app.get(at, headers: person.cookie)
+            let secretText = String(
+                try #require(setup.body.string.firstMatch(of: /onboard-secret">([A-Z2-7 ]+)</)).output.1)
+            #expect(setup.body.string.contains("otpauth://totp/"))
+            let secret = try #require(Base32.decode(secretText))
+            let (done, codesPage) = try await person.answer(
+                at, [("code", TOTP(secret: secret).code(at: clock.current))])
+            #expect(done == at && codesPage.contains("Save your recovery codes"))
+            let codes = codesPage.matches(of: /<code>([0-9a-z-]+)<\/code>/).map { String($0.output.1) }
+            #expect(codes.count == 10)
+            #expect(try await person.follow("/sign-in/continue") == "/home")
+
+            clock.advance(by: 60)
+            var lost = NewUser(app, address: Demo.uma)
+            let step = try await lost.signIn(password: DemoData.password)
+            #expect(try await lost.answer(step, [("code", codes[0])]).0 == "/home")
+            var reuse = NewUser(app, address: Demo.uma)
+            let step2 = try await reuse.signIn(password: DemoData.password)
+            #expect(try await reuse.answer(step2, [("code", codes[0])]).0 == step2)
+        }
+    }
+}
+
+@Suite("Accounts: security codes")
+struct SecurityCodeTests {
+    func pending(_ app: Application) async throws -> (WebSession, UUID) {
+        let liam = try await signIn(app, email: Demo.liam)
+        let id = try await addAccount(app, as: liam, firstName: "Zoë", surname: "Smith-Jones")
+        _ = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+        try await drainJobs(app)
+        return (liam, id)
+    }
+
+    @Test("A code expires after 10 minutes")
+    func expiry() async throws {
+        try await withTestApp { app, clock in
+            let (liam, id) = try await pending(app)
+            let code = try await latestCode(app, to: "+447700900123")
+            clock.advance(by: 10 * 60)
+            let late = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", code)])
+            #expect(late.body.string.contains("The security code has expired"))
+        }
+    }
+
+    @Test("Five wrong tries spend a code, and a resend makes the old code useless")
+    func triesAndResend() async throws {
+        try await withTestApp { app, _ in
+            let (liam, id) = try await pending(app)
+            let first = try await latestCode(app, to: "+447700900123")
+            let wrong = first == "999999" ? "888888" : "999999"
+            for _ in 0..<5 { _ = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", wrong)]) }
+            let spent = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", first)])
+            #expect(spent.body.string.contains("There is no security code waiting"))
+
+            _ = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+            try await drainJobs(app)
+            let second = try await latestCode(app, to: "+447700900123")
+            _ = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+            try await drainJobs(app)
+            let third = try await latestCode(app, to: "+447700900123")
+            if second != third {
+                let old = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", second)])
+                #expect(!old.body.string.contains("data-temporary-password"), "a resent code replaces the old one")
+            }
+        }
+    }
+
+    @Test("Resending never buys unlimited guesses: ten wrong tries a day, across codes")
+    func attemptCap() async throws {
+        try await withTestApp { app, _ in
+            let (liam, id) = try await pending(app)
+            for _ in 0..<2 {
+                let code = try await latestCode(app, to: "+447700900123")
+                let wrong = code == "999999" ? "888888" : "999999"
+                for _ in 0..<5 { _ = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", wrong)]) }
+                _ = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+                try await drainJobs(app)
+            }
+            let right = try await latestCode(app, to: "+447700900123")
+            let capped = try await submit(app, "/accounts/\(id)/confirm-code", liam, [("code", right)])
+            #expect(capped.body.string.contains("too many wrong codes today"))
+        }
+    }
+
+    @Test("Texts are capped per account per hour")
+    func textCap() async throws {
+        try await withTestApp { app, _ in
+            let (liam, id) = try await pending(app)
+            for _ in 0..<4 { _ = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")]) }
+            let refused = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
+            #expect(refused.body.string.contains("Too many texts have been sent in the last hour"))
+        }
+    }
+}
+
+@Suite("Accounts: lifecycle")
+struct AccountLifecycleTests {
+    @Test("A leaver loses everything from the old organisation, and another LA accepts them keeping the address")
+    func leaverToJoiner() async throws {
+        try await withTestApp { app, _ in
+            let tom = try await accountID(app, email: Demo.tom)
+            let tomSession = try await signIn(app, email: Demo.tom)
+            let liam = try await signIn(app, email: Demo.liam)
+            let marked = try await submit(app, "/accounts/\(tom)/leaver", liam, [])
+            #expect(marked.status == .seeOther)
+            #expect(try await app.get("/home", headers: tomSession.headers).status == .seeOther, "sessions end")
+            #expect(try await grants(app, email: Demo.tom).isEmpty)
+
+            let mia = try await signIn(app, email: Demo.mia)
+            let found = try await submit(app, "/accounts/joiners", mia, [("address", Demo.tom)])
+            #expect(found.body.string.contains("Tom Reed left Leeds General Infirmary"))
+            let accepted = try await submit(app, "/accounts/joiners/\(tom)", mia, [("organisation", "R0A02")])
+            #expect(accepted.status == .seeOther)
+            let moved = try #require(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase))
+            #expect(moved.address == Demo.tom)
+            #expect(moved.accountState == .active)
+            #expect(moved.ods_code == "R0A02")
+            #expect(moved.display_name == "REED Tom (Manchester Royal Infirmary)")
+            #expect(try await page(app, "/accounts/\(tom)", liam).status == .notFound, "the old LA no longer sees them")
+            #expect(try await auditCount(app, action: "account.accept_joiner") == 1)
+        }
+    }
+
+    @Test("Two lifecycle runs at once apply each transition once")
+    func concurrentRuns() async throws {
+        try await withTestApp { app, clock in
+            let liam = try await signIn(app, email: Demo.liam)
+            let first = try await addAccount(app, as: liam, firstName: "Ada", surname: "Lovelace", method: "automated")
+            let second = try await addAccount(
+                app, as: liam, firstName: "Mary", surname: "Seacole", mobile: "07700 900777", method: "automated")
+            try await drainJobs(app)
+            clock.advance(by: TemporaryPassword.lifetime + 60)
+            async let a = AccountLifecycleJob.apply(app: app)
+            async let b = AccountLifecycleJob.apply(app: app)
+            let total = try await a + b
+            #expect(total == 2)
+            #expect(try await auditCount(app, action: "account.expire") == 2)
+            for id in [first, second] {
+                #expect(try await AccountStore.summary(id, on: app.db as! any SQLDatabase)?.accountState == .expired)
+            }
+        }
+    }
+}
