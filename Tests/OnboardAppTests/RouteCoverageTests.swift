@@ -647,6 +647,27 @@ enum RouteTable {
             otherScope: .notFound(
                 actor: Demo.grace, paths: { ["/api/v1/applications/\($0.applicationReference)/decisions"] }),
             stateChanging: true, json: #"{"action":"start_review"}"#),
+        "POST /api/v1/accounts": RouteRule(
+            access: .api, path: { _ in "/api/v1/accounts" },
+            otherScope: .notApplicable("an organisation outside scope is a 422 naming organisation (AccountAPITests)"),
+            stateChanging: true,
+            json: #"{"firstName":"Ann","surname":"Lee","mobile":"07700900123","organisation":"RR801"}"#),
+        "GET /api/v1/accounts/:id": RouteRule(
+            access: .api, path: { "/api/v1/accounts/\(lower($0.uma))" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/api/v1/accounts/\(lower($0.mia))"] }),
+            stateChanging: false),
+        "PATCH /api/v1/accounts/:id": RouteRule(
+            access: .api, path: { "/api/v1/accounts/\(lower($0.uma))" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/api/v1/accounts/\(lower($0.mia))"] }),
+            stateChanging: true, json: #"{"mobile":"07700900999"}"#),
+        "POST /api/v1/accounts/:id/:action": RouteRule(
+            access: .api, path: { "/api/v1/accounts/\(lower($0.uma))/unlock" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/api/v1/accounts/\(lower($0.mia))/unlock"] }),
+            stateChanging: true),
+        "POST /api/v1/accounts/:id/joiner": RouteRule(
+            access: .api, path: { "/api/v1/accounts/\(lower($0.uma))/joiner" },
+            otherScope: .notApplicable("leavers are outside every scope by design; only a recent leaver is accepted"),
+            stateChanging: true, json: #"{"organisation":"RR813"}"#),
         "POST /api/v1/organisations": RouteRule(
             access: .api, actor: national, path: { _ in "/api/v1/organisations" },
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/api/v1/organisations" }), stateChanging: true,

@@ -230,10 +230,13 @@ enum DemoData {
                 }
                 ids[org.ods] = try model.requireID()
             }
-            for person in people {
+            for (index, person) in people.enumerated() {
                 let address = address(for: person, domain: domain)
                 guard try await Account.query(on: db).filter(\.$address == address).first() == nil else { continue }
-                let human = Person(givenName: person.given, familyName: person.family, now: now)
+                // Ofcom's drama range: numbers that never reach a real phone.
+                let human = Person(
+                    givenName: person.given, familyName: person.family,
+                    mobile: "+447700900" + String(format: "%03d", 500 + index), now: now)
                 try await human.save(on: db)
                 let account = Account(
                     personID: try human.requireID(), organisationID: ids[person.ods]!, address: address,

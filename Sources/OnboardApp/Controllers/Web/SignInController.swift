@@ -201,6 +201,12 @@ struct SignInController {
         if pending.stage == .temporary && account.codeConfirmedAt == nil { return .code }
         if try await !acceptedCurrentAUP(pending.accountID, on: req.sql) { return .acceptableUse }
         if pending.stage == .temporary { return .newPassword }
+        if pending.stage == .password, let days = req.settings.passwordExpiryDays,
+            let changed = account.passwordChangedAt,
+            req.now.timeIntervalSince(changed) >= Double(days) * 86400
+        {
+            return .newPassword
+        }
         let roles = try await PrincipalLoader.roles(of: pending.accountID, on: req.sql)
         let needsFactor = SecondFactorRule.required(for: roles) || account.totpEnrolledAt != nil
         if needsFactor && account.totpEnrolledAt == nil { return .setUpAuthenticator }
@@ -401,9 +407,9 @@ struct SignInController {
     // MARK: new password
 
     func newPasswordPage(req: Request) async throws -> Response {
-        guard let (pending, _) = try await pending(req), pending.stage == .temporary else {
-            return req.redirect(to: SiteURL.signInContinue.path)
-        }
+        guard let (pending, account) = try await pending(req),
+            try await Self.nextStep(pending, account: account, on: req) == .newPassword
+        else { return req.redirect(to: SiteURL.signInContinue.path) }
         return try await req.render(
             "signin/new-password", req.chrome("Create your password"),
             StepPage(next: nextParameter(req), mobileEnding: "", fieldErrors: [:]))
@@ -415,9 +421,9 @@ struct SignInController {
     }
 
     func setNewPassword(req: Request) async throws -> Response {
-        guard let (pending, account) = try await pending(req), pending.stage == .temporary else {
-            return req.redirect(to: SiteURL.signInContinue.path)
-        }
+        guard let (pending, account) = try await pending(req),
+            try await Self.nextStep(pending, account: account, on: req) == .newPassword
+        else { return req.redirect(to: SiteURL.signInContinue.path) }
         let form = try req.content.decode(PasswordForm.self)
         let person = try await account.$person.get(on: req.db)
         var errors = ValidationErrors()
