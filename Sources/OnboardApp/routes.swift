@@ -116,6 +116,19 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.patterned(SiteURL.account), allow: .accountHelpers, use: accounts.show)
     staff.on(.POST, ["accounts", ":id", ":action"], allow: .accountHelpers, use: accounts.act)
 
+    let mailboxes = MailboxesController()
+    staff.on(.GET, SiteURL.mailboxes.pattern, allow: .everyone, use: mailboxes.list)
+    staff.on(.GET, SiteURL.mailboxNew.pattern, allow: .accountAdministrators, use: mailboxes.newPage)
+    staff.on(.POST, SiteURL.mailboxNew.pattern, allow: .accountAdministrators, use: mailboxes.create)
+    staff.on(.GET, SiteURL.patterned(SiteURL.mailbox), allow: .everyone, use: mailboxes.show)
+    staff.on(.POST, SiteURL.patterned(SiteURL.mailboxMembers), allow: .everyone, use: mailboxes.addMember)
+    staff.on(
+        .POST,
+        SiteURL.mailboxMemberRemove(
+            UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+            UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        ).pattern, allow: .everyone, use: mailboxes.removeMember)
+
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
     staff.on(.GET, SiteURL.applicationImport.pattern, allow: .national, use: applications.importForm)

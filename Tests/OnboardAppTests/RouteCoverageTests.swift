@@ -236,6 +236,8 @@ struct Fixture: Sendable {
     /// A submitted optometrist application in North East and Yorkshire: Rachel's region, not Grace's.
     let application: UUID
     let applicationReference: String
+    /// A shared mailbox at one of Chloe's pharmacies, owned by Chloe, with Uma as a member.
+    let mailbox: UUID
 
     static func load(_ app: Application) async throws -> Fixture {
         let uma = try await accountID(app, email: Demo.uma)
@@ -262,11 +264,29 @@ struct Fixture: Sendable {
                 SQLBind(app.clock.now())
             )
             .run()
+        let database = app.db as! any SQLDatabase
+        let chloe = try #require(
+            try await AccountStore.summary(try await accountID(app, email: Demo.chloe), on: database))
+        let umaSummary = try #require(try await AccountStore.summary(uma, on: database))
+        let settings = app.settings
+        let now = app.clock.now()
+        let pharmacy = try await organisationID(app, ods: "FA010")
+        let mailbox = try await app.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            let id = try await SharedMailboxes.create(
+                organisation: pharmacy, localPart: "wetherby.pharmacy", name: "Team", owner: chloe, createdBy: nil,
+                settings: settings, context: .system, now: now, on: sql)
+            try await SharedMailboxes.setMember(
+                id, account: umaSummary, rights: .init(fullAccess: true, sendAs: false, owner: false), context: .system,
+                now: now, on: sql)
+            return id
+        }
         return Fixture(
             rr801: try await organisationID(app, ods: "RR801"), r0a07: try await organisationID(app, ods: "R0A07"),
             r0a: try await organisationID(app, ods: "R0A"), uma: uma, umaGrant: try grant.requireID(),
             mia: try await accountID(app, email: Demo.mia), miaGrant: miaGrant,
-            othersSession: try #require(session?.id), application: application, applicationReference: reference)
+            othersSession: try #require(session?.id), application: application, applicationReference: reference,
+            mailbox: mailbox)
     }
 }
 
@@ -518,6 +538,35 @@ enum RouteTable {
             otherScope: .notApplicable("development only: the sink that stands in for phones and inboxes"),
             stateChanging: false),
 
+        // Shared mailboxes
+        "GET /mailboxes": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { _ in "/mailboxes" },
+            otherScope: .excluded(actor: Demo.mia, seer: Demo.chloe, marker: { "/mailboxes/\(lower($0.mailbox))\"" }),
+            stateChanging: false),
+        "GET /mailboxes/new": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { _ in "/mailboxes/new" },
+            otherScope: .notApplicable("a blank form: it lists only the actor's own organisations"),
+            stateChanging: false),
+        "POST /mailboxes/new": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { _ in "/mailboxes/new" },
+            otherScope: .notApplicable("an organisation outside scope is a form error (SharedMailboxTests)"),
+            stateChanging: true,
+            form: [("organisation", "FA007"), ("localPart", "otley.pharmacy"), ("name", "Team"), ("owner", Demo.chloe)]),
+        "GET /mailboxes/:id": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))"] }),
+            stateChanging: false),
+        "POST /mailboxes/:id/members": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))/members" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/members"] }),
+            stateChanging: true, form: [("address", Demo.tom), ("fullAccess", "yes")]),
+        "POST /mailboxes/:id/members/:grant/remove": RouteRule(
+            access: .staff, actor: Demo.chloe,
+            path: { "/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))/remove" },
+            otherScope: .notFound(
+                actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))/remove"] }),
+            stateChanging: true),
+
         // Accounts
         "GET /accounts": RouteRule(
             access: .staff, path: { _ in "/accounts" },
@@ -668,6 +717,26 @@ enum RouteTable {
             access: .api, path: { "/api/v1/accounts/\(lower($0.uma))/joiner" },
             otherScope: .notApplicable("leavers are outside every scope by design; only a recent leaver is accepted"),
             stateChanging: true, json: #"{"organisation":"RR813"}"#),
+        "POST /api/v1/mailboxes": RouteRule(
+            access: .api, actor: Demo.chloe, path: { _ in "/api/v1/mailboxes" },
+            otherScope: .notApplicable(
+                "an organisation outside scope is a 422 naming organisation (SharedMailboxTests)"),
+            stateChanging: true,
+            json: #"{"organisation":"FA006","localPart":"route.walker","name":"Team","owner":"chloe.brown@nhs.net"}"#),
+        "GET /api/v1/mailboxes/:id": RouteRule(
+            access: .api, actor: Demo.chloe, path: { "/api/v1/mailboxes/\(lower($0.mailbox))" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))"] }),
+            stateChanging: false),
+        "POST /api/v1/mailboxes/:id/members": RouteRule(
+            access: .api, actor: Demo.chloe, path: { "/api/v1/mailboxes/\(lower($0.mailbox))/members" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))/members"] }),
+            stateChanging: true, json: #"{"address":"tom.reed@nhs.net"}"#),
+        "DELETE /api/v1/mailboxes/:id/members/:account": RouteRule(
+            access: .api, actor: Demo.chloe,
+            path: { "/api/v1/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))" },
+            otherScope: .notFound(
+                actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))"] }),
+            stateChanging: true),
         "POST /api/v1/organisations": RouteRule(
             access: .api, actor: national, path: { _ in "/api/v1/organisations" },
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/api/v1/organisations" }), stateChanging: true,

@@ -309,7 +309,7 @@ enum AccountService {
         let windowTries =
             try await sql.raw(
                 """
-                SELECT COALESCE(SUM(tries), 0) AS total FROM security_codes
+                SELECT CAST(COALESCE(SUM(tries), 0) AS INTEGER) AS total FROM security_codes
                 WHERE account_id = \(bind: account) AND purpose = \(bind: purpose.rawValue)
                   AND created_at >= \(bind: now.addingTimeInterval(-SecurityCode.attemptWindow))
                 """

@@ -115,9 +115,9 @@ enum Outbox {
         let counts = try await sql.raw(
             """
             SELECT
-                COALESCE(SUM(CASE WHEN account_id = \(bind: account) THEN 1 ELSE 0 END), 0) AS a,
-                COALESCE(SUM(CASE WHEN recipient = \(bind: number) THEN 1 ELSE 0 END), 0) AS n,
-                COALESCE(SUM(CASE WHEN client_address = \(bind: client ?? "-") THEN 1 ELSE 0 END), 0) AS c
+                CAST(COALESCE(SUM(CASE WHEN account_id = \(bind: account) THEN 1 ELSE 0 END), 0) AS INTEGER) AS a,
+                CAST(COALESCE(SUM(CASE WHEN recipient = \(bind: number) THEN 1 ELSE 0 END), 0) AS INTEGER) AS n,
+                CAST(COALESCE(SUM(CASE WHEN client_address = \(bind: client ?? "-") THEN 1 ELSE 0 END), 0) AS INTEGER) AS c
             FROM outbox WHERE channel = 'sms' AND created_at >= \(bind: since)
             """
         ).first(decoding: Counts.self)

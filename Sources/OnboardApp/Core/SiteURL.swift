@@ -65,6 +65,11 @@ enum SiteURL: Sendable {
     case joiners
     case joiner(UUID)
     case devOutbox
+    case mailboxes
+    case mailboxNew
+    case mailbox(UUID)
+    case mailboxMembers(UUID)
+    case mailboxMemberRemove(UUID, UUID)
 
     var path: String {
         switch self {
@@ -130,6 +135,12 @@ enum SiteURL: Sendable {
         case .joiners: "/accounts/joiners"
         case .joiner(let id): "/accounts/joiners/\(id.uuidString.lowercased())"
         case .devOutbox: "/dev/outbox"
+        case .mailboxes: "/mailboxes"
+        case .mailboxNew: "/mailboxes/new"
+        case .mailbox(let id): "/mailboxes/\(id.uuidString.lowercased())"
+        case .mailboxMembers(let id): "/mailboxes/\(id.uuidString.lowercased())/members"
+        case .mailboxMemberRemove(let id, let account):
+            "/mailboxes/\(id.uuidString.lowercased())/members/\(account.uuidString.lowercased())/remove"
         }
     }
 

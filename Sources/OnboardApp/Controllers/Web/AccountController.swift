@@ -53,7 +53,10 @@ struct AccountController {
                 tasks: [
                     Task(
                         text: "Your sessions", href: SiteURL.sessions.path,
-                        description: "See where you are signed in and sign out of other devices.")
+                        description: "See where you are signed in and sign out of other devices."),
+                    Task(
+                        text: "Shared mailboxes you own", href: SiteURL.mailboxes.path,
+                        description: "Choose who can read and send from the shared mailboxes you own."),
                 ]))
         let audiences = audiences(for: principal.roles)
         let guidance = try await Guidance.items(for: audiences, on: req.sql)
@@ -81,6 +84,9 @@ struct AccountController {
         let accounts = Task(
             text: "Accounts", href: SiteURL.accounts.path,
             description: "Add accounts, activate them by phone or text, unlock, reset and manage leavers.")
+        let mailboxes = Task(
+            text: "Shared mailboxes", href: SiteURL.mailboxes.path,
+            description: "Add shared mailboxes and choose who can use them.")
         switch role {
         case .nationalAdmin:
             return [
@@ -92,12 +98,13 @@ struct AccountController {
                     text: "Import organisations", href: SiteURL.organisationImport.path,
                     description: "Upload organisation reference data as a CSV file."),
                 accounts,
+                mailboxes,
                 people,
             ]
         case .localAdmin:
-            return [accounts, organisations, people]
+            return [accounts, mailboxes, organisations, people]
         case .superUser:
-            return [accounts, organisations]
+            return [accounts, mailboxes, organisations]
         case .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam, .implementationSupportManager:
             return [organisations]
         case .organisationAdmin:

@@ -121,7 +121,7 @@ struct AccountsController {
     }
 
     /// The organisations a person may add accounts to, for the form's list.
-    private func organisationOptions(_ req: Request, principal: Principal, selected: String?) async throws -> [Option] {
+    static func organisationOptions(_ req: Request, principal: Principal, selected: String?) async throws -> [Option] {
         struct Row: Decodable {
             let ods_code: String
             let name: String
@@ -160,7 +160,8 @@ struct AccountsController {
                 "Add an account", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)], errors: errors),
             NewPage(
                 form: values(form),
-                organisations: try await organisationOptions(req, principal: principal, selected: form.organisation),
+                organisations: try await Self.organisationOptions(
+                    req, principal: principal, selected: form.organisation),
                 fieldErrors: errors.byField, domain: req.settings.mailDomain))
     }
 
@@ -594,7 +595,7 @@ struct AccountsController {
             JoinerPage(
                 address: address, fieldErrors: errors.byField, found: found,
                 organisations: found == nil
-                    ? [] : try await organisationOptions(req, principal: principal, selected: nil)))
+                    ? [] : try await Self.organisationOptions(req, principal: principal, selected: nil)))
     }
 
     func acceptJoiner(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -621,7 +622,7 @@ struct AccountsController {
                         name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
                         left: account.organisation_name, leftOn: account.state_changed_at.map(Format.date) ?? "",
                         acceptURL: SiteURL.joiner(account.id).path),
-                    organisations: try await organisationOptions(req, principal: principal, selected: nil)))
+                    organisations: try await Self.organisationOptions(req, principal: principal, selected: nil)))
         }
         let context = req.auditContext
         let now = req.now

@@ -1,0 +1,216 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+struct MailboxRow: Decodable, Sendable {
+    let id: UUID
+    let address: String
+    let display_name: String
+    let organisation_id: UUID
+    let organisation_name: String
+    let ods_code: String?
+    let created_at: Date
+}
+
+struct MemberRow: Decodable, Sendable {
+    let account_id: UUID
+    let address: String
+    let given_name: String
+    let family_name: String
+    let organisation_name: String
+    let full_access: Bool
+    let send_as: Bool
+    let owner: Bool
+}
+
+/// Shared mailboxes: created through the reservations table like every address, with members who have
+/// Full Access and/or Send As, and at least one owner. Owners and the organisation's administrators manage
+/// membership.
+enum SharedMailboxes {
+    static let columns: SQLQueryString = """
+        m.id, m.address, m.display_name, m.organisation_id, o.name AS organisation_name, o.ods_code, m.created_at
+        """
+
+    static func load(_ id: UUID, on sql: any SQLDatabase) async throws -> MailboxRow? {
+        try await sql.raw(
+            """
+            SELECT \(columns) FROM shared_mailboxes m JOIN organisations o ON o.id = m.organisation_id
+            WHERE m.id = \(bind: id)
+            """
+        ).first(decoding: MailboxRow.self)
+    }
+
+    static func members(_ id: UUID, on sql: any SQLDatabase) async throws -> [MemberRow] {
+        try await sql.raw(
+            """
+            SELECT s.account_id, a.address, p.given_name, p.family_name, o.name AS organisation_name,
+                s.full_access, s.send_as, s.owner
+            FROM shared_mailbox_members s JOIN accounts a ON a.id = s.account_id JOIN people p ON p.id = a.person_id
+            JOIN organisations o ON o.id = a.organisation_id
+            WHERE s.mailbox_id = \(bind: id) ORDER BY p.family_name, p.given_name, a.id
+            """
+        ).all(decoding: MemberRow.self)
+    }
+
+    /// The mailboxes a person manages: those of organisations they administer, and those they own.
+    static func visible(to principal: Principal, on sql: any SQLDatabase) async throws -> [MailboxRow] {
+        let scope = principal.accountScope(includeHelpers: false)
+        let administered: SQLQueryString =
+            scope.national || !scope.treeRoots.isEmpty
+            ? scope.contains(SQLColumn("organisation_id", table: "m")) : "1 = 0"
+        return try await sql.raw(
+            """
+            SELECT \(columns) FROM shared_mailboxes m JOIN organisations o ON o.id = m.organisation_id
+            WHERE \(administered) OR m.id IN (
+                SELECT mailbox_id FROM shared_mailbox_members WHERE account_id = \(bind: principal.accountID) AND owner)
+            ORDER BY o.name, m.address LIMIT 200
+            """
+        ).all(decoding: MailboxRow.self)
+    }
+
+    /// A mailbox the caller manages, or 404.
+    static func managed(_ id: UUID?, by principal: Principal, on sql: any SQLDatabase) async throws -> MailboxRow {
+        guard let id, let mailbox = try await load(id, on: sql) else { throw Abort(.notFound) }
+        if try await principal.canManage(organisation: mailbox.organisation_id, on: sql) { return mailbox }
+        let owner = try await sql.raw(
+            """
+            SELECT 1 AS ok FROM shared_mailbox_members
+            WHERE mailbox_id = \(bind: id) AND account_id = \(bind: principal.accountID) AND owner
+            """
+        ).first()
+        guard owner != nil else { throw Abort(.notFound) }
+        return mailbox
+    }
+
+    /// The account a member is named by (an address or alias), if it can be a member.
+    static func memberAccount(_ address: String, on sql: any SQLDatabase) async throws -> AccountSummary? {
+        struct Row: Decodable { let account_id: UUID }
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT account_id FROM address_reservations
+                WHERE address = \(bind: Identifiers.normaliseEmail(address)) AND account_id IS NOT NULL
+                """
+            ).first(decoding: Row.self),
+            let account = try await AccountStore.summary(row.account_id, on: sql),
+            ![.leaver, .deleted, .disabled].contains(account.accountState)
+        else { return nil }
+        return account
+    }
+
+    static func create(
+        organisation: UUID, localPart: String, name: String, owner: AccountSummary, createdBy: UUID?,
+        settings: Settings, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws -> UUID {
+        struct Org: Decodable { let name: String }
+        guard
+            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
+                decoding: Org.self)
+        else { throw Abort(.notFound) }
+        guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
+            throw AccountService.refuse(
+                "organisation",
+                "\(org.name) has not met its information governance requirement, so it cannot have shared mailboxes yet"
+            )
+        }
+        let address = "\(localPart.tidied.lowercased())@\(settings.mailDomain)"
+        // A chosen address is never suffixed: taken (now or ever) is an error the person can act on.
+        let reserved = try await sql.raw(
+            """
+            INSERT INTO address_reservations (address, kind, reserved_at)
+            VALUES (\(bind: address), 'shared', \(bind: now))
+            ON CONFLICT (address) DO NOTHING RETURNING address
+            """
+        ).first()
+        guard reserved != nil else {
+            throw AccountService.refuse(
+                "localPart",
+                "\(address) is already taken, or was used before. Addresses are never reused: choose another")
+        }
+        let id = UUID()
+        let display = SharedMailboxRules.displayName(name, organisation: org.name)
+        try await sql.insert(into: "shared_mailboxes")
+            .columns("id", "organisation_id", "address", "display_name", "created_by_id", "created_at")
+            .values(
+                SQLBind(id), SQLBind(organisation), SQLBind(address), SQLBind(display), SQLBind(createdBy), SQLBind(now)
+            ).run()
+        try await sql.raw("UPDATE address_reservations SET mailbox_id = \(bind: id) WHERE address = \(bind: address)")
+            .run()
+        try await AuditLog.record(
+            AuditEntry(
+                "mailbox.create", target: "mailbox", id: id.uuidString, before: [String: String]?.none,
+                after: ["address": address, "displayName": display, "organisation": organisation.uuidString]),
+            context: context, at: now, on: sql)
+        try await setMember(
+            id, account: owner, rights: .init(fullAccess: true, sendAs: true, owner: true), context: context, now: now,
+            on: sql)
+        return id
+    }
+
+    /// Adds a member, or changes their rights. Refused when it would leave no owner.
+    static func setMember(
+        _ mailbox: UUID, account: AccountSummary, rights: SharedMailboxRules.Member, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws {
+        if let problem = SharedMailboxRules.problem(with: rights) { throw AccountService.refuse("rights", problem) }
+        let current = try await members(mailbox, on: sql)
+        let existing = current.first { $0.account_id == account.id }
+        if let existing, existing.owner, !rights.owner,
+            let problem = SharedMailboxRules.problemLeaving(
+                ownersBefore: current.filter(\.owner).count, removingOwner: true)
+        {
+            throw AccountService.refuse("rights", problem)
+        }
+        if existing != nil {
+            try await sql.raw(
+                """
+                UPDATE shared_mailbox_members SET full_access = \(bind: rights.fullAccess), send_as = \(bind: rights.sendAs),
+                    owner = \(bind: rights.owner)
+                WHERE mailbox_id = \(bind: mailbox) AND account_id = \(bind: account.id)
+                """
+            ).run()
+        } else {
+            try await sql.insert(into: "shared_mailbox_members")
+                .columns("mailbox_id", "account_id", "full_access", "send_as", "owner", "added_at")
+                .values(
+                    SQLBind(mailbox), SQLBind(account.id), SQLBind(rights.fullAccess), SQLBind(rights.sendAs),
+                    SQLBind(rights.owner), SQLBind(now)
+                ).run()
+        }
+        try await AuditLog.record(
+            AuditEntry(
+                existing == nil ? "mailbox.member_added" : "mailbox.member_changed", target: "mailbox",
+                id: mailbox.uuidString,
+                before: existing.map { ["fullAccess": $0.full_access, "sendAs": $0.send_as, "owner": $0.owner] },
+                after: [
+                    "account": account.id.uuidString, "fullAccess": String(rights.fullAccess),
+                    "sendAs": String(rights.sendAs), "owner": String(rights.owner),
+                ]),
+            context: context, at: now, on: sql)
+    }
+
+    static func removeMember(
+        _ mailbox: UUID, account: UUID, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws {
+        let current = try await members(mailbox, on: sql)
+        guard let member = current.first(where: { $0.account_id == account }) else { throw Abort(.notFound) }
+        if let problem = SharedMailboxRules.problemLeaving(
+            ownersBefore: current.filter(\.owner).count, removingOwner: member.owner)
+        {
+            throw AccountService.refuse("rights", problem)
+        }
+        try await sql.raw(
+            "DELETE FROM shared_mailbox_members WHERE mailbox_id = \(bind: mailbox) AND account_id = \(bind: account)"
+        ).run()
+        try await AuditLog.record(
+            AuditEntry(
+                "mailbox.member_removed", target: "mailbox", id: mailbox.uuidString,
+                before: ["account": account.uuidString],
+                after: [String: String]?.none),
+            context: context, at: now, on: sql)
+    }
+}
