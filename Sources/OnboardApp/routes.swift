@@ -70,6 +70,9 @@ func routes(_ app: Application) throws {
     signingIn.post(SiteURL.signInAuthenticatorSetup.pattern, use: signIn.confirmSetup)
     signingIn.get(SiteURL.signInAuthenticator.pattern, use: signIn.authenticatorPage)
     signingIn.post(SiteURL.signInAuthenticator.pattern, use: signIn.authenticator)
+    signingIn.get(SiteURL.forgotten.pattern, use: signIn.forgottenPage)
+    signingIn.post(SiteURL.forgotten.pattern, use: signIn.sendResetCode)
+    signingIn.post(SiteURL.forgottenCode.pattern, use: signIn.resetWithCode)
 
     let staff = Guarded(builder: web.grouped(RequireSignIn()))
     staff.on(.POST, SiteURL.signOut.pattern, allow: .everyone) { req, _ in try await publicPages.signOut(req: req) }

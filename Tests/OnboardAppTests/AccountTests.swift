@@ -428,3 +428,67 @@ struct AccountLifecycleTests {
         }
     }
 }
+
+@Suite("Accounts: self-service reset")
+struct SelfServiceResetTests {
+    func ask(_ app: Application, _ address: String) async throws -> (PreSession, TestingHTTPResponse) {
+        let visitor = try await preSession(app)
+        let response = try await app.post(
+            "/sign-in/forgotten-password", form: [("address", address), ("_csrf", visitor.csrf)],
+            headers: visitor.headers)
+        return (visitor, response)
+    }
+
+    @Test("A code to the registered mobile leads to a new password; an unknown address sees the same page")
+    func resetByText() async throws {
+        try await withTestApp { app, _ in
+            let (visitor, asked) = try await ask(app, Demo.uma)
+            #expect(asked.body.string.contains("has an account with a mobile number, we have texted"))
+            let (_, unknown) = try await ask(app, "nobody.here@nhs.net")
+            #expect(unknown.body.string.contains("has an account with a mobile number, we have texted"))
+            try await drainJobs(app)
+            let uma = try #require(
+                try await AccountStore.summary(
+                    try await accountID(app, email: Demo.uma), on: app.db as! any SQLDatabase))
+            let code = try await latestCode(app, to: try #require(uma.mobile))
+            #expect(try await deliveries(app, to: "nobody.here@nhs.net").isEmpty)
+
+            let answered = try await app.post(
+                "/sign-in/forgotten-password/code",
+                form: [("address", Demo.uma), ("code", code), ("_csrf", visitor.csrf)], headers: visitor.headers)
+            #expect(answered.status == .seeOther)
+            var person = NewUser(app, address: Demo.uma)
+            person.cookie = [
+                "Cookie": "\(SessionCookie.name)=\(try #require(setCookieValue(answered, SessionCookie.name)))"
+            ]
+            let at = try await person.follow("/sign-in/continue")
+            #expect(at == "/sign-in/new-password")
+            let (home, _) = try await person.answer(
+                at, [("password", "quiet meadow lantern"), ("confirm", "quiet meadow lantern")])
+            #expect(home == "/home")
+            var old = NewUser(app, address: Demo.uma)
+            #expect(try await old.signIn(password: DemoData.password).hasPrefix("refused"))
+        }
+    }
+
+    @Test("No reset by text for a day after the mobile number changes")
+    func holdAfterMobileChange() async throws {
+        try await withTestApp { app, clock in
+            let token = try await apiToken(app, email: Demo.liam)
+            let tom = try await accountID(app, email: Demo.tom)
+            var headers = bearer(token)
+            headers.add(name: .contentType, value: "application/json")
+            let changed = try await app.send(
+                .PATCH, "/api/v1/accounts/\(tom)", headers: headers,
+                body: ByteBuffer(string: #"{"mobile":"07700 900999"}"#))
+            #expect(changed.status == .ok)
+            _ = try await ask(app, Demo.tom)
+            try await drainJobs(app)
+            #expect(try await deliveries(app, to: "+447700900999").isEmpty)
+            clock.advance(by: 24 * 3600)
+            _ = try await ask(app, Demo.tom)
+            try await drainJobs(app)
+            #expect(try await deliveries(app, to: "+447700900999").contains { $0.template == "security_code" })
+        }
+    }
+}

@@ -530,6 +530,17 @@ enum RouteTable {
         "POST /sign-in/authenticator": signingInRule("/sign-in/authenticator", stateChanging: true),
         "GET /sign-in/authenticator/set-up": signingInRule("/sign-in/authenticator/set-up", stateChanging: false),
         "POST /sign-in/authenticator/set-up": signingInRule("/sign-in/authenticator/set-up", stateChanging: true),
+        "GET /sign-in/forgotten-password": RouteRule(
+            access: .public, path: { _ in "/sign-in/forgotten-password" }, otherScope: .notApplicable(publicNote),
+            stateChanging: false),
+        "POST /sign-in/forgotten-password": RouteRule(
+            access: .public, path: { _ in "/sign-in/forgotten-password" },
+            otherScope: .notApplicable("the same answer for every address: it shows no record"), stateChanging: true,
+            form: [("address", Demo.uma)]),
+        "POST /sign-in/forgotten-password/code": RouteRule(
+            access: .public, path: { _ in "/sign-in/forgotten-password/code" },
+            otherScope: .notApplicable("acts only for whoever holds the code texted to the account's phone"),
+            stateChanging: true, form: [("address", Demo.uma), ("code", "123456")]),
         "GET /welcome": RouteRule(
             access: .staff, path: { _ in "/welcome" },
             otherScope: .notApplicable("shows the signed-in person's own address only"), stateChanging: false),

@@ -93,6 +93,12 @@ extension Request {
         if principal.hasAny(.administrators) {
             links.append(.init(text: "Organisations", href: SiteURL.organisations.path))
         }
+        if principal.hasAny(.accountHelpers) {
+            links.append(.init(text: "Accounts", href: SiteURL.accounts.path))
+        }
+        if principal.hasAny(.accountAdministrators) {
+            links.append(.init(text: "Shared mailboxes", href: SiteURL.mailboxes.path))
+        }
         if principal.hasAny(.roleGranters) {
             links.append(.init(text: "People", href: SiteURL.people.path))
         }
@@ -153,9 +159,30 @@ enum Notices {
     static let sessionsEnded = "You have signed out everywhere"
     static let signedOut = "You have signed out"
     static let decisionRecorded = "Decision recorded"
+    static let accountAddedAutomated =
+        "Account added. The security code and temporary password are on their way by text"
+    static let accountAddedAssisted = "Account added. Phone the person, then send the security code"
+    static let codesByText = "The security code and temporary password are on their way by text"
+    static let codeSent = "Security code sent. Ask them to read it back to you"
+    static let unlocked = "Account unlocked"
+    static let passwordReset = "Password reset. A new temporary password is on its way to their mobile"
+    static let leaver = "Marked as a leaver. Their roles, mailbox access, sessions and tokens have been removed"
+    static let disabled = "Account disabled"
+    static let enabled = "Account enabled"
+    static let reissued = "Account re-issued. Send a new security code to activate it"
+    static let authenticatorReset = "Authenticator reset. They will set up a new one when they next sign in"
+    static let adminRightsGiven = "Admin rights given"
+    static let adminRightsRemoved = "Admin rights removed"
+    static let joined = "They have joined the new organisation, keeping their address"
+    static let mailboxAdded = "Shared mailbox added"
+    static let memberSaved = "Member saved"
+    static let memberRemoved = "Member removed"
+    static let newCodeSent = "We have sent a new code"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
-        sessionEnded, sessionsEnded, signedOut, decisionRecorded,
+        sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
+        codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
+        adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
     ]
 }
 

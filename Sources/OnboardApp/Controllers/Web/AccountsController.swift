@@ -102,6 +102,8 @@ struct AccountsController {
         var localPart: String?
         var method: String?
         var confirm: String?
+        /// An approved application's invitation: the new account gets its role.
+        var invitation: String?
     }
 
     struct NewPage: Encodable {
@@ -118,6 +120,7 @@ struct AccountsController {
         let localPart: String
         let assisted: Bool
         let automated: Bool
+        let invitation: String
     }
 
     /// The organisations a person may add accounts to, for the form's list.
@@ -143,12 +146,24 @@ struct AccountsController {
     private func values(_ form: NewForm) -> FormValues {
         FormValues(
             firstName: form.firstName ?? "", surname: form.surname ?? "", mobile: form.mobile ?? "",
-            localPart: form.localPart ?? "", assisted: form.method != "automated", automated: form.method == "automated"
-        )
+            localPart: form.localPart ?? "", assisted: form.method != "automated",
+            automated: form.method == "automated",
+            invitation: form.invitation ?? "")
     }
 
     func newPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        try await renderNew(req, principal: principal, form: NewForm(), errors: ValidationErrors())
+        var form = NewForm()
+        if let raw = try? req.query.get(String.self, at: "invitation"), let id = UUID(uuidString: raw),
+            let invitation = try await Invitations.pending(id, for: principal, on: req.sql)
+        {
+            let parts = (invitation.name ?? "").split(separator: " ").map(String.init)
+            form.firstName = parts.dropLast().joined(separator: " ")
+            form.surname = parts.last
+            form.organisation = invitation.ods_code
+            form.mobile = invitation.mobile
+            form.invitation = id.uuidString.lowercased()
+        }
+        return try await renderNew(req, principal: principal, form: form, errors: ValidationErrors())
     }
 
     private func renderNew(_ req: Request, principal: Principal, form: NewForm, errors: ValidationErrors) async throws
@@ -249,11 +264,21 @@ struct AccountsController {
         let context = req.auditContext
         let now = req.now
         let accountID = principal.accountID
+        var invitation: Invitations.Pending?
+        if let raw = form.invitation, let id = UUID(uuidString: raw) {
+            invitation = try await Invitations.pending(id, for: principal, on: req.sql)
+        }
+        let invited = invitation
         do {
             let created = try await req.inTransaction { sql in
-                try await AccountService.create(
+                let created = try await AccountService.create(
                     checked, organisation: organisationID, createdBy: accountID, settings: settings, context: context,
                     now: now, on: sql)
+                if let invited {
+                    try await Invitations.accept(
+                        invited, account: created.id, by: accountID, context: context, now: now, on: sql)
+                }
+                return created
             }
             return req.redirect(
                 to: SiteURL.account(created.id).path + "?notice="
@@ -468,18 +493,15 @@ struct AccountsController {
         _ = settings
         let notice: String =
             switch action {
-            case .sendCode:
-                form.method == "automated"
-                    ? "The security code and temporary password are on their way by text"
-                    : "Security code sent. Ask them to read it back to you"
-            case .unlock: "Account unlocked"
-            case .reset: "Password reset. A new temporary password is on its way to their mobile"
-            case .leaver: "Marked as a leaver. Their roles, mailbox access, sessions and tokens have been removed"
-            case .disable: "Account disabled"
-            case .enable: "Account enabled"
-            case .reissue: "Account re-issued. Send a new security code to activate it"
-            case .resetAuthenticator: "Authenticator reset. They will set up a new one when they next sign in"
-            case .adminRights: grant ? "Admin rights given" : "Admin rights removed"
+            case .sendCode: form.method == "automated" ? Notices.codesByText : Notices.codeSent
+            case .unlock: Notices.unlocked
+            case .reset: Notices.passwordReset
+            case .leaver: Notices.leaver
+            case .disable: Notices.disabled
+            case .enable: Notices.enabled
+            case .reissue: Notices.reissued
+            case .resetAuthenticator: Notices.authenticatorReset
+            case .adminRights: grant ? Notices.adminRightsGiven : Notices.adminRightsRemoved
             case .confirmCode: ""
             }
         return req.redirect(to: SiteURL.account(account.id).path + "?notice=" + notice.urlQueryEncoded)
@@ -642,7 +664,7 @@ struct AccountsController {
         }
         return req.redirect(
             to: SiteURL.account(account.id).path + "?notice="
-                + "They have joined \(organisation.name), keeping their address".urlQueryEncoded)
+                + Notices.joined.urlQueryEncoded)
     }
 }
 

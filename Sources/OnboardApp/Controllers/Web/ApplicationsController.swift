@@ -73,6 +73,8 @@ struct ApplicationsController {
         let assigneeError: String?
         /// The organisation whose Local Administrators it was passed to.
         let assignedTo: String?
+        /// After approval: where a national administrator sets up the invited first LA's (or super user's) account.
+        let setUpAccountURL: String?
     }
 
     static let pageSize = 50
@@ -181,6 +183,15 @@ struct ApplicationsController {
             case nil: "Not checked"
             }
         try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
+        struct Invitation: Decodable { let id: UUID }
+        let invitation =
+            principal.has(.nationalAdmin)
+            ? try await req.sql.raw(
+                """
+                SELECT id FROM invitations WHERE application_id = \(bind: row.id) AND used_at IS NULL
+                  AND kind IN ('local_admin', 'super_user') AND organisation_id IS NOT NULL
+                """
+            ).first(decoding: Invitation.self) : nil
         return try await req.render(
             "applications/show",
             req.chrome(
@@ -206,7 +217,10 @@ struct ApplicationsController {
                 },
                 hasAssignees: !assignees.isEmpty, decisionURL: SiteURL.applicationDecisions(row.id).path,
                 reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
-                assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo),
+                assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo,
+                setUpAccountURL: invitation.map {
+                    SiteURL.accountNew.path + "?invitation=" + $0.id.uuidString.lowercased()
+                }),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 

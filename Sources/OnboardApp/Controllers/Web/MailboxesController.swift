@@ -75,7 +75,7 @@ struct MailboxesController {
             let id = try await Self.create(
                 req, principal: principal, organisationODS: form.organisation ?? "", localPart: form.localPart ?? "",
                 name: form.name ?? "", owner: form.owner ?? "")
-            return req.redirect(to: SiteURL.mailbox(id).path + "?notice=" + "Shared mailbox added".urlQueryEncoded)
+            return req.redirect(to: SiteURL.mailbox(id).path + "?notice=" + Notices.mailboxAdded.urlQueryEncoded)
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
@@ -182,7 +182,7 @@ struct MailboxesController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, form: form, errors: errors)
         }
-        return req.redirect(to: SiteURL.mailbox(mailbox.id).path + "?notice=" + "Member saved".urlQueryEncoded)
+        return req.redirect(to: SiteURL.mailbox(mailbox.id).path + "?notice=" + Notices.memberSaved.urlQueryEncoded)
     }
 
     static func setMember(_ req: Request, mailbox: UUID, address: String, rights: SharedMailboxRules.Member)
@@ -219,6 +219,6 @@ struct MailboxesController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, form: MemberForm(), errors: errors)
         }
-        return req.redirect(to: SiteURL.mailbox(mailbox.id).path + "?notice=" + "Member removed".urlQueryEncoded)
+        return req.redirect(to: SiteURL.mailbox(mailbox.id).path + "?notice=" + Notices.memberRemoved.urlQueryEncoded)
     }
 }

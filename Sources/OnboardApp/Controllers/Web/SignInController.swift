@@ -352,7 +352,7 @@ struct SignInController {
         } catch let errors as ValidationErrors {
             return try await renderCode(req, account: account, errors: errors)
         }
-        return req.redirect(to: SiteURL.signInCode.path + "?notice=" + "We+have+sent+a+new+code")
+        return req.redirect(to: SiteURL.signInCode.path + "?notice=" + Notices.newCodeSent.urlQueryEncoded)
     }
 
     // MARK: acceptable use

@@ -1,0 +1,79 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// An approved application's invitation becomes an account: a national administrator phones the person,
+/// adds the account from the invitation's details, and the account gets the invited role.
+enum Invitations {
+    struct Pending: Sendable {
+        let id: UUID
+        let role: Role
+        let name: String?
+        let organisationID: UUID
+        let ods_code: String?
+        let mobile: String?
+    }
+
+    static func pending(_ id: UUID, for principal: Principal, on sql: any SQLDatabase) async throws -> Pending? {
+        struct Row: Decodable {
+            let id: UUID
+            let kind: String
+            let name: String?
+            let email: String
+            let organisation_id: UUID
+            let ods_code: String?
+            let applicant_email: String?
+            let answers: String?
+        }
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT i.id, i.kind, i.name, i.email, i.organisation_id, o.ods_code, a.applicant_email, a.answers
+                FROM invitations i JOIN organisations o ON o.id = i.organisation_id
+                LEFT JOIN applications a ON a.id = i.application_id
+                WHERE i.id = \(bind: id) AND i.used_at IS NULL AND i.kind IN ('local_admin', 'super_user')
+                """
+            ).first(decoding: Row.self),
+            let role = Role(rawValue: row.kind),
+            try await principal.canManage(organisation: row.organisation_id, on: sql)
+        else { return nil }
+        // The applicant's own mobile, when the applicant is the person invited.
+        var mobile: String?
+        if row.applicant_email?.lowercased() == row.email.lowercased(), let answers = row.answers,
+            let map = try? JSONDecoder().decode([String: String].self, from: Data(answers.utf8))
+        {
+            mobile = map["mobile"]
+        }
+        return Pending(
+            id: row.id, role: role, name: row.name, organisationID: row.organisation_id, ods_code: row.ods_code,
+            mobile: mobile)
+    }
+
+    /// Spends the invitation (once) and grants its role over its organisation to the new account.
+    static func accept(
+        _ invitation: Pending, account: UUID, by actor: UUID, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws {
+        let spent = try await sql.raw(
+            "UPDATE invitations SET used_at = \(bind: now) WHERE id = \(bind: invitation.id) AND used_at IS NULL RETURNING id"
+        ).first()
+        guard spent != nil else {
+            throw AccountService.refuse("invitation", "This invitation has been used already")
+        }
+        try await sql.insert(into: "role_grants")
+            .columns("id", "account_id", "role", "organisation_id", "granted_by_id", "granted_at")
+            .values(
+                SQLBind(UUID()), SQLBind(account), SQLBind(invitation.role.rawValue),
+                SQLBind(invitation.organisationID),
+                SQLBind(actor), SQLBind(now)
+            ).run()
+        try await AuditLog.record(
+            AuditEntry(
+                "invitation.accept", target: "invitation", id: invitation.id.uuidString, before: [String: String]?.none,
+                after: ["account": account.uuidString, "role": invitation.role.rawValue]),
+            context: context, at: now, on: sql)
+    }
+}
