@@ -83,6 +83,11 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.sessions.pattern, allow: .everyone, use: account.sessions)
     staff.on(.POST, SiteURL.endAllSessions.pattern, allow: .everyone, use: account.endAllSessions)
     staff.on(.POST, SiteURL.patterned(SiteURL.endSession), allow: .everyone, use: account.endSession)
+    staff.on(.GET, SiteURL.ownAuthenticator.pattern, allow: .everyone, use: account.authenticatorPage)
+    staff.on(.POST, SiteURL.ownAuthenticator.pattern, allow: .everyone, use: account.addAuthenticator)
+    staff.on(.GET, SiteURL.ownMobile.pattern, allow: .everyone, use: account.mobilePage)
+    staff.on(.POST, SiteURL.ownMobile.pattern, allow: .everyone, use: account.sendMobileCode)
+    staff.on(.POST, SiteURL.ownMobileCode.pattern, allow: .everyone, use: account.confirmMobile)
 
     let organisations = OrganisationsController()
     staff.on(.GET, SiteURL.organisations.pattern, allow: .administrators, use: organisations.list)

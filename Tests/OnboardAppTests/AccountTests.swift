@@ -492,3 +492,44 @@ struct SelfServiceResetTests {
         }
     }
 }
+
+@Suite("Accounts: a person's own security")
+struct OwnSecurityTests {
+    @Test("An ordinary user adds an authenticator, and is asked for it at the next sign-in")
+    func addAuthenticator() async throws {
+        try await withTestApp { app, clock in
+            let uma = try await signIn(app, email: Demo.uma)
+            let setup = try await page(app, "/account/authenticator", uma)
+            let text = try #require(setup.body.string.firstMatch(of: /onboard-secret">([A-Z2-7 ]+)</)?.output.1)
+            let secret = try #require(Base32.decode(String(text)))
+            let added = try await submit(
+                app, "/account/authenticator", uma, [("code", TOTP(secret: secret).code(at: clock.current))])
+            #expect(added.body.string.contains("Save your recovery codes"))
+            clock.advance(by: 60)
+            var again = NewUser(app, address: Demo.uma)
+            #expect(try await again.signIn(password: DemoData.password) == "/sign-in/authenticator")
+        }
+    }
+
+    @Test("A new mobile number is confirmed by a code sent to it, and the old number is told")
+    func changeMobile() async throws {
+        try await withTestApp { app, _ in
+            let uma = try await signIn(app, email: Demo.uma)
+            let id = try await accountID(app, email: Demo.uma)
+            let old = try #require(try await AccountStore.summary(id, on: app.db as! any SQLDatabase)?.mobile)
+            let sent = try await submit(app, "/account/mobile", uma, [("mobile", "07700 900765")])
+            #expect(sent.body.string.contains("07700 900765"))
+            try await drainJobs(app)
+            let code = try await latestCode(app, to: "+447700900765")
+            let wrong = try await submit(
+                app, "/account/mobile/code", uma, [("code", code == "000000" ? "111111" : "000000")])
+            #expect(wrong.body.string.contains("The security code is not right"))
+            #expect(try await AccountStore.summary(id, on: app.db as! any SQLDatabase)?.mobile == old)
+            let changed = try await submit(app, "/account/mobile/code", uma, [("code", code)])
+            #expect(changed.status == .seeOther)
+            #expect(try await AccountStore.summary(id, on: app.db as! any SQLDatabase)?.mobile == "+447700900765")
+            try await drainJobs(app)
+            #expect(try await deliveries(app, to: old).contains { $0.template == "mobile_changed" })
+        }
+    }
+}

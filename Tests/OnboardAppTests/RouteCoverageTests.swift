@@ -354,6 +354,14 @@ enum RouteTable {
 
     /// An applicant's page: the draft cookie (or the emailed link's token) is the only key, so there is no
     /// other scope to reach; ApplicationTests walks the real journeys.
+    /// A page about the signed-in person's own account.
+    static func ownRule(_ path: String, stateChanging: Bool, form: [(String, String)] = []) -> RouteRule {
+        RouteRule(
+            access: .staff, actor: Demo.uma, path: { _ in path },
+            otherScope: .notApplicable("acts on the signed-in person's own account only"), stateChanging: stateChanging,
+            form: form)
+    }
+
     /// A sign-in step: reached only part-way through signing in; anyone else is sent back to /sign-in.
     static func signingInRule(_ path: String, stateChanging: Bool) -> RouteRule {
         RouteRule(
@@ -541,6 +549,11 @@ enum RouteTable {
             access: .public, path: { _ in "/sign-in/forgotten-password/code" },
             otherScope: .notApplicable("acts only for whoever holds the code texted to the account's phone"),
             stateChanging: true, form: [("address", Demo.uma), ("code", "123456")]),
+        "GET /account/authenticator": ownRule("/account/authenticator", stateChanging: false),
+        "POST /account/authenticator": ownRule("/account/authenticator", stateChanging: true),
+        "GET /account/mobile": ownRule("/account/mobile", stateChanging: false),
+        "POST /account/mobile": ownRule("/account/mobile", stateChanging: true, form: [("mobile", "07700 900765")]),
+        "POST /account/mobile/code": ownRule("/account/mobile/code", stateChanging: true, form: [("code", "123456")]),
         "GET /welcome": RouteRule(
             access: .staff, path: { _ in "/welcome" },
             otherScope: .notApplicable("shows the signed-in person's own address only"), stateChanging: false),

@@ -65,6 +65,9 @@ enum SiteURL: Sendable {
     case joiners
     case joiner(UUID)
     case devOutbox
+    case ownAuthenticator
+    case ownMobile
+    case ownMobileCode
     case mailboxes
     case mailboxNew
     case mailbox(UUID)
@@ -135,6 +138,9 @@ enum SiteURL: Sendable {
         case .joiners: "/accounts/joiners"
         case .joiner(let id): "/accounts/joiners/\(id.uuidString.lowercased())"
         case .devOutbox: "/dev/outbox"
+        case .ownAuthenticator: "/account/authenticator"
+        case .ownMobile: "/account/mobile"
+        case .ownMobileCode: "/account/mobile/code"
         case .mailboxes: "/mailboxes"
         case .mailboxNew: "/mailboxes/new"
         case .mailbox(let id): "/mailboxes/\(id.uuidString.lowercased())"

@@ -178,11 +178,13 @@ enum Notices {
     static let memberSaved = "Member saved"
     static let memberRemoved = "Member removed"
     static let newCodeSent = "We have sent a new code"
+    static let mobileChanged = "Your mobile number has been changed"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
+        mobileChanged,
     ]
 }
 

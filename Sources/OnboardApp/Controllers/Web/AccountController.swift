@@ -55,6 +55,12 @@ struct AccountController {
                         text: "Your sessions", href: SiteURL.sessions.path,
                         description: "See where you are signed in and sign out of other devices."),
                     Task(
+                        text: "Your authenticator app", href: SiteURL.ownAuthenticator.path,
+                        description: "Add a second check at sign-in, or see the one you have."),
+                    Task(
+                        text: "Change your mobile number", href: SiteURL.ownMobile.path,
+                        description: "Security codes and password resets go to this number."),
+                    Task(
                         text: "Shared mailboxes you own", href: SiteURL.mailboxes.path,
                         description: "Choose who can read and send from the shared mailboxes you own."),
                 ]))

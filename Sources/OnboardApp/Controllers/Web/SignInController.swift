@@ -511,7 +511,7 @@ struct SignInController {
     struct SetupPage: Encodable {
         let secret: String
         let link: String
-        let next: String
+        let action: String
         let fieldErrors: [String: String]
     }
 
@@ -539,7 +539,8 @@ struct SignInController {
             SetupPage(
                 secret: Base32.grouped(Base32.encode(secret)),
                 link: TOTP(secret: secret).provisioningURI(account: address, issuer: "NHSmail Onboard"),
-                next: nextParameter(req), fieldErrors: errors.byField))
+                action: SiteURL.signInAuthenticatorSetup.path + Self.nextQuery(nextParameter(req)),
+                fieldErrors: errors.byField))
     }
 
     struct RecoveryPage: Encodable {

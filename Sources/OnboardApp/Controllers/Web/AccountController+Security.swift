@@ -1,0 +1,172 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// A person's own security: an authenticator app (anyone may add one; staff already have one), and a new
+/// mobile number, confirmed by a code sent to it.
+extension AccountController {
+    func authenticatorPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        guard let account = try await Account.find(principal.accountID, on: req.db) else { throw Abort(.notFound) }
+        if account.totpEnrolledAt != nil {
+            return try await req.render(
+                "account/authenticator", req.chrome("Your authenticator app", notice: req.notice), NoContent())
+        }
+        let secret: [UInt8]
+        if let sealed = account.totpSecret, let existing = SecondFactor.open(sealed, settings: req.settings) {
+            secret = existing
+        } else {
+            secret = req.application.dependencies.secrets.bytes(TOTP.secretBytes)
+            try await req.sql.raw(
+                """
+                UPDATE accounts SET totp_secret = \(bind: try SecondFactor.seal(secret, settings: req.settings))
+                WHERE id = \(bind: principal.accountID) AND totp_enrolled_at IS NULL
+                """
+            ).run()
+        }
+        return try await renderSetup(req, secret: secret, address: account.address, errors: ValidationErrors())
+    }
+
+    private func renderSetup(_ req: Request, secret: [UInt8], address: String, errors: ValidationErrors) async throws
+        -> Response
+    {
+        try await req.render(
+            "signin/authenticator-setup", req.chrome("Set up your authenticator app", errors: errors),
+            SignInController.SetupPage(
+                secret: Base32.grouped(Base32.encode(secret)),
+                link: TOTP(secret: secret).provisioningURI(account: address, issuer: "NHSmail Onboard"),
+                action: SiteURL.ownAuthenticator.path, fieldErrors: errors.byField))
+    }
+
+    struct CodeForm: Content {
+        var code: String?
+        var mobile: String?
+    }
+
+    func addAuthenticator(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        guard let account = try await Account.find(principal.accountID, on: req.db), account.totpEnrolledAt == nil,
+            let sealed = account.totpSecret, let secret = SecondFactor.open(sealed, settings: req.settings)
+        else { return req.redirect(to: SiteURL.ownAuthenticator.path) }
+        let typed = try req.content.decode(CodeForm.self).code ?? ""
+        let now = req.now
+        guard let step = TOTP(secret: secret).verify(typed, at: now, lastUsedStep: account.totpLastStep) else {
+            var errors = ValidationErrors()
+            errors.add("code", "The code is not right. Check the app shows this account, and enter the newest code")
+            return try await renderSetup(req, secret: secret, address: account.address, errors: errors)
+        }
+        let secrets = req.application.dependencies.secrets
+        let key = req.settings.sessionSecretForCodes
+        let context = req.auditContext
+        let id = principal.accountID
+        let codes = try await req.inTransaction { sql in
+            try await sql.raw(
+                "UPDATE accounts SET totp_enrolled_at = \(bind: now), totp_last_step = \(bind: step) WHERE id = \(bind: id)"
+            ).run()
+            try await AuditLog.record(
+                AuditEntry("account.authenticator_added", target: "account", id: id.uuidString), context: context,
+                at: now, on: sql)
+            return try await SecondFactor.issueRecoveryCodes(account: id, secrets: secrets, key: key, now: now, on: sql)
+        }
+        return try await req.render(
+            "signin/recovery-codes", req.chrome("Save your recovery codes"),
+            SignInController.RecoveryPage(codes: codes, continueURL: SiteURL.home.path))
+    }
+
+    // MARK: mobile number
+
+    struct MobilePage: Encodable {
+        let mobile: String
+        let current: String
+        let fieldErrors: [String: String]
+    }
+
+    func mobilePage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        try await renderMobile(req, principal: principal, typed: "", errors: ValidationErrors())
+    }
+
+    private func renderMobile(_ req: Request, principal: Principal, typed: String, errors: ValidationErrors)
+        async throws -> Response
+    {
+        let current = try await AccountStore.summary(principal.accountID, on: req.sql)?.mobile
+        return try await req.render(
+            "account/mobile", req.chrome("Change your mobile number", errors: errors),
+            MobilePage(
+                mobile: typed, current: current.map(Identifiers.displayUKMobile) ?? "none", fieldErrors: errors.byField)
+        )
+    }
+
+    func sendMobileCode(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let typed = try req.content.decode(CodeForm.self).mobile ?? ""
+        guard let mobile = Identifiers.normaliseUKMobile(typed) else {
+            var errors = ValidationErrors()
+            errors.add(
+                "mobile",
+                typed.tidied.isEmpty ? "Enter your new mobile number" : "Enter a UK mobile number, like 07700 900123")
+            return try await renderMobile(req, principal: principal, typed: typed, errors: errors)
+        }
+        let context = req.auditContext
+        let now = req.now
+        let id = principal.accountID
+        do {
+            try await req.inTransaction { sql in
+                try await AccountService.checkTextCaps(
+                    account: id, mobile: mobile, client: context.clientAddress, now: now, on: sql)
+                let code = try await AccountService.newCode(
+                    account: id, purpose: .mobile, mobile: mobile, now: now, on: sql)
+                try await Outbox.enqueue(
+                    .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: id,
+                    client: context.clientAddress, now: now, on: sql)
+                try await AuditLog.record(
+                    AuditEntry(
+                        "account.code_sent", target: "account", id: id.uuidString, before: [String: String]?.none,
+                        after: ["purpose": "mobile", "to": AccountService.masked(mobile)]),
+                    context: context, at: now, on: sql)
+            }
+        } catch let errors as ValidationErrors {
+            return try await renderMobile(req, principal: principal, typed: typed, errors: errors)
+        }
+        return try await req.render(
+            "account/mobile-code", req.chrome("Enter the security code"),
+            MobilePage(mobile: Identifiers.displayUKMobile(mobile), current: "", fieldErrors: [:]))
+    }
+
+    func confirmMobile(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let typed = SecurityCode.normalise(try req.content.decode(CodeForm.self).code ?? "")
+        let key = req.settings.sessionSecretForCodes
+        let context = req.auditContext
+        let now = req.now
+        let id = principal.accountID
+        let old = try await AccountStore.summary(id, on: req.sql)
+        let (verdict, mobile) = try await req.inTransaction { sql -> (SecurityCode.Verdict, String?) in
+            let (verdict, mobile) = try await AccountService.checkCode(
+                typed, account: id, purpose: .mobile, key: key, now: now, on: sql)
+            guard verdict == .accepted, let mobile, let old else { return (verdict, mobile) }
+            try await sql.raw(
+                "UPDATE people SET mobile = \(bind: mobile) WHERE id = (SELECT person_id FROM accounts WHERE id = \(bind: id))"
+            ).run()
+            try await sql.raw("UPDATE accounts SET mobile_changed_at = \(bind: now) WHERE id = \(bind: id)").run()
+            if let previous = old.mobile {
+                try await Outbox.enqueue(
+                    .mobileChanged, to: previous, fields: ["name": old.given_name], account: id, now: now, on: sql)
+            }
+            try await AuditLog.record(
+                AuditEntry(
+                    "account.mobile_changed", target: "account", id: id.uuidString,
+                    before: ["mobile": old.mobile.map(AccountService.masked) ?? ""],
+                    after: ["mobile": AccountService.masked(mobile), "by": "account holder"]),
+                context: context, at: now, on: sql)
+            return (verdict, mobile)
+        }
+        guard verdict == .accepted else {
+            var errors = ValidationErrors()
+            errors.add(
+                "code",
+                typed.isEmpty ? "Enter the security code from the text message" : AccountService.message(for: verdict))
+            return try await req.render(
+                "account/mobile-code", req.chrome("Enter the security code", errors: errors),
+                MobilePage(
+                    mobile: mobile.map(Identifiers.displayUKMobile) ?? "", current: "", fieldErrors: errors.byField))
+        }
+        return req.redirect(to: SiteURL.home.path + "?notice=" + Notices.mobileChanged.urlQueryEncoded)
+    }
+}
