@@ -8,7 +8,18 @@ import re
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness import Auditor, Page, accounts_by_role, base_url, click_and_wait, current_path, navigate, sign_in
+from harness import (
+    Auditor,
+    Page,
+    _run_onboard,
+    accounts_by_role,
+    base_url,
+    click_and_wait,
+    current_path,
+    demo_accounts,
+    navigate,
+    sign_in,
+)
 from test_apply import error_summary, main_button
 
 
@@ -86,4 +97,70 @@ def test_la_activates_an_account_by_phone_and_the_person_signs_in(browser):
     assert current_path(browser) == "/welcome", browser.current_url
     auditor.audit_current(Page(label="/welcome"))
     assert address in browser.find_element(By.TAG_NAME, "main").text
+    auditor.assert_clean()
+
+
+def _newest_code_in_outbox(_driver=None):
+    """The newest security code the development sink delivered, read with `onboard outbox`."""
+    out = _run_onboard("outbox", "--limit", "5")
+    lines = out.splitlines()
+    for index, line in enumerate(lines):
+        if "[security_code]" in line and index + 1 < len(lines):
+            found = re.search(r"\b(\d{6})\b", lines[index + 1])
+            if found:
+                return found.group(1)
+    return False
+
+
+def test_forgotten_password_by_text(browser):
+    users = [a for a in demo_accounts() if a["role"] == "user"]
+    person = users[-1]  # not the first user: the page crawl signs in as that one later
+    browser.delete_all_cookies()
+    auditor = Auditor(browser, "forgotten-password")
+    auditor.visit("/sign-in")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Forgotten your password?"))
+    auditor.audit_current(Page(label="/sign-in/forgotten-password"))
+    before = _newest_code_in_outbox()
+    browser.find_element(By.ID, "address").send_keys(person["email"])
+    click_and_wait(browser, main_button(browser, "Send a code"))
+    auditor.audit_current(Page(label="/sign-in/forgotten-password (code)"))
+    code = WebDriverWait(browser, 30, poll_frequency=0.5).until(
+        lambda d: (lambda c: c if c and c != before else False)(_newest_code_in_outbox())
+    )
+    browser.find_element(By.ID, "code").send_keys(code)
+    click_and_wait(browser, main_button(browser, "Continue"))
+    assert current_path(browser) == "/sign-in/new-password", browser.current_url
+    auditor.audit_current(Page(label="/sign-in/new-password (reset)"))
+    browser.find_element(By.ID, "password").send_keys("harbour violet teacup")
+    browser.find_element(By.ID, "confirm").send_keys("harbour violet teacup")
+    click_and_wait(browser, main_button(browser, "Save password"))
+    assert current_path(browser) == "/home", browser.current_url
+    auditor.assert_clean()
+
+
+def test_la_adds_a_shared_mailbox_and_a_member(browser):
+    la = accounts_by_role()["local_admin"]
+    users = [a for a in demo_accounts() if a["role"] == "user"]
+    browser.delete_all_cookies()
+    sign_in(browser, la["email"], la["password"])
+    auditor = Auditor(browser, "shared-mailboxes")
+    auditor.visit("/mailboxes")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Add a shared mailbox"))
+    auditor.audit_current(Page(label="/mailboxes/new"))
+    click_and_wait(browser, main_button(browser, "Add shared mailbox"))
+    assert "Enter the part of the address" in error_summary(browser), error_summary(browser)
+    auditor.audit_current(Page(label="/mailboxes/new (empty)"))
+    Select(browser.find_element(By.ID, "organisation")).select_by_value("RR801")
+    browser.find_element(By.ID, "localPart").send_keys("ward5.stjames")
+    browser.find_element(By.ID, "name").send_keys("Ward 5 team")
+    browser.find_element(By.ID, "owner").send_keys(la["email"])
+    click_and_wait(browser, main_button(browser, "Add shared mailbox"))
+    assert not error_summary(browser), error_summary(browser)
+    assert "Ward 5 team (St James's University Hospital)" in browser.find_element(By.TAG_NAME, "h1").text
+    auditor.audit_current(Page(label="/mailboxes/:id"))
+    browser.find_element(By.ID, "address").send_keys(users[0]["email"])
+    browser.find_element(By.ID, "sendAs").click()
+    click_and_wait(browser, main_button(browser, "Save member"))
+    assert users[0]["email"] in browser.find_element(By.TAG_NAME, "main").text
+    auditor.audit_current(Page(label="/mailboxes/:id (member added)"))
     auditor.assert_clean()

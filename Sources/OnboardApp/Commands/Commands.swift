@@ -119,6 +119,8 @@ struct OutboxCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "limit", help: "How many messages, newest first (default 20).")
         var limit: Int?
+        @Flag(name: "send", help: "Send what is queued first (when no server's worker is running).")
+        var send: Bool
     }
 
     var help: String {
@@ -131,8 +133,9 @@ struct OutboxCommand: AsyncCommand {
             throw DemoData.Refused(reason: "The outbox sink exists only in development without GOV.UK Notify.")
         }
         try await app.autoMigrate()
-        // Sends whatever is queued first, so a message asked for a moment ago is here.
-        while try await app.jobs.runOnce(app: app) {}
+        if signature.send {
+            while try await app.jobs.runOnce(app: app) {}
+        }
         for delivery in try await DevOutbox.recent(limit: signature.limit ?? 20, on: app.db as! any SQLDatabase) {
             context.console.output(
                 "\(Format.dateTime(delivery.delivered_at))  to \(delivery.recipient)  [\(delivery.template)]"
