@@ -408,6 +408,23 @@ struct AccountLifecycleTests {
         }
     }
 
+    @Test("An unclaimed leaver is deleted after 30 days and can be restored within 30 more, keeping the address")
+    func deleteAndRestore() async throws {
+        try await withTestApp { app, clock in
+            let tom = try await accountID(app, email: Demo.tom)
+            let liam = try await signIn(app, email: Demo.liam)
+            _ = try await submit(app, "/accounts/\(tom)/leaver", liam, [])
+            clock.advance(by: 31 * 86400)
+            #expect(try await AccountLifecycleJob.apply(app: app) >= 1)
+            #expect(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase)?.accountState == .deleted)
+            let again = try await signIn(app, email: Demo.liam)
+            let restored = try await submit(app, "/accounts/\(tom)/restore", again, [])
+            #expect(restored.status == .seeOther)
+            let account = try #require(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase))
+            #expect(account.accountState == .inactive && account.address == Demo.tom)
+        }
+    }
+
     @Test("Two lifecycle runs at once apply each transition once")
     func concurrentRuns() async throws {
         try await withTestApp { app, clock in

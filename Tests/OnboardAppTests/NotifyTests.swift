@@ -42,9 +42,10 @@ final class FakeNotify: Sendable {
         let script = self.script
         let log = self.log
         let problems = self.problems
-        app.post("v2", "notifications", "sms") { req async throws -> Response in
+        let handler: @Sendable (Request) async throws -> Response = { req in
             struct Body: Decodable {
-                let phone_number: String
+                let phone_number: String?
+                let email_address: String?
                 let template_id: String
                 let reference: String?
                 let personalisation: [String: String]?
@@ -84,7 +85,7 @@ final class FakeNotify: Sendable {
             log.withLockedValue {
                 $0.append(
                     Received(
-                        status: status, phone: body.phone_number, template: body.template_id,
+                        status: status, phone: body.phone_number ?? body.email_address, template: body.template_id,
                         reference: body.reference ?? "", personalisation: body.personalisation ?? [:]))
             }
             switch status {
@@ -109,6 +110,8 @@ final class FakeNotify: Sendable {
                     ))
             }
         }
+        app.post("v2", "notifications", "sms", use: handler)
+        app.post("v2", "notifications", "email", use: handler)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
     }
 
@@ -244,5 +247,23 @@ struct NotifyTests {
             let newest = try #require(fake.delivered.last?.personalisation["code"])
             #expect(try await codeWorks(app, account: account, newest))
         }
+    }
+}
+
+@Suite("GOV.UK Notify: the applications' emails")
+struct NotifyEmailTests {
+    @Test("With a Notify key, an application's email leaves through the notice template")
+    func noticeTemplate() async throws {
+        let fake = try await FakeNotify(statuses: [201], now: { Date() })
+        let settings = try fake.settings()
+        try await MessageSender.govukNotify(settings).send(
+            OutboundMessage(
+                to: "ada@example.org", subject: "We have your application", body: "Thank you", sentAt: Date()))
+        await fake.stop()
+        #expect(fake.refusals.isEmpty)
+        let sent = try #require(fake.delivered.first)
+        #expect(sent.phone == "ada@example.org")
+        #expect(sent.template == settings.templates["notice"])
+        #expect(sent.personalisation == ["subject": "We have your application", "body": "Thank you"])
     }
 }

@@ -147,6 +147,16 @@ extension AccountService {
         else { throw refuse("action", "Only a disabled account can be enabled") }
     }
 
+    /// Within 30 days of deletion an account comes back, inactive, with its address; after that it stays gone.
+    static func restore(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        guard account.accountState == .deleted, let deleted = account.state_changed_at,
+            now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow
+        else { throw refuse("action", "Only an account deleted in the last 30 days can be restored") }
+        try await transition(account.id, from: .deleted, on: .restore, context: context, now: now, on: sql)
+    }
+
     /// A lost phone: the authenticator and recovery codes go, and the next sign-in sets up a new one.
     static func resetAuthenticator(
         _ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase
@@ -304,12 +314,6 @@ enum AccountLifecycleJob {
     }
 
     static func scheduleIfNeeded(app: Application) async throws {
-        let sql = app.db as! any SQLDatabase
-        let pending = try await sql.raw(
-            "SELECT id FROM jobs WHERE kind = \(bind: kind) AND state IN ('queued', 'running')"
-        ).first()
-        if pending == nil {
-            try await JobRunner.enqueue(kind, runAt: app.clock.now().addingTimeInterval(15 * 60), on: sql)
-        }
+        try await JobRunner.scheduleIfNeeded(kind, every: 15 * 60, app: app)
     }
 }

@@ -345,6 +345,21 @@ enum AccountService {
         }
     }
 
+    /// `checkCode`, with its outcome in the audit log: who answered (`by`) and for what.
+    static func checkCodeAudited(
+        _ typed: String, account: UUID, purpose: CodePurpose, by: String, key: [UInt8], context: AuditContext,
+        now: Date, on sql: any SQLDatabase
+    ) async throws -> (SecurityCode.Verdict, mobile: String?) {
+        let (verdict, mobile) = try await checkCode(
+            typed, account: account, purpose: purpose, key: key, now: now, on: sql)
+        try await AuditLog.record(
+            AuditEntry(
+                verdict == .accepted ? "account.code_confirmed" : "account.code_refused", target: "account",
+                id: account.uuidString, before: [String: String]?.none, after: ["purpose": purpose.rawValue, "by": by]),
+            context: context, at: now, on: sql)
+        return (verdict, mobile)
+    }
+
     /// The message a person sees for a verdict that is not acceptance.
     static func message(for verdict: SecurityCode.Verdict) -> String {
         switch verdict {

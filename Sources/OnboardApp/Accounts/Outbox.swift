@@ -24,8 +24,11 @@ enum MessageTemplate: String, CaseIterable, Sendable, Codable {
     case leaver
     /// SMS to the old number: `name`.
     case mobileChanged = "mobile_changed"
+    /// Email: `subject`, `body`. The applications' messages (receipts, decisions, invitations), whose words
+    /// the service writes: one Notify template of `((subject))` and `((body))`.
+    case notice
 
-    var channel: Channel { [.activationStarted, .welcome].contains(self) ? .email : .sms }
+    var channel: Channel { [.activationStarted, .welcome, .notice].contains(self) ? .email : .sms }
 
     enum Channel: String, Sendable, Codable {
         case sms, email
@@ -52,6 +55,7 @@ enum MessageTemplate: String, CaseIterable, Sendable, Codable {
         case .mobileChanged:
             "\(f("name")), the mobile number on your NHSmail account has been changed. If this was not you, call your "
                 + "administrator."
+        case .notice: "\(f("subject"))\n\(f("body"))"
         }
     }
 }
@@ -335,6 +339,20 @@ enum AnyCodableValue: Encodable {
         switch self {
         case .string(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension MessageSender {
+    /// The applications' emails through GOV.UK Notify's `notice` template. They are sent from jobs, which
+    /// retry on failure, so delivery is at-least-once like the outbox's.
+    static func govukNotify(_ settings: NotifySettings) -> MessageSender {
+        MessageSender { message in
+            _ = try await GOVUKNotify(settings: settings).send(
+                NotifierMessage(
+                    reference: UUID(), template: .notice, recipient: message.to,
+                    personalisation: ["subject": message.subject, "body": message.body]),
+                client: HTTPClient.shared, now: Date())
         }
     }
 }

@@ -188,4 +188,5 @@ enum AccountAction: String, CaseIterable, Sendable {
     case reissue
     case resetAuthenticator = "reset-authenticator"
     case adminRights = "admin-rights"
+    case restore
 }

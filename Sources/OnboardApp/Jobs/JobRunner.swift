@@ -53,6 +53,17 @@ struct JobRunner: Sendable {
         return id
     }
 
+    /// Keeps one future run of a periodic job queued.
+    static func scheduleIfNeeded(_ kind: String, every interval: TimeInterval, app: Application) async throws {
+        let sql = app.db as! any SQLDatabase
+        let pending = try await sql.raw(
+            "SELECT id FROM jobs WHERE kind = \(bind: kind) AND state IN (\(binds: [JobState.queued.rawValue, JobState.running.rawValue]))"
+        ).first()
+        if pending == nil {
+            try await enqueue(kind, runAt: app.clock.now().addingTimeInterval(interval), on: sql)
+        }
+    }
+
     /// Takes the next due job, or one whose lease has run out.
     func claim(on database: any Database, now: Date) async throws -> ClaimedJob? {
         let leaseUntil = now.addingTimeInterval(leaseDuration)
@@ -216,12 +227,6 @@ enum SessionPruneJob {
     }
 
     static func scheduleIfNeeded(app: Application) async throws {
-        let sql = app.db as! any SQLDatabase
-        let pending = try await sql.raw(
-            "SELECT id FROM jobs WHERE kind = \(bind: kind) AND state IN (\(binds: [JobState.queued.rawValue, JobState.running.rawValue]))"
-        ).first()
-        if pending == nil {
-            try await JobRunner.enqueue(kind, runAt: app.clock.now().addingTimeInterval(15 * 60), on: sql)
-        }
+        try await JobRunner.scheduleIfNeeded(kind, every: 15 * 60, app: app)
     }
 }

@@ -179,12 +179,13 @@ enum Notices {
     static let memberRemoved = "Member removed"
     static let newCodeSent = "We have sent a new code"
     static let mobileChanged = "Your mobile number has been changed"
+    static let restored = "Account restored. It is inactive until they sign in"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
-        mobileChanged,
+        mobileChanged, restored,
     ]
 }
 

@@ -104,6 +104,7 @@ extension APIHandler {
                 case .reissue: try await AccountService.reissue(account, context: context, now: now, on: sql)
                 case .resetAuthenticator:
                     try await AccountService.resetAuthenticator(account, context: context, now: now, on: sql)
+                case .restore: try await AccountService.restore(account, context: context, now: now, on: sql)
                 case .sendCode, .confirmCode, .adminRights: throw AccountService.refuse("action", "Not an API action")
                 }
             }

@@ -138,8 +138,9 @@ extension AccountController {
         let id = principal.accountID
         let old = try await AccountStore.summary(id, on: req.sql)
         let (verdict, mobile) = try await req.inTransaction { sql -> (SecurityCode.Verdict, String?) in
-            let (verdict, mobile) = try await AccountService.checkCode(
-                typed, account: id, purpose: .mobile, key: key, now: now, on: sql)
+            let (verdict, mobile) = try await AccountService.checkCodeAudited(
+                typed, account: id, purpose: .mobile, by: "account holder", key: key, context: context, now: now,
+                on: sql)
             guard verdict == .accepted, let mobile, let old else { return (verdict, mobile) }
             try await sql.raw(
                 "UPDATE people SET mobile = \(bind: mobile) WHERE id = (SELECT person_id FROM accounts WHERE id = \(bind: id))"

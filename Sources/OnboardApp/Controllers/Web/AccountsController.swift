@@ -373,7 +373,11 @@ struct AccountsController {
             add(
                 .leaver, "Mark as leaver", "Removes their roles, mailbox access, sessions and API tokens.",
                 warning: true)
-        case .pendingActivation, .leaver, .deleted:
+        case .deleted:
+            if let deleted = account.state_changed_at, now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow {
+                add(.restore, "Restore", "Brings the account back, inactive, with its address. Possible for 30 days.")
+            }
+        case .pendingActivation, .leaver:
             break
         }
         let roles = try await PrincipalLoader.roles(of: account.id, on: req.sql)
@@ -484,6 +488,7 @@ struct AccountsController {
                 case .adminRights:
                     try await AccountService.setAdminRights(
                         account, granted: grant, by: actor, context: context, now: now, on: sql)
+                case .restore: try await AccountService.restore(account, context: context, now: now, on: sql)
                 case .confirmCode: break
                 }
             }
@@ -502,6 +507,7 @@ struct AccountsController {
             case .reissue: Notices.reissued
             case .resetAuthenticator: Notices.authenticatorReset
             case .adminRights: grant ? Notices.adminRightsGiven : Notices.adminRightsRemoved
+            case .restore: Notices.restored
             case .confirmCode: ""
             }
         return req.redirect(to: SiteURL.account(account.id).path + "?notice=" + notice.urlQueryEncoded)
@@ -529,14 +535,9 @@ struct AccountsController {
                 errors: AccountService.refuse("code", "Enter the security code the person reads back to you"))
         }
         let outcome = try await req.inTransaction { sql -> (SecurityCode.Verdict, String?) in
-            let (verdict, _) = try await AccountService.checkCode(
-                normalised, account: account.id, purpose: .activation, key: key, now: now, on: sql)
-            try await AuditLog.record(
-                AuditEntry(
-                    verdict == .accepted ? "account.code_confirmed" : "account.code_refused", target: "account",
-                    id: account.id.uuidString, before: [String: String]?.none,
-                    after: ["purpose": "activation", "by": "administrator"]),
-                context: context, at: now, on: sql)
+            let (verdict, _) = try await AccountService.checkCodeAudited(
+                normalised, account: account.id, purpose: .activation, by: "administrator", key: key, context: context,
+                now: now, on: sql)
             guard verdict == .accepted else { return (verdict, nil) }
             let password = try await AccountService.issueTemporaryPassword(
                 account: account.id, secrets: secrets, key: key, context: context, now: now, on: sql)

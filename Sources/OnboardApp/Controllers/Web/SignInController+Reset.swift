@@ -93,8 +93,9 @@ extension SignInController {
         }
         let context = req.auditContext.actor(accountID)
         let verdict = try await req.inTransaction { sql in
-            let (verdict, _) = try await AccountService.checkCode(
-                typed, account: accountID, purpose: .reset, key: key, now: now, on: sql)
+            let (verdict, _) = try await AccountService.checkCodeAudited(
+                typed, account: accountID, purpose: .reset, by: "account holder", key: key, context: context, now: now,
+                on: sql)
             if verdict == .accepted {
                 // The phone proved it is them: the lock goes, and activation's code counts as confirmed.
                 try await sql.raw(
@@ -105,12 +106,6 @@ extension SignInController {
                     """
                 ).run()
             }
-            try await AuditLog.record(
-                AuditEntry(
-                    verdict == .accepted ? "account.code_confirmed" : "account.code_refused", target: "account",
-                    id: accountID.uuidString, before: [String: String]?.none,
-                    after: ["purpose": "reset", "by": "account holder"]),
-                context: context, at: now, on: sql)
             return verdict
         }
         guard verdict == .accepted else {

@@ -303,20 +303,16 @@ struct SignInController {
         }
         let key = req.settings.sessionSecretForCodes
         let now = req.now
+        let context = req.auditContext.actor(pending.accountID)
         let verdict = try await req.inTransaction { sql in
-            let (verdict, _) = try await AccountService.checkCode(
-                typed, account: pending.accountID, purpose: .activation, key: key, now: now, on: sql)
+            let (verdict, _) = try await AccountService.checkCodeAudited(
+                typed, account: pending.accountID, purpose: .activation, by: "account holder", key: key,
+                context: context, now: now, on: sql)
             if verdict == .accepted {
                 try await sql.raw(
                     "UPDATE accounts SET code_confirmed_at = \(bind: now) WHERE id = \(bind: pending.accountID)"
                 ).run()
             }
-            try await AuditLog.record(
-                AuditEntry(
-                    verdict == .accepted ? "account.code_confirmed" : "account.code_refused", target: "account",
-                    id: pending.accountID.uuidString, before: [String: String]?.none,
-                    after: ["purpose": "activation", "by": "account holder"]),
-                context: req.auditContext.actor(pending.accountID), at: now, on: sql)
             return verdict
         }
         guard verdict == .accepted else {

@@ -20,7 +20,9 @@ public struct Dependencies: Sendable {
         postgresSchema: String? = nil
     ) {
         self.sentMessages = sentMessages
-        self.messages = .memory(sentMessages)
+        // With Notify configured, the applications' emails leave through it too; otherwise development keeps
+        // them in memory for /dev/messages and the tests.
+        self.messages = settings.notify.map(MessageSender.govukNotify) ?? .memory(sentMessages)
         self.notifier = settings.notify.map(Notifier.govukNotify) ?? .developmentSink
         self.settings = settings
         self.clock = clock
