@@ -124,7 +124,8 @@ struct SharedMailboxAppTests {
             _ = try await submit(
                 app, "/mailboxes/\(id)/members", chloe, [("address", Demo.tom), ("fullAccess", "yes")])
             let liam = try await signIn(app, email: Demo.liam)
-            _ = try await submit(app, "/accounts/\(try await accountID(app, email: Demo.tom))/leaver", liam, [])
+            _ = try await submit(
+                app, "/accounts/\(try await accountID(app, email: Demo.tom))/leaver", liam, [("confirm", "yes")])
             let members = try await SharedMailboxes.members(id, on: app.db as! any SQLDatabase)
             #expect(!members.contains { $0.address == Demo.tom })
         }

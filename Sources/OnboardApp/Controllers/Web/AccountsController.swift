@@ -434,6 +434,15 @@ struct AccountsController {
     struct ActionForm: Content {
         var method: String?
         var code: String?
+        var confirm: String?
+    }
+
+    struct ConfirmPage: Encodable {
+        let name: String
+        let address: String
+        let organisation: String
+        let actionURL: String
+        let accountURL: String
     }
 
     /// One action from the account page. Each answers with the account page and a notice, or its errors.
@@ -451,6 +460,19 @@ struct AccountsController {
         let settings = req.settings
         if action == .confirmCode {
             return try await confirmCode(req, principal: principal, account: account, typed: form.code ?? "")
+        }
+        if action == .leaver, form.confirm != "yes" {
+            // Leaving takes away everything at once: a page to confirm it, with what it does.
+            return try await req.render(
+                "accounts/confirm-leaver",
+                req.chrome(
+                    "Mark \(account.given_name) \(account.family_name) as a leaver".replacingOccurrences(
+                        of: "  ", with: " "),
+                    backLink: SiteURL.account(account.id).path),
+                ConfirmPage(
+                    name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
+                    organisation: account.organisation_name, actionURL: SiteURL.accountAction(account.id, .leaver).path,
+                    accountURL: SiteURL.account(account.id).path))
         }
         let grant = (try? req.query.get(String.self, at: "grant")) == "yes"
         let actor = principal.accountID
