@@ -1,8 +1,44 @@
 import Foundation
 
 /// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, and a BOM from spreadsheet exports.
+/// Spreadsheets set to a European locale write semicolons; `delimiter(of:)` tells which.
 public enum CSV {
+    /// Comma or semicolon: whichever appears more often outside quotes in the first line.
+    public static func delimiter(of text: String) -> Character {
+        var commas = 0
+        var semicolons = 0
+        var inQuotes = false
+        for c in text {
+            if c == "\"" { inQuotes.toggle() }
+            if inQuotes { continue }
+            if c == "\n" || c == "\r\n" || c == "\r" { break }
+            if c == "," { commas += 1 }
+            if c == ";" { semicolons += 1 }
+        }
+        return semicolons > commas ? ";" : ","
+    }
+
+    /// A cell as it is safe to write into a CSV a spreadsheet will open: one that would start a formula
+    /// (= + - @, tab, carriage return) is prefixed with an apostrophe, so it is shown, never run.
+    public static func neutralised(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return cell }
+        return "'" + cell
+    }
+
+    /// One row written as CSV: every cell neutralised, and quoted when it needs to be.
+    public static func line(_ cells: [String]) -> String {
+        cells.map { cell in
+            let safe = neutralised(cell)
+            return safe.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" })
+                ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
+        }.joined(separator: ",")
+    }
+
     public static func parse(_ text: String) -> [[String]] {
+        parse(text, delimiter: ",")
+    }
+
+    public static func parse(_ text: String, delimiter: Character) -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""
@@ -32,7 +68,7 @@ public enum CSV {
             }
             switch c {
             case "\"": inQuotes = true
-            case ",":
+            case delimiter:
                 row.append(field)
                 field = ""
             case "\n", "\r\n", "\r":

@@ -1,0 +1,83 @@
+import Testing
+
+@testable import OnboardDomain
+
+@Suite("Bulk sheets: reading and checking")
+struct BulkSheetTests {
+    let stores = [
+        ["ODS code", "Premises name", "GPhC premises number", "Shared mailbox"],
+        ["FA001", "Northern Pharmacy Armley", "1234567", "armley.pharmacy"],
+        ["FA002", "Northern Pharmacy Bramley", "1234568", "bramley.pharmacy"],
+    ]
+
+    func users(_ rows: [[String]]) -> [[String]] {
+        [["local_id", "first_name", "surname", "mobile", "store_ods_code", "role"]] + rows
+    }
+
+    @Test("A clean pair of sheets gives its stores and users, and no problems")
+    func clean() {
+        let checked = BulkSheet.checkPharmacyMultiple(
+            stores: stores,
+            users: users([
+                ["E001", "Siân", "O'Brien", "07700 900123", "FA001", "Pharmacist"],
+                ["E002", "Tom", "Reed", "+44 7700 900124", "fa002", "locum"],
+            ]))
+        #expect(checked.problems.isEmpty)
+        #expect(checked.stores.map(\.ods) == ["FA001", "FA002"])
+        #expect(checked.users.map(\.mobile) == ["+447700900123", "+447700900124"])
+        #expect(checked.users.map(\.role) == [.pharmacist, .locum])
+    }
+
+    @Test("Every problem is named by sheet, row and column")
+    func problems() {
+        let checked = BulkSheet.checkPharmacyMultiple(
+            stores: stores + [["FA001", "", "12", "Bad Name!"]],
+            users: users([
+                ["E001", "Ann", "Lee", "01132 000000", "FA009", "manager"],
+                ["E001", "", "", "07700 900123", "FA001", "staff"],
+            ]))
+        let cells = checked.problems.map { "\($0.sheet):\($0.row):\($0.column ?? "-")" }
+        #expect(
+            cells == [
+                "stores:4:ods_code", "stores:4:premises_name", "stores:4:gphc_premises_number",
+                "stores:4:shared_mailbox",
+                "users:2:mobile", "users:2:store_ods_code", "users:2:role", "users:3:local_id", "users:3:first_name",
+            ])
+        #expect(checked.problems[0].message == "FA001 is in the file twice: rows 2 and 4")
+        #expect(checked.problems[5].message == "FA009 is not on the stores sheet")
+        #expect(checked.users.isEmpty)
+    }
+
+    @Test("A wrong header suggests the nearest expected one, and a missing one is named")
+    func headers() {
+        let (_, problems) = BulkSheet.columns(
+            ["local_id", "first name", "surnmae", "mobile", "store_ods_code"], expected: BulkSheet.userColumns,
+            sheet: "users")
+        #expect(
+            problems.map(\.message) == [
+                "surnmae is not a column of this sheet. Did you mean surname?", "The surname column is missing",
+                "The role column is missing",
+            ])
+    }
+
+    @Test("Semicolon files, a BOM and quoted newlines are read")
+    func dialects() {
+        let text = "\u{FEFF}local_id;first_name\r\nE001;\"Ann\nMarie\"\r\n"
+        #expect(CSV.delimiter(of: text) == ";")
+        #expect(CSV.delimiter(of: "a,b;c,d\n") == ",")
+        #expect(CSV.parse(text, delimiter: ";") == [["local_id", "first_name"], ["E001", "Ann\nMarie"]])
+    }
+
+    @Test(
+        "Cells that a spreadsheet would run as formulas are written as text",
+        arguments: ["=SUM(A1)", "+44", "-1", "@cmd", "\tx", "\rx"])
+    func injection(cell: String) {
+        #expect(CSV.neutralised(cell) == "'" + cell)
+        #expect(CSV.line([cell, "plain"]).hasPrefix("'") || CSV.line([cell, "plain"]).hasPrefix("\"'"))
+    }
+
+    @Test("Ordinary cells are written unchanged, and quoted only when they must be")
+    func quoting() {
+        #expect(CSV.line(["a", "b c", "d,e", "say \"hi\""]) == "a,b c,\"d,e\",\"say \"\"hi\"\"\"")
+    }
+}
