@@ -1,0 +1,80 @@
+import Foundation
+
+/// What applying a checked sheet would do, row by row, given what already exists. Users are keyed by
+/// their organisation and local id, so a sheet sent twice changes nothing the second time, and someone
+/// who moved store is updated, never duplicated.
+public enum BulkPlan {
+    /// A user the organisation registered before, as stored.
+    public struct Existing: Equatable, Sendable {
+        public let localID: String
+        public let firstName: String
+        public let surname: String
+        public let mobile: String
+        public let storeODS: String
+        public let role: BulkSheet.PharmacyRole
+
+        public init(
+            localID: String, firstName: String, surname: String, mobile: String, storeODS: String,
+            role: BulkSheet.PharmacyRole
+        ) {
+            self.localID = localID
+            self.firstName = firstName
+            self.surname = surname
+            self.mobile = mobile
+            self.storeODS = storeODS
+            self.role = role
+        }
+    }
+
+    public enum Step: Equatable, Sendable {
+        case create(BulkSheet.User)
+        /// The fields that differ, by column name, in sheet order.
+        case update(BulkSheet.User, changed: [String])
+        case unchanged(BulkSheet.User)
+    }
+
+    public static func users(_ rows: [BulkSheet.User], existing: [String: Existing]) -> [Step] {
+        rows.map { row in
+            guard let before = existing[row.localID] else { return .create(row) }
+            var changed: [String] = []
+            if before.firstName != row.firstName { changed.append("first_name") }
+            if before.surname != row.surname { changed.append("surname") }
+            if before.mobile != row.mobile { changed.append("mobile") }
+            if before.storeODS != row.storeODS { changed.append("store_ods_code") }
+            if before.role != row.role { changed.append("role") }
+            return changed.isEmpty ? .unchanged(row) : .update(row, changed: changed)
+        }
+    }
+
+    /// Stores whose shared mailbox does not exist yet. A store keeps the mailbox it was given first: a
+    /// different name in a later sheet is reported, not applied, because addresses are never reused.
+    public static func mailboxes(_ stores: [BulkSheet.Store], existing: [String: String]) -> (
+        create: [BulkSheet.Store], conflicts: [BulkSheet.Problem]
+    ) {
+        var create: [BulkSheet.Store] = []
+        var conflicts: [BulkSheet.Problem] = []
+        for store in stores {
+            switch existing[store.ods] {
+            case nil: create.append(store)
+            case store.sharedMailbox: break
+            case let current?:
+                conflicts.append(
+                    BulkSheet.Problem(
+                        sheet: "stores", row: store.row, column: "shared_mailbox",
+                        message: "\(store.ods) already has the shared mailbox \(current). It keeps that one"))
+            }
+        }
+        return (create, conflicts)
+    }
+
+    /// Counts for the check page: what would be created, updated and left alone.
+    public static func summary(_ steps: [Step]) -> (create: Int, update: Int, unchanged: Int) {
+        steps.reduce(into: (0, 0, 0)) { counts, step in
+            switch step {
+            case .create: counts.0 += 1
+            case .update: counts.1 += 1
+            case .unchanged: counts.2 += 1
+            }
+        }
+    }
+}
