@@ -374,6 +374,24 @@ enum AccountService {
         }
     }
 
+    /// Texts a new code for `purpose` to `mobile`, within the caps, superseding any earlier one, audited
+    /// with `details`. Every path that texts a code comes through here.
+    static func textCode(
+        account: UUID, purpose: CodePurpose, mobile: String, details: [String: String], context: AuditContext,
+        now: Date, on sql: any SQLDatabase
+    ) async throws {
+        try await checkTextCaps(account: account, mobile: mobile, client: context.clientAddress, now: now, on: sql)
+        let code = try await newCode(account: account, purpose: purpose, mobile: mobile, now: now, on: sql)
+        try await Outbox.enqueue(
+            .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: account,
+            client: context.clientAddress, now: now, on: sql)
+        try await AuditLog.record(
+            AuditEntry(
+                "account.code_sent", target: "account", id: account.uuidString, before: [String: String]?.none,
+                after: details.merging(["purpose": purpose.rawValue]) { $1 }),
+            context: context, at: now, on: sql)
+    }
+
     /// Sends an activation code for the assisted form, within the text caps.
     static func sendAssistedCode(
         account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase
@@ -381,19 +399,12 @@ enum AccountService {
         guard let mobile = account.mobile else {
             throw ValidationErrors([FieldError(field: "mobile", message: "Add a UK mobile number first")])
         }
-        try await checkTextCaps(account: account.id, mobile: mobile, client: context.clientAddress, now: now, on: sql)
-        let code = try await newCode(account: account.id, purpose: .activation, mobile: mobile, now: now, on: sql)
-        try await Outbox.enqueue(
-            .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: account.id,
-            client: context.clientAddress, now: now, on: sql)
+        try await textCode(
+            account: account.id, purpose: .activation, mobile: mobile, details: ["method": "assisted"],
+            context: context, now: now, on: sql)
         try await sql.raw(
             "UPDATE accounts SET activation_method = 'assisted', updated_at = \(bind: now) WHERE id = \(bind: account.id)"
         ).run()
-        try await AuditLog.record(
-            AuditEntry(
-                "account.code_sent", target: "account", id: account.id.uuidString, before: [String: String]?.none,
-                after: ["purpose": "activation", "method": "assisted"]),
-            context: context, at: now, on: sql)
     }
 
     static func checkTextCaps(

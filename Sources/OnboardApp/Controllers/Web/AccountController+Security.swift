@@ -109,18 +109,9 @@ extension AccountController {
         let id = principal.accountID
         do {
             try await req.inTransaction { sql in
-                try await AccountService.checkTextCaps(
-                    account: id, mobile: mobile, client: context.clientAddress, now: now, on: sql)
-                let code = try await AccountService.newCode(
-                    account: id, purpose: .mobile, mobile: mobile, now: now, on: sql)
-                try await Outbox.enqueue(
-                    .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: id,
-                    client: context.clientAddress, now: now, on: sql)
-                try await AuditLog.record(
-                    AuditEntry(
-                        "account.code_sent", target: "account", id: id.uuidString, before: [String: String]?.none,
-                        after: ["purpose": "mobile", "to": AccountService.masked(mobile)]),
-                    context: context, at: now, on: sql)
+                try await AccountService.textCode(
+                    account: id, purpose: .mobile, mobile: mobile, details: ["to": AccountService.masked(mobile)],
+                    context: context, now: now, on: sql)
             }
         } catch let errors as ValidationErrors {
             return try await renderMobile(req, principal: principal, typed: typed, errors: errors)

@@ -457,7 +457,6 @@ struct AccountsController {
         let form = try req.content.decode(ActionForm.self)
         let context = req.auditContext
         let now = req.now
-        let settings = req.settings
         if action == .confirmCode {
             return try await confirmCode(req, principal: principal, account: account, typed: form.code ?? "")
         }
@@ -517,7 +516,6 @@ struct AccountsController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, errors: errors)
         }
-        _ = settings
         let notice: String =
             switch action {
             case .sendCode: form.method == "automated" ? Notices.codesByText : Notices.codeSent

@@ -49,18 +49,9 @@ extension SignInController {
             let audit = context
             do {
                 try await req.inTransaction { sql in
-                    try await AccountService.checkTextCaps(
-                        account: summary.id, mobile: mobile, client: audit.clientAddress, now: now, on: sql)
-                    let code = try await AccountService.newCode(
-                        account: summary.id, purpose: .reset, mobile: mobile, now: now, on: sql)
-                    try await Outbox.enqueue(
-                        .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: summary.id,
-                        client: audit.clientAddress, now: now, on: sql)
-                    try await AuditLog.record(
-                        AuditEntry(
-                            "account.code_sent", target: "account", id: summary.id.uuidString,
-                            before: [String: String]?.none, after: ["purpose": "reset", "by": "account holder"]),
-                        context: audit, at: now, on: sql)
+                    try await AccountService.textCode(
+                        account: summary.id, purpose: .reset, mobile: mobile, details: ["by": "account holder"],
+                        context: audit, now: now, on: sql)
                 }
             } catch is ValidationErrors {
                 // Over the text caps: the same page as always, so the caps reveal nothing either.

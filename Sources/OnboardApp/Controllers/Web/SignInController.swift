@@ -332,18 +332,9 @@ struct SignInController {
             let now = req.now
             try await req.inTransaction { sql in
                 guard let mobile = summary.mobile else { return }
-                try await AccountService.checkTextCaps(
-                    account: summary.id, mobile: mobile, client: context.clientAddress, now: now, on: sql)
-                let code = try await AccountService.newCode(
-                    account: summary.id, purpose: .activation, mobile: mobile, now: now, on: sql)
-                try await Outbox.enqueue(
-                    .securityCode, to: mobile, secret: .securityCode, secretRef: code, account: summary.id,
-                    client: context.clientAddress, now: now, on: sql)
-                try await AuditLog.record(
-                    AuditEntry(
-                        "account.code_sent", target: "account", id: summary.id.uuidString,
-                        before: [String: String]?.none, after: ["purpose": "activation", "by": "account holder"]),
-                    context: context, at: now, on: sql)
+                try await AccountService.textCode(
+                    account: summary.id, purpose: .activation, mobile: mobile, details: ["by": "account holder"],
+                    context: context, now: now, on: sql)
             }
         } catch let errors as ValidationErrors {
             return try await renderCode(req, account: account, errors: errors)
