@@ -137,6 +137,20 @@ func routes(_ app: Application) throws {
             UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         ).pattern, allow: .everyone, use: mailboxes.removeMember)
 
+    let bulk = BulkController()
+    staff.on(.GET, SiteURL.bulk.pattern, allow: .bulkUsers, use: bulk.list)
+    staff.on(.GET, SiteURL.bulkTemplate(":file").pattern, allow: .bulkUsers, use: bulk.template)
+    staff.on(.GET, SiteURL.bulkAgreement.pattern, allow: [.superUser], use: bulk.agreementPage)
+    staff.on(.POST, SiteURL.bulkAgreement.pattern, allow: [.superUser], use: bulk.acceptAgreement)
+    staff.on(.GET, SiteURL.bulkNew.pattern, allow: .bulkUsers, use: bulk.newPage)
+    staff.on(
+        .POST, SiteURL.bulkNew.pattern, allow: .bulkUsers, body: .collect(maxSize: BodyLimits.upload), use: bulk.upload)
+    staff.on(.GET, SiteURL.patterned(SiteURL.bulkUpload), allow: .bulkUsers, use: bulk.show)
+    staff.on(.POST, SiteURL.patterned(SiteURL.bulkApply), allow: .bulkUsers, use: bulk.apply)
+    staff.on(.GET, SiteURL.patterned(SiteURL.bulkProgress), allow: .bulkUsers, use: bulk.progress)
+    staff.on(.GET, SiteURL.patterned(SiteURL.bulkReport), allow: .bulkUsers, use: bulk.report)
+    staff.on(.GET, SiteURL.patterned(SiteURL.bulkResults), allow: .bulkUsers, use: bulk.results)
+
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
     staff.on(.GET, SiteURL.applicationImport.pattern, allow: .national, use: applications.importForm)

@@ -39,6 +39,11 @@ public enum CSV {
     }
 
     public static func parse(_ text: String, delimiter: Character) -> [[String]] {
+        records(text, delimiter: delimiter).filter { !($0.count == 1 && $0[0].isEmpty) }
+    }
+
+    /// Every record, blank ones included, so the n-th is the row a spreadsheet shows as n.
+    public static func records(_ text: String, delimiter: Character) -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""
@@ -83,7 +88,12 @@ public enum CSV {
             row.append(field)
             rows.append(row)
         }
-        return rows.filter { !($0.count == 1 && $0[0].isEmpty) }
+        return rows
+    }
+
+    /// A file as one sheet, delimiter detected, rows numbered as a spreadsheet would show them.
+    public static func table(_ text: String, name: String) -> SheetTable {
+        SheetTable(name: name, cells: records(text, delimiter: delimiter(of: text)))
     }
 }
 

@@ -19,7 +19,7 @@ struct BulkPlanTests {
         let rows = [user("E1"), user("E2")]
         #expect(BulkPlan.users(rows, existing: [:]) == [.create(rows[0]), .create(rows[1])])
         let again = BulkPlan.users(rows, existing: ["E1": existing("E1"), "E2": existing("E2")])
-        #expect(BulkPlan.summary(again) == (0, 0, 2))
+        #expect(BulkPlan.summary(again) == BulkPlan.Summary(unchanged: 2))
     }
 
     @Test("Someone who moved store, or changed number, is updated, not duplicated")
@@ -29,6 +29,20 @@ struct BulkPlanTests {
             BulkPlan.users([row], existing: ["E1": existing("E1")]) == [
                 .update(row, changed: ["mobile", "store_ods_code"])
             ])
+    }
+
+    @Test("A leaver row marks someone registered before; someone who left comes back as a joiner")
+    func leavers() {
+        let gone = BulkSheet.User(
+            row: 3, localID: "E1", firstName: "Ann", surname: "Lee", mobile: "+447700900123", storeODS: "FA001",
+            role: .pharmacist, leaver: true)
+        #expect(BulkPlan.users([gone], existing: ["E1": existing("E1")]) == [.leave(gone)])
+        #expect(BulkPlan.users([gone], existing: [:]) == [.unchanged(gone)])
+        let back = user("E1")
+        let left = BulkPlan.Existing(
+            localID: "E1", firstName: "Ann", surname: "Lee", mobile: "+447700900123", storeODS: "FA001",
+            role: .pharmacist, left: true)
+        #expect(BulkPlan.users([back], existing: ["E1": left]) == [.leftBefore(back)])
     }
 
     @Test("A store keeps its first mailbox; a different name later is reported")

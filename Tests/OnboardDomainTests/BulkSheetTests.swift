@@ -4,14 +4,16 @@ import Testing
 
 @Suite("Bulk sheets: reading and checking")
 struct BulkSheetTests {
-    let stores = [
+    let storeCells = [
         ["ODS code", "Premises name", "GPhC premises number", "Shared mailbox"],
         ["FA001", "Northern Pharmacy Armley", "1234567", "armley.pharmacy"],
         ["FA002", "Northern Pharmacy Bramley", "1234568", "bramley.pharmacy"],
     ]
+    var stores: SheetTable { SheetTable(name: "stores", cells: storeCells) }
 
-    func users(_ rows: [[String]]) -> [[String]] {
-        [["local_id", "first_name", "surname", "mobile", "store_ods_code", "role"]] + rows
+    func users(_ rows: [[String]]) -> SheetTable {
+        SheetTable(
+            name: "users", cells: [["local_id", "first_name", "surname", "mobile", "store_ods_code", "role"]] + rows)
     }
 
     @Test("A clean pair of sheets gives its stores and users, and no problems")
@@ -31,7 +33,7 @@ struct BulkSheetTests {
     @Test("Every problem is named by sheet, row and column")
     func problems() {
         let checked = BulkSheet.checkPharmacyMultiple(
-            stores: stores + [["FA001", "", "12", "Bad Name!"]],
+            stores: SheetTable(name: "stores", cells: storeCells + [["FA001", "", "12", "Bad Name!"]]),
             users: users([
                 ["E001", "Ann", "Lee", "01132 000000", "FA009", "manager"],
                 ["E001", "", "", "07700 900123", "FA001", "staff"],
@@ -58,6 +60,41 @@ struct BulkSheetTests {
                 "surnmae is not a column of this sheet. Did you mean surname?", "The surname column is missing",
                 "The role column is missing",
             ])
+    }
+
+    @Test("Excel's number cells lose a mobile's leading zero; it is put back")
+    func droppedZero() {
+        let checked = BulkSheet.checkPharmacyMultiple(
+            stores: stores, users: users([["E001", "Ann", "Lee", "7700900123", "FA001", "staff"]]))
+        #expect(checked.users.map(\.mobile) == ["+447700900123"])
+    }
+
+    @Test("A CSV holds the pharmacy sheets as two sections, and rows keep the file's numbers")
+    func sections() {
+        let table = SheetTable(
+            name: "sheet",
+            cells: storeCells + [[""], ["local_id", "first_name", "surname", "mobile", "store_ods_code", "role"]]
+                + [["E001", "Ann", "Lee", "07700900123", "FA009", "staff"]])
+        let (stores, users) = BulkSheet.pharmacySections(table)
+        #expect(stores.rows.count == 3)
+        let checked = BulkSheet.checkPharmacyMultiple(stores: stores, users: users)
+        #expect(checked.problems.map { "\($0.sheet):\($0.row):\($0.column ?? "")" } == ["users:6:store_ods_code"])
+    }
+
+    @Test("The accounts sheet takes an organisation per row, and an optional leaver column")
+    func accounts() {
+        let checked = BulkSheet.checkAccounts(
+            SheetTable(
+                name: "accounts",
+                cells: [
+                    ["local_id", "first_name", "surname", "mobile", "organisation_ods_code", "leaver"],
+                    ["P1", "Ann", "Lee", "07700900123", "b86001", ""],
+                    ["P2", "Bob", "Day", "07700900124", "B86002", "yes"],
+                    ["P3", "Cy", "Fox", "07700900125", "B86002", "maybe"],
+                ]))
+        #expect(checked.users.map(\.storeODS) == ["B86001", "B86002"])
+        #expect(checked.users.map(\.leaver) == [false, true])
+        #expect(checked.problems.map(\.column) == ["leaver"])
     }
 
     @Test("Semicolon files, a BOM and quoted newlines are read")

@@ -125,20 +125,16 @@ enum AccountStore {
     ) async throws -> String {
         for _ in 0..<20 {
             struct Taken: Decodable { let address: String }
-            let pattern = base.replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "%", with: "\\%")
             let taken = Set(
                 try await sql.raw(
-                    """
-                    SELECT address FROM address_reservations
-                    WHERE address LIKE \(bind: pattern + "%@" + domain) ESCAPE '\\'
-                    """
+                    "SELECT address FROM address_reservations WHERE stem = \(bind: AccountNaming.stem(of: base))"
                 ).all(decoding: Taken.self).map(\.address))
             let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
             let address = "\(local)@\(domain)"
             let inserted = try await sql.raw(
                 """
-                INSERT INTO address_reservations (address, kind, reserved_at)
-                VALUES (\(bind: address), \(bind: kind), \(bind: now))
+                INSERT INTO address_reservations (address, stem, kind, reserved_at)
+                VALUES (\(bind: address), \(bind: AccountNaming.stem(of: address)), \(bind: kind), \(bind: now))
                 ON CONFLICT (address) DO NOTHING RETURNING address
                 """
             ).first()

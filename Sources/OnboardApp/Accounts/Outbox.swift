@@ -106,6 +106,37 @@ enum Outbox {
         return id
     }
 
+    /// Many messages at once, for bulk registration: the rows and their send jobs in a few statements.
+    /// Each is (template, recipient, fields, secret, secret ref, account).
+    static func enqueueMany(
+        _ messages: [(MessageTemplate, String, [String: String], OutboxSecret, UUID, UUID)], now: Date,
+        on sql: any SQLDatabase
+    ) async throws {
+        var rows: [[any Encodable & Sendable]] = []
+        var jobs: [[any Encodable & Sendable]] = []
+        let encoder = JSONEncoder()
+        for (template, recipient, fields, secret, ref, account) in messages {
+            let id = UUID()
+            let encoded = String(data: try encoder.encode(fields), encoding: .utf8) ?? "{}"
+            rows.append([
+                id, template.channel.rawValue, template.rawValue, recipient, encoded, secret.rawValue, ref, account,
+                String?.none, "queued", 0, now,
+            ])
+            jobs.append([
+                UUID(), jobKind, #"{"outbox":"\#(id.uuidString)"}"#, JobState.queued.rawValue, 0,
+                RetryPolicy.standard.maxAttempts, now, now,
+            ])
+        }
+        try await sql.insertRows(
+            "outbox",
+            [
+                "id", "channel", "template", "recipient", "fields", "secret", "secret_ref", "account_id",
+                "client_address", "state", "attempts", "created_at",
+            ], rows)
+        try await sql.insertRows(
+            "jobs", ["id", "kind", "payload", "state", "attempts", "max_attempts", "run_at", "created_at"], jobs)
+    }
+
     /// Texts sent in the last hour to an account, a number and from a client address, for the caps.
     static func recentTexts(account: UUID, number: String, client: String?, now: Date, on sql: any SQLDatabase)
         async throws -> (account: Int, number: Int, client: Int)

@@ -121,8 +121,8 @@ enum SharedMailboxes {
         // A chosen address is never suffixed: taken (now or ever) is an error the person can act on.
         let reserved = try await sql.raw(
             """
-            INSERT INTO address_reservations (address, kind, reserved_at)
-            VALUES (\(bind: address), 'shared', \(bind: now))
+            INSERT INTO address_reservations (address, stem, kind, reserved_at)
+            VALUES (\(bind: address), \(bind: AccountNaming.stem(of: address)), 'shared', \(bind: now))
             ON CONFLICT (address) DO NOTHING RETURNING address
             """
         ).first()

@@ -46,6 +46,8 @@ extension Set where Element == Role {
         .implementationSupportManager,
     ]
     static let roleGranters: Self = [.nationalAdmin, .localAdmin]
+    /// Those who send or apply bulk registration sheets.
+    static let bulkUsers: Self = [.nationalAdmin, .localAdmin, .superUser, .pharmacyAdminTeam]
     /// Those who review applications; each sees only the kinds and places their grants cover.
     static let reviewers: Self = [
         .nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam,

@@ -65,6 +65,26 @@ enum AuditLog {
     }
 }
 
+extension AuditLog {
+    /// Many entries in one statement per few thousand, for bulk paths.
+    static func record(_ entries: [AuditEntry], context: AuditContext, at time: Date, on db: any SQLDatabase)
+        async throws
+    {
+        let rows: [[any Encodable & Sendable]] = entries.map { entry in
+            [
+                UUID(), time, context.actorAccountID, context.actorRole, context.actorScope, entry.action,
+                entry.targetType, entry.targetID, entry.before, entry.after, context.requestID, context.clientAddress,
+            ]
+        }
+        try await db.insertRows(
+            "audit_events",
+            [
+                "id", "occurred_at", "actor_account_id", "actor_role", "actor_scope", "action", "target_type",
+                "target_id", "before", "after", "request_id", "client_address",
+            ], rows)
+    }
+}
+
 extension Request {
     var auditContext: AuditContext {
         AuditContext(

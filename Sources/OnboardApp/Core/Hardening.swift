@@ -6,7 +6,9 @@ import Vapor
 enum BodyLimits {
     static let standard: ByteCount = "1mb"
     static let upload: ByteCount = "20mb"
-    static let uploadPaths: Set<String> = [SiteURL.organisationImport.path, SiteURL.applicationImport.path]
+    static let uploadPaths: Set<String> = [
+        SiteURL.organisationImport.path, SiteURL.applicationImport.path, SiteURL.bulkNew.path, "/api/v1/bulk-uploads",
+    ]
 
     static func limit(for path: String) -> Int {
         uploadPaths.contains(path) ? upload.value : standard.value

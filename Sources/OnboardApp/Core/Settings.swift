@@ -61,6 +61,9 @@ public struct Settings: Sendable {
     public var lifecycle: LifecycleSettings
     /// Days before a password expires; nil (the default) means passwords do not expire.
     public var passwordExpiryDays: Int?
+    /// Bulk registration: how long uploads and results are kept, rows per committed chunk, and (tests
+    /// only, refused in production) a chunk after which the worker stops dead, to prove resumption.
+    public var bulk = BulkSettings()
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -171,6 +174,23 @@ public struct Settings: Sendable {
                 return flag
             } ?? false)
 
+        func bulkSettings() throws(Problem) -> BulkSettings {
+            var bulk = BulkSettings()
+            bulk.retentionDays = try days("BULK_RETENTION_DAYS", default: 90) ?? 90
+            bulk.chunkSize = try days("BULK_CHUNK_SIZE", default: 500) ?? 500
+            if let stop = value("BULK_STOP_AFTER_CHUNKS") {
+                guard environment != .production else {
+                    throw Problem(
+                        setting: "BULK_STOP_AFTER_CHUNKS", reason: "is for tests and is refused in production")
+                }
+                guard let chunks = Int(stop), chunks > 0 else {
+                    throw Problem(setting: "BULK_STOP_AFTER_CHUNKS", reason: "must be a whole number")
+                }
+                bulk.stopAfterChunks = chunks
+            }
+            return bulk
+        }
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
@@ -178,7 +198,9 @@ public struct Settings: Sendable {
             eligibilityEnquiries: value("ELIGIBILITY_CONTACT") ?? "feedback@nhs.net",
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
-            lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil))
+            lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
+            bulk: try bulkSettings())
+
     }
 
     static func parseDatabase(_ raw: String) throws(Problem) -> DatabaseLocation {
@@ -199,6 +221,12 @@ public struct Settings: Sendable {
         }
         throw Problem(setting: "DATABASE_URL", reason: "must start with sqlite: or postgres://")
     }
+}
+
+public struct BulkSettings: Sendable, Equatable {
+    public var retentionDays = 90
+    public var chunkSize = 500
+    public var stopAfterChunks: Int?
 }
 
 public struct LifecycleSettings: Sendable, Equatable {

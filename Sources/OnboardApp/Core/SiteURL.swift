@@ -73,6 +73,15 @@ enum SiteURL: Sendable {
     case mailbox(UUID)
     case mailboxMembers(UUID)
     case mailboxMemberRemove(UUID, UUID)
+    case bulk
+    case bulkNew
+    case bulkAgreement
+    case bulkTemplate(String)
+    case bulkUpload(UUID)
+    case bulkApply(UUID)
+    case bulkReport(UUID)
+    case bulkResults(UUID)
+    case bulkProgress(UUID)
 
     var path: String {
         switch self {
@@ -147,6 +156,15 @@ enum SiteURL: Sendable {
         case .mailboxMembers(let id): "/mailboxes/\(id.uuidString.lowercased())/members"
         case .mailboxMemberRemove(let id, let account):
             "/mailboxes/\(id.uuidString.lowercased())/members/\(account.uuidString.lowercased())/remove"
+        case .bulk: "/bulk"
+        case .bulkNew: "/bulk/new"
+        case .bulkAgreement: "/bulk/agreement"
+        case .bulkTemplate(let file): "/bulk/templates/\(file)"
+        case .bulkUpload(let id): "/bulk/\(id.uuidString.lowercased())"
+        case .bulkApply(let id): "/bulk/\(id.uuidString.lowercased())/apply"
+        case .bulkReport(let id): "/bulk/\(id.uuidString.lowercased())/report"
+        case .bulkResults(let id): "/bulk/\(id.uuidString.lowercased())/results"
+        case .bulkProgress(let id): "/bulk/\(id.uuidString.lowercased())/progress"
         }
     }
 

@@ -15,5 +15,6 @@ extension Migrations {
         add(M010_CreateEligibilityParameters())  // versioned eligibility rule parameters
         add(M011_CreateApplications())  // applications, history, invitations, cohorts
         add(M012_CreateAccountSecurity())  // reservations, activation, second factor, outbox, shared mailboxes
+        add(M013_CreateBulkRegistration())  // bulk uploads, people by local id, store mailboxes, agreements
     }
 }

@@ -256,8 +256,8 @@ enum DemoData {
                 let sql = db as! any SQLDatabase
                 try await sql.raw(
                     """
-                    INSERT INTO address_reservations (address, kind, account_id, reserved_at)
-                    VALUES (\(bind: address), 'primary', \(bind: try account.requireID()), \(bind: now))
+                    INSERT INTO address_reservations (address, stem, kind, account_id, reserved_at)
+                    VALUES (\(bind: address), \(bind: AccountNaming.stem(of: address)), 'primary', \(bind: try account.requireID()), \(bind: now))
                     ON CONFLICT (address) DO NOTHING
                     """
                 ).run()

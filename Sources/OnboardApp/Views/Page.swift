@@ -99,6 +99,9 @@ extension Request {
         if principal.hasAny(.accountAdministrators) {
             links.append(.init(text: "Shared mailboxes", href: SiteURL.mailboxes.path))
         }
+        if principal.hasAny(.bulkUsers) {
+            links.append(.init(text: "Bulk registration", href: SiteURL.bulk.path))
+        }
         if principal.hasAny(.roleGranters) {
             links.append(.init(text: "People", href: SiteURL.people.path))
         }
@@ -180,12 +183,14 @@ enum Notices {
     static let newCodeSent = "We have sent a new code"
     static let mobileChanged = "Your mobile number has been changed"
     static let restored = "Account restored. It is inactive until they sign in"
+    static let agreementAccepted = "Data sharing agreement accepted"
+    static let applyQueued = "Applying has started. This page shows its progress"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
-        mobileChanged, restored,
+        mobileChanged, restored, agreementAccepted, applyQueued,
     ]
 }
 

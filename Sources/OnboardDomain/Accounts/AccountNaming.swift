@@ -86,3 +86,13 @@ public enum AccountNaming {
         return "\(name) (\(organisation.tidied))"
     }
 }
+
+extension AccountNaming {
+    /// The local part of an address without its trailing digits: `john.smith2@…` and `john.smith@…` share
+    /// `john.smith`. Every address `firstFree(base)` could give has the stem of `base`, so one indexed
+    /// lookup by stem finds all the candidates a reservation must avoid.
+    public static func stem(of address: String) -> String {
+        let local = address.split(separator: "@", maxSplits: 1).first.map(String.init) ?? address
+        return String(local.reversed().drop(while: \.isNumber).reversed())
+    }
+}

@@ -11,11 +11,13 @@ public enum BulkPlan {
         public let surname: String
         public let mobile: String
         public let storeODS: String
-        public let role: BulkSheet.PharmacyRole
+        public let role: BulkSheet.PharmacyRole?
+        /// Marked as a leaver by an earlier sheet, or since.
+        public let left: Bool
 
         public init(
             localID: String, firstName: String, surname: String, mobile: String, storeODS: String,
-            role: BulkSheet.PharmacyRole
+            role: BulkSheet.PharmacyRole?, left: Bool = false
         ) {
             self.localID = localID
             self.firstName = firstName
@@ -23,6 +25,7 @@ public enum BulkPlan {
             self.mobile = mobile
             self.storeODS = storeODS
             self.role = role
+            self.left = left
         }
     }
 
@@ -31,11 +34,18 @@ public enum BulkPlan {
         /// The fields that differ, by column name, in sheet order.
         case update(BulkSheet.User, changed: [String])
         case unchanged(BulkSheet.User)
+        /// Someone registered before, marked on this sheet as having left.
+        case leave(BulkSheet.User)
+        /// Someone who left is on the sheet again: they come back through the joiner route, keeping their
+        /// address, rather than being given a second account.
+        case leftBefore(BulkSheet.User)
     }
 
     public static func users(_ rows: [BulkSheet.User], existing: [String: Existing]) -> [Step] {
         rows.map { row in
-            guard let before = existing[row.localID] else { return .create(row) }
+            guard let before = existing[row.localID] else { return row.leaver ? .unchanged(row) : .create(row) }
+            if before.left { return .leftBefore(row) }
+            if row.leaver { return .leave(row) }
             var changed: [String] = []
             if before.firstName != row.firstName { changed.append("first_name") }
             if before.surname != row.surname { changed.append("surname") }
@@ -67,13 +77,28 @@ public enum BulkPlan {
         return (create, conflicts)
     }
 
-    /// Counts for the check page: what would be created, updated and left alone.
-    public static func summary(_ steps: [Step]) -> (create: Int, update: Int, unchanged: Int) {
-        steps.reduce(into: (0, 0, 0)) { counts, step in
+    /// Counts for the check page: what would be created, updated, left alone and marked as leavers.
+    public struct Summary: Equatable, Sendable, Codable {
+        public var create = 0
+        public var update = 0
+        public var unchanged = 0
+        public var leave = 0
+
+        public init(create: Int = 0, update: Int = 0, unchanged: Int = 0, leave: Int = 0) {
+            self.create = create
+            self.update = update
+            self.unchanged = unchanged
+            self.leave = leave
+        }
+    }
+
+    public static func summary(_ steps: [Step]) -> Summary {
+        steps.reduce(into: Summary()) { counts, step in
             switch step {
-            case .create: counts.0 += 1
-            case .update: counts.1 += 1
-            case .unchanged: counts.2 += 1
+            case .create: counts.create += 1
+            case .update: counts.update += 1
+            case .unchanged, .leftBefore: counts.unchanged += 1
+            case .leave: counts.leave += 1
             }
         }
     }

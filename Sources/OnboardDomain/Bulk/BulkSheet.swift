@@ -9,8 +9,19 @@ public enum BulkSheet {
         case pharmacist, technician, staff, locum
     }
 
+    /// The two kinds of sheet: a pharmacy multiple's registration, and an LA's accounts.
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        case pharmacyMultiple = "pharmacy_multiple"
+        case accounts
+    }
+
     public static let storeColumns = ["ods_code", "premises_name", "gphc_premises_number", "shared_mailbox"]
     public static let userColumns = ["local_id", "first_name", "surname", "mobile", "store_ods_code", "role"]
+    public static let accountColumns = ["local_id", "first_name", "surname", "mobile", "organisation_ods_code"]
+    /// Optional on both user sheets: "yes" marks someone who has left, on a later sheet.
+    public static let leaverColumn = "leaver"
+    /// The most rows one file may hold, across its sheets.
+    public static let maxRows = 50_000
 
     /// A problem with one cell (or, with no column, one row), numbered as the spreadsheet shows it: the
     /// header is row 1.
@@ -34,6 +45,14 @@ public enum BulkSheet {
         public let premisesName: String
         public let gphcPremisesNumber: String
         public let sharedMailbox: String
+
+        public init(row: Int, ods: String, premisesName: String, gphcPremisesNumber: String, sharedMailbox: String) {
+            self.row = row
+            self.ods = ods
+            self.premisesName = premisesName
+            self.gphcPremisesNumber = gphcPremisesNumber
+            self.sharedMailbox = sharedMailbox
+        }
     }
 
     public struct User: Equatable, Sendable {
@@ -42,8 +61,25 @@ public enum BulkSheet {
         public let firstName: String
         public let surname: String
         public let mobile: String
+        /// The store (pharmacy sheet) or organisation (accounts sheet) they work at.
         public let storeODS: String
-        public let role: PharmacyRole
+        /// Nil on the accounts sheet, which has no role column.
+        public let role: PharmacyRole?
+        public let leaver: Bool
+
+        public init(
+            row: Int, localID: String, firstName: String, surname: String, mobile: String, storeODS: String,
+            role: PharmacyRole?, leaver: Bool = false
+        ) {
+            self.row = row
+            self.localID = localID
+            self.firstName = firstName
+            self.surname = surname
+            self.mobile = mobile
+            self.storeODS = storeODS
+            self.role = role
+            self.leaver = leaver
+        }
     }
 
     public struct Checked: Equatable, Sendable {
@@ -82,13 +118,15 @@ public enum BulkSheet {
     }
 
     /// Maps the header row to the expected columns, or says what is missing and what was not expected.
-    public static func columns(_ header: [String], expected: [String], sheet: String) -> ([String: Int], [Problem]) {
+    public static func columns(
+        _ header: [String], expected: [String], optional: [String] = [], sheet: String
+    ) -> ([String: Int], [Problem]) {
         var index: [String: Int] = [:]
         var problems: [Problem] = []
         for (position, name) in header.enumerated() {
             let typed = key(name)
             if typed.isEmpty { continue }
-            if let match = expected.first(where: { key($0) == typed }) {
+            if let match = (expected + optional).first(where: { key($0) == typed }) {
                 index[match] = position
             } else {
                 let hint = nearest(to: name, among: expected).map { ". Did you mean \($0)?" } ?? ""
@@ -103,28 +141,43 @@ public enum BulkSheet {
         return (index, problems)
     }
 
+    /// A CSV file holds both of the pharmacy template's sheets as two sections, one after the other, each
+    /// with its header row: the stores, then the users (docs/bulk.md). The users section starts at the
+    /// first row that looks like the users' header.
+    public static func pharmacySections(_ table: SheetTable) -> (stores: SheetTable, users: SheetTable) {
+        let userKeys = Set(userColumns.map(key))
+        let split = table.rows.dropFirst().firstIndex { row in
+            let keys = Set(row.cells.map(key).filter { !$0.isEmpty })
+            return keys.intersection(userKeys).count >= 4
+        }
+        guard let split else {
+            return (SheetTable(name: "stores", rows: table.rows), SheetTable(name: "users", rows: []))
+        }
+        return (
+            SheetTable(name: "stores", rows: Array(table.rows[..<split])),
+            SheetTable(name: "users", rows: Array(table.rows[split...]))
+        )
+    }
+
     /// Checks a pharmacy multiple's two sheets. Each row's problems are all reported, and cross-row ones too:
     /// a store or user twice in the file, a user at a store the file does not list.
-    public static func checkPharmacyMultiple(stores storeRows: [[String]], users userRows: [[String]]) -> Checked {
+    public static func checkPharmacyMultiple(stores: SheetTable, users: SheetTable) -> Checked {
         var checked = Checked()
-        guard let storeHeader = storeRows.first, let userHeader = userRows.first else {
+        guard let storeHeader = stores.rows.first else {
             checked.problems.append(
                 Problem(
-                    sheet: storeRows.isEmpty ? "stores" : "users", row: 1, column: nil, message: "The sheet is empty"))
+                    sheet: "stores", row: 1, column: nil, message: "The stores sheet is empty: it needs a header row"))
             return checked
         }
-        let (storeIndex, storeHeaderProblems) = columns(storeHeader, expected: storeColumns, sheet: "stores")
-        let (userIndex, userHeaderProblems) = columns(userHeader, expected: userColumns, sheet: "users")
-        checked.problems += storeHeaderProblems + userHeaderProblems
-        guard storeHeaderProblems.isEmpty, userHeaderProblems.isEmpty else { return checked }
+        let (storeIndex, headerProblems) = columns(storeHeader.cells, expected: storeColumns, sheet: "stores")
+        checked.problems += headerProblems
+        guard headerProblems.isEmpty else { return checked }
 
         var seenStores: [String: Int] = [:]
         var seenMailboxes: [String: Int] = [:]
-        for (offset, cells) in storeRows.dropFirst().enumerated() {
-            let row = offset + 2
-            func cell(_ name: String) -> String {
-                storeIndex[name].flatMap { $0 < cells.count ? cells[$0] : nil }?.tidied ?? ""
-            }
+        for line in stores.rows.dropFirst() {
+            let row = line.number
+            let cell = reader(line.cells, storeIndex)
             var problems: [Problem] = []
             func add(_ column: String, _ message: String) {
                 problems.append(Problem(sheet: "stores", row: row, column: column, message: message))
@@ -159,16 +212,55 @@ public enum BulkSheet {
             }
             checked.problems += problems
         }
+        checkUsers(users, kind: .pharmacyMultiple, knownStores: seenStores, into: &checked)
+        return checked
+    }
 
+    /// Checks an LA's accounts sheet: one row per person, at an organisation named by ODS code. Whether
+    /// the LA administers it is the app's check.
+    public static func checkAccounts(_ table: SheetTable) -> Checked {
+        var checked = Checked()
+        checkUsers(table, kind: .accounts, knownStores: nil, into: &checked)
+        return checked
+    }
+
+    static func reader(_ cells: [String], _ index: [String: Int]) -> (String) -> String {
+        { name in index[name].flatMap { $0 < cells.count ? cells[$0] : nil }?.tidied ?? "" }
+    }
+
+    /// Spreadsheets drop a mobile number's leading zero when the cell is a number: 7700900123.
+    static func mobile(_ raw: String) -> String? {
+        let digits = raw.filter { !$0.isWhitespace }
+        if digits.count == 10, digits.hasPrefix("7"), digits.allSatisfy(\.isNumber) {
+            return Identifiers.normaliseUKMobile("0" + digits)
+        }
+        return Identifiers.normaliseUKMobile(raw)
+    }
+
+    static func checkUsers(_ table: SheetTable, kind: Kind, knownStores: [String: Int]?, into checked: inout Checked) {
+        let sheet = table.name
+        let expected = kind == .pharmacyMultiple ? userColumns : accountColumns
+        let placeColumn = kind == .pharmacyMultiple ? "store_ods_code" : "organisation_ods_code"
+        guard let header = table.rows.first else {
+            checked.problems.append(
+                Problem(
+                    sheet: sheet, row: 1, column: nil, message: "The \(sheet) sheet is empty: it needs a header row"))
+            return
+        }
+        let (index, headerProblems) = columns(header.cells, expected: expected, optional: [leaverColumn], sheet: sheet)
+        checked.problems += headerProblems
+        guard headerProblems.isEmpty else { return }
+        if table.rows.count == 1 {
+            checked.problems.append(
+                Problem(sheet: sheet, row: 2, column: nil, message: "There are no people on the \(sheet) sheet"))
+        }
         var seenUsers: [String: Int] = [:]
-        for (offset, cells) in userRows.dropFirst().enumerated() {
-            let row = offset + 2
-            func cell(_ name: String) -> String {
-                userIndex[name].flatMap { $0 < cells.count ? cells[$0] : nil }?.tidied ?? ""
-            }
+        for line in table.rows.dropFirst() {
+            let row = line.number
+            let cell = reader(line.cells, index)
             var problems: [Problem] = []
             func add(_ column: String, _ message: String) {
-                problems.append(Problem(sheet: "users", row: row, column: column, message: message))
+                problems.append(Problem(sheet: sheet, row: row, column: column, message: message))
             }
             let localID = cell("local_id")
             if localID.isEmpty {
@@ -181,12 +273,13 @@ public enum BulkSheet {
             let first = cell("first_name")
             let surname = cell("surname")
             if first.isEmpty && surname.isEmpty { add("first_name", "Enter a first name or a surname") }
+            if first.count > 100 || surname.count > 100 { add("first_name", "Names must be 100 characters or fewer") }
             if !(first.isEmpty && surname.isEmpty),
                 AccountNaming.localPart(givenName: first, familyName: surname) == nil
             {
                 add("first_name", "This name cannot be made into an address. Add this person on the accounts page")
             }
-            let mobile = Identifiers.normaliseUKMobile(cell("mobile"))
+            let mobile = Self.mobile(cell("mobile"))
             if mobile == nil {
                 add(
                     "mobile",
@@ -194,25 +287,33 @@ public enum BulkSheet {
                         ? "Enter a UK mobile number: their security code is sent to it"
                         : "Enter a UK mobile number, like 07700 900123")
             }
-            let store = OrganisationRules.normaliseODS(cell("store_ods_code")) ?? ""
-            if store.isEmpty {
-                add("store_ods_code", "Enter the ODS code of the store they work at")
-            } else if seenStores[store] == nil {
-                add("store_ods_code", "\(store) is not on the stores sheet")
+            let place = OrganisationRules.normaliseODS(cell(placeColumn)) ?? ""
+            if place.isEmpty {
+                add(
+                    placeColumn,
+                    kind == .pharmacyMultiple
+                        ? "Enter the ODS code of the store they work at" : "Enter the ODS code of their organisation")
+            } else if let knownStores, knownStores[place] == nil {
+                add(placeColumn, "\(place) is not on the stores sheet")
             }
-            let role = PharmacyRole(rawValue: cell("role").lowercased())
-            if role == nil {
-                add("role", "Enter the role as pharmacist, technician, staff or locum")
+            var role: PharmacyRole?
+            if kind == .pharmacyMultiple {
+                role = PharmacyRole(rawValue: cell("role").lowercased())
+                if role == nil { add("role", "Enter the role as pharmacist, technician, staff or locum") }
+            }
+            let leaverText = cell(leaverColumn).lowercased()
+            let leaver = ["yes", "y", "true", "left"].contains(leaverText)
+            if !leaver, !["", "no", "n", "false"].contains(leaverText) {
+                add(leaverColumn, "Enter yes for someone who has left, or leave it empty")
             }
             if !localID.isEmpty, seenUsers[localID] == nil { seenUsers[localID] = row }
-            if problems.isEmpty, let mobile, let role {
+            if problems.isEmpty, let mobile, kind == .accounts || role != nil {
                 checked.users.append(
                     User(
                         row: row, localID: localID, firstName: first, surname: surname, mobile: mobile,
-                        storeODS: store, role: role))
+                        storeODS: place, role: role, leaver: leaver))
             }
             checked.problems += problems
         }
-        return checked
     }
 }
