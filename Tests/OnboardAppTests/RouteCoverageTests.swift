@@ -238,6 +238,8 @@ struct Fixture: Sendable {
     let applicationReference: String
     /// A shared mailbox at one of Chloe's pharmacies, owned by Chloe, with Uma as a member.
     let mailbox: UUID
+    /// A valid pharmacy registration sheet Sam (super user of FHQ01) uploaded: Priya's team applies it.
+    let upload: UUID
 
     static func load(_ app: Application) async throws -> Fixture {
         let uma = try await accountID(app, email: Demo.uma)
@@ -281,12 +283,22 @@ struct Fixture: Sendable {
                 now: now, on: sql)
             return id
         }
+        let sam = try #require(
+            try await PrincipalLoader.load(
+                accountID: try await accountID(app, email: samKhan), sessionID: nil, on: database))
+        let sheet = pharmacyCSV(stores: storeRows(1), users: userRows(1, stores: 1))
+        let upload = try await app.db.transaction { db in
+            try await BulkUploads.receive(
+                Array(sheet.utf8), filename: "route.csv", kind: .pharmacyMultiple, principal: sam, settings: settings,
+                context: .system, now: now, on: db as! any SQLDatabase
+            ).id
+        }
         return Fixture(
             rr801: try await organisationID(app, ods: "RR801"), r0a07: try await organisationID(app, ods: "R0A07"),
             r0a: try await organisationID(app, ods: "R0A"), uma: uma, umaGrant: try grant.requireID(),
             mia: try await accountID(app, email: Demo.mia), miaGrant: miaGrant,
             othersSession: try #require(session?.id), application: application, applicationReference: reference,
-            mailbox: mailbox)
+            mailbox: mailbox, upload: upload)
     }
 }
 
@@ -560,6 +572,67 @@ enum RouteTable {
         "GET /dev/outbox": RouteRule(
             access: .staff, path: { _ in "/dev/outbox" },
             otherScope: .notApplicable("development only: the sink that stands in for phones and inboxes"),
+            stateChanging: false),
+
+        // Bulk registration
+        "GET /bulk": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk" },
+            otherScope: .excluded(actor: Demo.chloe, seer: samKhan, marker: { "/bulk/\(lower($0.upload))\"" }),
+            stateChanging: false),
+        "GET /bulk/templates/:file": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk/templates/pharmacy-multiple-template.csv" },
+            otherScope: .notApplicable("a blank template with an example row"), stateChanging: false),
+        "GET /bulk/agreement": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk/agreement" },
+            otherScope: .notApplicable("the actor's own head office only"), stateChanging: false),
+        "POST /bulk/agreement": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk/agreement" },
+            otherScope: .notApplicable("the actor's own head office only"), stateChanging: true,
+            form: [("agree", "yes")]),
+        "GET /bulk/new": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk/new" },
+            otherScope: .notApplicable("a blank form"), stateChanging: false),
+        "POST /bulk/new": RouteRule(
+            access: .staff, actor: samKhan, path: { _ in "/bulk/new" },
+            otherScope: .notApplicable("rows are checked against the uploader's own head office (BulkTests)"),
+            stateChanging: true),
+        "GET /bulk/:id": RouteRule(
+            access: .staff, actor: Demo.priya, path: { "/bulk/\(lower($0.upload))" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/bulk/\(lower($0.upload))"] }), stateChanging: false),
+        "POST /bulk/:id/apply": RouteRule(
+            access: .staff, actor: Demo.priya, path: { "/bulk/\(lower($0.upload))/apply" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/bulk/\(lower($0.upload))/apply"] }),
+            stateChanging: true, form: [("method", "assisted")]),
+        "GET /bulk/:id/progress": RouteRule(
+            access: .staff, actor: Demo.priya, path: { "/bulk/\(lower($0.upload))/progress" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/bulk/\(lower($0.upload))/progress"] }),
+            stateChanging: false),
+        "GET /bulk/:id/report": RouteRule(
+            access: .staff, actor: Demo.priya, path: { "/bulk/\(lower($0.upload))/report" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/bulk/\(lower($0.upload))/report"] }),
+            stateChanging: false),
+        "GET /bulk/:id/results": RouteRule(
+            access: .staff, actor: Demo.priya, path: { "/bulk/\(lower($0.upload))/results" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/bulk/\(lower($0.upload))/results"] }),
+            stateChanging: false),
+        "GET /api/v1/bulk-templates/:kind": RouteRule(
+            access: .api, actor: samKhan, path: { _ in "/api/v1/bulk-templates/accounts?format=xlsx" },
+            otherScope: .notApplicable("a blank template"), stateChanging: false),
+        "POST /api/v1/bulk-uploads": RouteRule(
+            access: .api, actor: samKhan, path: { _ in "/api/v1/bulk-uploads" },
+            otherScope: .notApplicable("rows are checked against the uploader's own head office (BulkTests)"),
+            stateChanging: true),
+        "GET /api/v1/bulk-uploads/:id": RouteRule(
+            access: .api, actor: Demo.priya, path: { "/api/v1/bulk-uploads/\(lower($0.upload))" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/api/v1/bulk-uploads/\(lower($0.upload))"] }),
+            stateChanging: false),
+        "POST /api/v1/bulk-uploads/:id/apply": RouteRule(
+            access: .api, actor: Demo.priya, path: { "/api/v1/bulk-uploads/\(lower($0.upload))/apply" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/api/v1/bulk-uploads/\(lower($0.upload))/apply"] }),
+            stateChanging: true, json: #"{"method":"assisted"}"#),
+        "GET /api/v1/bulk-uploads/:id/results": RouteRule(
+            access: .api, actor: Demo.priya, path: { "/api/v1/bulk-uploads/\(lower($0.upload))/results" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/api/v1/bulk-uploads/\(lower($0.upload))/results"] }),
             stateChanging: false),
 
         // Shared mailboxes
