@@ -191,6 +191,11 @@ struct BulkTests {
             #expect(!body.contains(password))
             #expect(!body.lowercased().contains("password"))
             #expect(try await auditCount(app, action: "bulk.results_downloaded") == 1)
+            // The super user looks after store staff: unlock and reset, as for any account in their tree.
+            let person = try await accountID(app, email: "person1.lee@nhs.net")
+            let account = try await page(app, "/accounts/\(person)", sam)
+            #expect(account.status == .ok)
+            #expect(try await submit(app, "/accounts/\(person)/unlock", sam, []).status == .seeOther)
         }
     }
 
@@ -357,7 +362,10 @@ struct BulkTests {
                 try await uploadSheet(
                     app, sam, Array(pharmacyCSV(stores: storeRows(1), users: userRows(1, stores: 1)).utf8)))
             let priya = try await signIn(app, email: Demo.priya)
-            #expect(try await page(app, "/bulk/\(id)", priya).status == .ok)
+            let review = try await page(app, "/bulk/\(id)", priya)
+            #expect(review.status == .ok)
+            #expect(review.body.string.contains("New account person1.lee@nhs.net"), "the team sees what it applies")
+            #expect(review.body.string.contains("New shared mailbox store1.pharmacy@nhs.net"))
             let chloe = try await signIn(app, email: Demo.chloe)
             #expect(try await page(app, "/bulk/\(id)", chloe).status == .notFound)
             #expect(try await page(app, "/bulk/\(id)/report", chloe).status == .notFound)

@@ -17,8 +17,18 @@ struct BulkReport: Codable, Sendable, Equatable {
         let message: String
     }
 
+    /// What applying will do to a row that has no problem: for the team that reviews the sheet.
+    struct Planned: Codable, Sendable, Equatable {
+        let sheet: String
+        let row: Int
+        let name: String
+        let place: String
+        let action: String
+    }
+
     var problems: [Problem] = []
     var notes: [Problem] = []
+    var planned: [Planned] = []
     var summary = BulkPlan.Summary()
     var mailboxes = 0
     var rows = 0
@@ -147,6 +157,15 @@ enum BulkCheck {
                     ))
             }
             report.mailboxes = create.count
+            let creating = Set(create.map(\.ods))
+            for store in checked.stores {
+                report.planned.append(
+                    .init(
+                        sheet: "stores", row: store.row, name: store.premisesName, place: store.ods,
+                        action: creating.contains(store.ods)
+                            ? "New shared mailbox \(store.sharedMailbox)@\(domain)"
+                            : "Keeps its shared mailbox \(current[store.ods] ?? store.sharedMailbox)@\(domain)"))
+            }
         }
 
         let existing = try await existingPeople(owner: owner.organisation, on: sql)
@@ -199,6 +218,30 @@ enum BulkCheck {
                         sheet: sheetName(owner.kind), row: user.row, column: nil,
                         message: "\(base)@\(domain) is taken, so \(user.firstName) \(user.surname) will be \(address)"))
             }
+        }
+        let predicted = Dictionary(addresses.map { ($0.0.localID, $0.1) }, uniquingKeysWith: { a, _ in a })
+        for step in steps {
+            let (user, action): (BulkSheet.User, String) =
+                switch step {
+                case .create(let user):
+                    if let holder = attach[user.localID].flatMap({ id in holders.values.first { $0.id == id } }) {
+                        (user, "Existing account \(holder.address) given access to the store's mailbox")
+                    } else {
+                        (user, "New account \(predicted[user.localID] ?? "")")
+                    }
+                case .update(let user, let changed):
+                    (
+                        user,
+                        "Update " + changed.map { $0.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
+                    )
+                case .unchanged(let user): (user, user.leaver ? "Not registered: nothing to do" : "No change")
+                case .leave(let user): (user, "Marked as a leaver")
+                case .leftBefore(let user): (user, "Refused: marked as a leaver before")
+                }
+            report.planned.append(
+                .init(
+                    sheet: sheetName(owner.kind), row: user.row, name: "\(user.firstName) \(user.surname)",
+                    place: user.storeODS, action: action))
         }
         report.problems.sort { ($0.sheet, $0.row) < ($1.sheet, $1.row) }
         report.notes.sort { ($0.sheet, $0.row) < ($1.sheet, $1.row) }

@@ -30,6 +30,13 @@ enum BulkFile {
         }
         let format: BulkFormat
         var sheets: [SheetTable]
+        // A password-protected workbook is an OLE file, not a zip: the reader says so in its own words.
+        let ole = bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0])
+        if ole, case .failure(let error as XLSX.ReadError) = Result(catching: { try XLSX.read(bytes) }),
+            error == .encrypted
+        {
+            throw UnreadableSheet(message: error.message)
+        }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             format = .xlsx
             do {

@@ -13,8 +13,8 @@ enum BulkStatus: String, Sendable, Codable {
     var label: String {
         switch self {
         case .invalid: "Has problems"
-        case .valid: "Checked: ready to apply"
-        case .queued: "Waiting to start"
+        case .valid: "Checked: no problems"
+        case .queued: "Queued: starting soon"
         case .applying: "Being applied"
         case .applied: "Applied"
         case .failed: "Stopped"
@@ -243,6 +243,11 @@ enum BulkUploads {
                 (problem.column.map { "\($0): " } ?? "") + problem.message)
         }
         for note in report.notes { messages["\(note.sheet):\(note.row)", default: []].append(note.message) }
+        if report.problems.isEmpty {
+            for planned in report.planned {
+                messages["\(planned.sheet):\(planned.row)", default: []].insert(planned.action, at: 0)
+            }
+        }
         return sheets.map { sheet in
             SheetTable(
                 name: sheet.name,

@@ -184,7 +184,7 @@ enum Notices {
     static let mobileChanged = "Your mobile number has been changed"
     static let restored = "Account restored. It is inactive until they sign in"
     static let agreementAccepted = "Data sharing agreement accepted"
-    static let applyQueued = "Applying has started. This page shows its progress"
+    static let applyQueued = "The sheet is queued to be applied. This page shows how far it has got"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,

@@ -246,6 +246,9 @@ struct WorkbookReader {
 
     mutating func sheets() throws -> [SheetTable] {
         guard let workbook = try part("xl/workbook.xml") else { throw XLSX.ReadError.notWorkbook }
+        // Not needed to find the sheets, but read so that a DOCTYPE in the package's own parts is refused too.
+        _ = try part("[Content_Types].xml")
+        _ = try part("_rels/.rels")
         var targets: [String: String] = [:]
         if let rels = try part("xl/_rels/workbook.xml.rels") {
             try XML.parse(rels) { xml in
@@ -394,6 +397,7 @@ struct WorkbookReader {
                         guard rowNumber > 0, rowNumber <= 1_048_576 else { throw XLSX.ReadError.malformed }
                         row.removeAll()
                         column = -1
+                        inCell = false
                     } else if xml.is(name, "c") {
                         column = xml.range("r", attributes).map(xml.column) ?? column + 1
                         guard column >= 0, column < 16_384 else { throw XLSX.ReadError.malformed }
@@ -411,14 +415,15 @@ struct WorkbookReader {
                         try xml.text(until: xml.is(name, "v") ? "v" : "t", into: &value)
                         hasValue = true
                     } else if inCell && xml.is(name, "rPh") && !empty {
-                        try xml.skip(until: "rPh")
+                        var phonetic: [UInt8] = []
+                        try xml.text(until: "rPh", into: &phonetic)
                     }
                 case .close(let name):
                     if xml.is(name, "c") && inCell {
                         inCell = false
                         guard hasValue else { continue }
                         let cell = try self.cell(kind, value, style: style)
-                        guard !cell.isEmpty else { continue }
+                        guard !cell.isEmpty, column >= 0 else { continue }
                         guard cells + max(row.count, column + 1) <= limits.maxCells else {
                             throw XLSX.ReadError.tooManyCells
                         }
@@ -678,11 +683,6 @@ private struct XML {
         throw XLSX.ReadError.malformed
     }
 
-    mutating func skip(until end: StaticString) throws {
-        var ignored: [UInt8] = []
-        try text(until: end, into: &ignored)
-    }
-
     /// Character data with the predefined entities and character references decoded, and line ends
     /// normalised to LF as XML requires.
     func decode(_ range: Range<Int>, into out: inout [UInt8]) throws {
@@ -703,16 +703,11 @@ private struct XML {
             while semicolon < range.upperBound && semicolon - index < 12 && bytes[semicolon] != 0x3B { semicolon += 1 }
             guard semicolon < range.upperBound, bytes[semicolon] == 0x3B else { throw XLSX.ReadError.malformed }
             let name = (index + 1)..<semicolon
-            if `is`(name, "lt") {
-                out.append(0x3C)
-            } else if `is`(name, "gt") {
-                out.append(0x3E)
-            } else if `is`(name, "amp") {
-                out.append(0x26)
-            } else if `is`(name, "quot") {
-                out.append(0x22)
-            } else if `is`(name, "apos") {
-                out.append(0x27)
+            let predefined: [(StaticString, UInt8)] = [
+                ("lt", 0x3C), ("gt", 0x3E), ("amp", 0x26), ("quot", 0x22), ("apos", 0x27),
+            ]
+            if let entity = predefined.first(where: { `is`(name, $0.0) }) {
+                out.append(entity.1)
             } else {
                 let reference = String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self)
                 let scalar =

@@ -7,7 +7,6 @@ struct ZipArchive {
     }
 
     struct Entry {
-        let name: String
         let method: Int
         let crc: UInt32
         let compressedSize: Int
@@ -17,8 +16,6 @@ struct ZipArchive {
 
     private let bytes: [UInt8]
     private(set) var entries: [String: Entry] = [:]
-    /// Entry names in central-directory order.
-    private(set) var names: [String] = []
 
     init(_ bytes: [UInt8], maxEntries: Int) throws {
         self.bytes = bytes
@@ -49,14 +46,13 @@ struct ZipArchive {
             let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
             if flags & 1 != 0 { throw Failure.encrypted }
             let entry = Entry(
-                name: name, method: read16(at + 10), crc: read32(at + 16), compressedSize: Int(read32(at + 20)),
+                method: read16(at + 10), crc: read32(at + 16), compressedSize: Int(read32(at + 20)),
                 size: Int(read32(at + 24)), headerOffset: Int(read32(at + 42)))
             if entry.compressedSize == 0xFFFF_FFFF || entry.size == 0xFFFF_FFFF || entry.headerOffset == 0xFFFF_FFFF {
                 throw Failure.unsupported
             }
             // Two entries of one name are how a file shows one reader a part and another reader a different one.
             guard entries.updateValue(entry, forKey: name) == nil else { throw Failure.malformed }
-            names.append(name)
             at = next
         }
     }

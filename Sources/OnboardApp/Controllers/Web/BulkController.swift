@@ -176,7 +176,7 @@ struct BulkController {
             "bulk/new",
             req.chrome(
                 "Upload a registration sheet", breadcrumbs: [.init(text: "Bulk registration", href: SiteURL.bulk.path)],
-                errors: errors),
+                errors: errors, notice: req.notice),
             NewPage(kinds: options, singleKind: options.count == 1 ? options[0] : nil, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -244,6 +244,9 @@ struct BulkController {
         let moreProblems: Int
         let notes: [ProblemItem]
         let hasNotes: Bool
+        let planned: [PlannedItem]
+        let morePlanned: Int
+        let method: String
         let isInvalid: Bool
         let canApply: Bool
         let waitingForTeam: Bool
@@ -259,6 +262,14 @@ struct BulkController {
         let selfHref: String
         let counts: Counts
         let fieldErrors: [String: String]
+    }
+
+    struct PlannedItem: Encodable {
+        let sheet: String
+        let row: Int
+        let name: String
+        let place: String
+        let action: String
     }
 
     struct Progress: Content {
@@ -322,7 +333,16 @@ struct BulkController {
                 summary: report.summary, mailboxes: report.mailboxes,
                 problems: report.problems.prefix(shown).map(item), problemCount: report.problems.count,
                 moreProblems: max(0, report.problems.count - shown), notes: report.notes.prefix(shown).map(item),
-                hasNotes: !report.notes.isEmpty, isInvalid: status == .invalid,
+                hasNotes: !report.notes.isEmpty,
+                planned: report.problems.isEmpty
+                    ? report.planned.prefix(shown).map {
+                        PlannedItem(sheet: $0.sheet, row: $0.row, name: $0.name, place: $0.place, action: $0.action)
+                    } : [],
+                morePlanned: report.problems.isEmpty ? max(0, report.planned.count - shown) : 0,
+                method: upload.activation_method == ActivationMethod.automated.rawValue
+                    ? "Each person was sent a security code and a temporary password by text"
+                    : "The accounts wait for an administrator to phone each person and activate it",
+                isInvalid: status == .invalid,
                 canApply: BulkUploads.canApply(upload, principal: principal),
                 waitingForTeam: status == .valid && !BulkUploads.canApply(upload, principal: principal),
                 inProgress: [.queued, .applying].contains(status), progress: Self.progress(upload),
