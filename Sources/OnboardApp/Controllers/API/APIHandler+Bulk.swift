@@ -7,12 +7,18 @@ import Vapor
 /// Bulk registration through the API: the same checks, visibility and single apply as the pages.
 extension APIHandler {
     func getBulkTemplate(_ input: Operations.GetBulkTemplate.Input) async throws -> Operations.GetBulkTemplate.Output {
-        let (_, principal) = try context()
+        let (req, principal) = try context()
         guard principal.hasAny(.bulkUsers) else {
             throw APIProblem(status: .forbidden, detail: "Your role does not send registration sheets.")
         }
         let kind: BulkSheet.Kind = input.path.kind == .accounts ? .accounts : .pharmacyMultiple
-        let bytes = BulkFile.write(BulkFile.template(kind), as: input.query.format == .xlsx ? .xlsx : .csv)
+        let format: BulkFormat = input.query.format == .xlsx ? .xlsx : .csv
+        let bytes = BulkFile.write(BulkFile.template(kind), as: format)
+        try await req.audit(
+            AuditEntry(
+                "bulk.template_downloaded", target: "bulk_template",
+                id: BulkFile.filename(kind, "template", format: format)),
+            on: req.sql)
         if input.query.format == .xlsx {
             return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(bytes))))
         }

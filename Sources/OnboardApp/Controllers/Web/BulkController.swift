@@ -71,6 +71,8 @@ struct BulkController {
         let file = req.parameters.get("file") ?? ""
         for kind in BulkSheet.Kind.allCases {
             for format in [BulkFormat.csv, .xlsx] where BulkFile.filename(kind, "template", format: format) == file {
+                try await req.audit(
+                    AuditEntry("bulk.template_downloaded", target: "bulk_template", id: file), on: req.sql)
                 return download(BulkFile.write(BulkFile.template(kind), as: format), name: file, format: format)
             }
         }
