@@ -21,8 +21,20 @@ enum BulkApplyJob {
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
         let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        do {
+            try await apply(payload.upload, job: job, app: app)
+        } catch  where !(error is WorkerStoppedDead) && job.attempts >= job.max_attempts {
+            // The queue gives up after this: the upload says it stopped, rather than applying for ever.
+            try? await fail(
+                payload.upload, "Applying stopped after \(job.attempts) tries", context: .system,
+                now: app.clock.now(), on: app.db as! any SQLDatabase)
+            throw error
+        }
+    }
+
+    static func apply(_ id: UUID, job: ClaimedJob, app: Application) async throws {
         let sql = app.db as! any SQLDatabase
-        guard let upload = try await BulkUploads.load(payload.upload, on: sql, withContent: true),
+        guard let upload = try await BulkUploads.load(id, on: sql, withContent: true),
             [BulkStatus.queued.rawValue, BulkStatus.applying.rawValue].contains(upload.status),
             let content = upload.content, let kind = upload.bulkKind
         else { return }

@@ -89,12 +89,13 @@ enum DataSharingAgreement {
 }
 
 enum BulkUploads {
-    static let columns: SQLQueryString = """
+    static let baseColumns: SQLQueryString = """
         u.id, u.kind, u.organisation_id, o.name AS organisation_name, u.uploaded_by_id,
-        p.given_name || ' ' || p.family_name AS uploader_name, u.filename, u.format, u.status, u.problem_count, u.report,
+        p.given_name || ' ' || p.family_name AS uploader_name, u.filename, u.format, u.status, u.problem_count,
         u.activation_method, u.rows_total, u.rows_done, u.created_count, u.updated_count, u.unchanged_count,
         u.left_count, u.mailboxes_created, u.applied_by_id, u.created_at, u.applied_at, u.finished_at, u.purged_at
         """
+    static let columns: SQLQueryString = "\(baseColumns), u.report"
     static let joins: SQLQueryString = """
         FROM bulk_uploads u JOIN organisations o ON o.id = u.organisation_id
         JOIN accounts a ON a.id = u.uploaded_by_id JOIN people p ON p.id = a.person_id
@@ -124,13 +125,16 @@ enum BulkUploads {
     }
 
     /// An upload the caller may see, or 404: the same answer whether or not it exists.
-    static func visible(_ id: UUID?, to principal: Principal, on sql: any SQLDatabase, withContent: Bool = false)
-        async throws -> BulkUploadRow
-    {
-        let content: SQLQueryString = withContent ? ", u.content" : ""
+    /// `withReport: false` leaves the report out, for the progress poll: it can be megabytes.
+    static func visible(
+        _ id: UUID?, to principal: Principal, on sql: any SQLDatabase, withContent: Bool = false,
+        withReport: Bool = true
+    ) async throws -> BulkUploadRow {
+        var select: SQLQueryString = withReport ? columns : "\(baseColumns), '{}' AS report"
+        if withContent { select.appendLiteral(", u.content") }
         guard let id,
             let row = try await sql.raw(
-                "SELECT \(columns)\(content) \(joins) WHERE u.id = \(bind: id) AND \(visibility(for: principal))"
+                "SELECT \(select) \(joins) WHERE u.id = \(bind: id) AND \(visibility(for: principal))"
             ).first(decoding: BulkUploadRow.self)
         else { throw Abort(.notFound) }
         return row

@@ -385,7 +385,8 @@ struct BulkController {
     }
 
     func progress(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let upload = try await BulkUploads.visible(req.uuidParameter("id"), to: principal, on: req.sql)
+        let upload = try await BulkUploads.visible(
+            req.uuidParameter("id"), to: principal, on: req.sql, withReport: false)
         let response = try await Self.progress(upload).encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
