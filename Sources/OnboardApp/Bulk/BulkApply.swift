@@ -412,13 +412,13 @@ struct ChunkWriter: Sendable {
         var pending = users
         for _ in 0..<5 where !pending.isEmpty {
             let predicted = try await BulkCheck.predictAddresses(pending, domain: domain, on: sql)
-            let rows: [[any Encodable & Sendable]] = predicted.map { _, address in
+            let rows: [[any Encodable & Sendable]] = predicted.map { _, _, address in
                 [address, AccountNaming.stem(of: address), "primary", now]
             }
             let won = Set(
                 try await sql.insertRows(
                     "address_reservations", ["address", "stem", "kind", "reserved_at"], rows, returning: "address"))
-            for (user, address) in predicted where won.contains(address) { result[user.localID] = address }
+            for (user, _, address) in predicted where won.contains(address) { result[user.localID] = address }
             pending = pending.filter { result[$0.localID] == nil }
         }
         guard pending.isEmpty else {

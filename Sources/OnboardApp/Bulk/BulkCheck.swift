@@ -210,8 +210,7 @@ enum BulkCheck {
         }
         let addresses = try await predictAddresses(
             creates.filter { attach[$0.localID] == nil }, domain: domain, on: sql)
-        for (user, address) in addresses {
-            let base = AccountNaming.localPart(givenName: user.firstName, familyName: user.surname) ?? ""
+        for (user, base, address) in addresses {
             if !address.hasPrefix(base + "@") {
                 report.notes.append(
                     .init(
@@ -219,7 +218,7 @@ enum BulkCheck {
                         message: "\(base)@\(domain) is taken, so \(user.firstName) \(user.surname) will be \(address)"))
             }
         }
-        let predicted = Dictionary(addresses.map { ($0.0.localID, $0.1) }, uniquingKeysWith: { a, _ in a })
+        let predicted = Dictionary(addresses.map { ($0.0.localID, $0.2) }, uniquingKeysWith: { a, _ in a })
         for step in steps {
             let (user, action): (BulkSheet.User, String) =
                 switch step {
@@ -401,15 +400,17 @@ enum BulkCheck {
     }
 
     /// The address each new person would be given now, in row order, numbering within the file too.
+    /// Each new person's base local part and the address they would get now, in row order, numbering
+    /// within the file too.
     static func predictAddresses(_ users: [BulkSheet.User], domain: String, on sql: any SQLDatabase) async throws
-        -> [(BulkSheet.User, String)]
+        -> [(BulkSheet.User, String, String)]
     {
         let bases = users.map { AccountNaming.localPart(givenName: $0.firstName, familyName: $0.surname) ?? "" }
         var taken = try await takenByStem(Set(bases.map { AccountNaming.stem(of: $0) }), on: sql)
         return zip(users, bases).map { user, base in
             let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
             taken.insert("\(local)@\(domain)")
-            return (user, "\(local)@\(domain)")
+            return (user, base, "\(local)@\(domain)")
         }
     }
 

@@ -27,6 +27,15 @@ public enum AccountNaming {
                 out += "-"
                 continue
             }
+            // Most names are plain ASCII: no decomposition needed, and punctuation is dropped.
+            if let ascii = character.asciiValue {
+                switch ascii {
+                case 0x41...0x5A: out.unicodeScalars.append(Unicode.Scalar(ascii + 0x20))
+                case 0x61...0x7A, 0x30...0x39: out.unicodeScalars.append(Unicode.Scalar(ascii))
+                default: break
+                }
+                continue
+            }
             let base = String(character).decomposedStringWithCanonicalMapping.unicodeScalars.filter {
                 $0.properties.generalCategory != .nonspacingMark
             }
