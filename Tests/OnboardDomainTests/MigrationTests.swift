@@ -167,3 +167,66 @@ struct ScanningTests {
         #expect(throws: MailItems.SplitError.tooLarge) { try MailItems.parts(of: Array(message.utf8), limit: 10) }
     }
 }
+
+@Suite("Transfer files opened for scanning")
+struct TransferItemsTests {
+    static let eicar = Array(ScanningTests.eicar.utf8)
+
+    func message(attaching name: String, _ bytes: [UInt8]) -> [UInt8] {
+        let encoded = Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn])
+        return Array(
+            """
+            Subject: files\r
+            Content-Type: multipart/mixed; boundary="b1"\r
+            \r
+            --b1\r
+            Content-Type: text/plain\r
+            \r
+            Please find attached.\r
+            --b1\r
+            Content-Type: application/zip\r
+            Content-Disposition: attachment; filename="\(name)"\r
+            Content-Transfer-Encoding: base64\r
+            \r
+            \(encoded)\r
+            --b1--\r
+
+            """.utf8)
+    }
+
+    @Test("A zip inside a message inside an mbox inside a zip is opened to the file that holds EICAR")
+    func nested() {
+        var inner = ZipWriter()
+        inner.add("scan.com", Self.eicar)
+        let mbox =
+            Array("From a@example.org Mon Jan  1 00:00:00 2024\n".utf8)
+            + message(attaching: "files.zip", inner.finish())
+        var outer = ZipWriter()
+        outer.add("export/inbox.mbox", mbox)
+        outer.add("export/", [])
+        let items = TransferItems.expand(name: "batch.zip", bytes: outer.finish(), budget: 1 << 20)
+        let paths = items.map(\.path)
+        #expect(paths.contains("batch.zip › export/inbox.mbox › message 1 › files.zip › scan.com"), "\(paths)")
+        #expect(items.first { $0.path.hasSuffix("scan.com") }?.bytes == Self.eicar)
+        #expect(items.allSatisfy { $0.unscannable == nil })
+    }
+
+    @Test("Past the budget an archive's entry is not scanned, never passed")
+    func budget() {
+        var zip = ZipWriter()
+        zip.add("big.bin", [UInt8](repeating: 7, count: 5000))
+        let items = TransferItems.expand(name: "batch.zip", bytes: zip.finish(), budget: 1000)
+        #expect(items.map(\.unscannable) == ["too large once decompressed"])
+    }
+
+    @Test("Documents pass through whole; an .eml is one message and its parts")
+    func plain() {
+        #expect(
+            TransferItems.expand(name: "minutes.docx.txt", bytes: [1, 2, 3], budget: 10).map(\.path) == [
+                "minutes.docx.txt"
+            ])
+        let eml = message(attaching: "a.txt", Self.eicar)
+        let items = TransferItems.expand(name: "note.eml", bytes: eml, budget: 1 << 20)
+        #expect(items.map(\.path) == ["note.eml", "note.eml › message body", "note.eml › a.txt"])
+    }
+}
