@@ -230,3 +230,28 @@ struct TransferItemsTests {
         #expect(items.map(\.path) == ["note.eml", "note.eml › message body", "note.eml › a.txt"])
     }
 }
+
+@Suite("The transfer gate")
+struct TransferGateTests {
+    @Test("Only clean or dealt-with items let the gate pass; waiting and quarantined items hold it")
+    func gate() throws {
+        let infected = TransferGate.state(after: .infected(signature: "Onboard.Test.EICAR.UNOFFICIAL"))
+        let unscanned = TransferGate.state(after: .notScanned(reason: "encrypted, so it cannot be scanned"))
+        #expect(infected.isQuarantined && unscanned.isQuarantined)
+        #expect(!TransferGate.passes([.clean, infected]))
+        #expect(!TransferGate.passes([.clean, .waiting]))
+        #expect(!TransferGate.passes([]))
+        let removed = try TransferGate.remove(infected, by: "ism")
+        let released = try TransferGate.release(
+            unscanned, by: "ism", reason: "Password given by the practice; opened and checked")
+        #expect(TransferGate.passes([.clean, removed, released]))
+    }
+
+    @Test("Release needs a reason, and only quarantined items are dealt with")
+    func refusals() {
+        #expect(throws: TransferGate.Refusal.reasonNeeded) {
+            try TransferGate.release(.infected(signature: "x"), by: "ism", reason: "ok")
+        }
+        #expect(throws: TransferGate.Refusal.notQuarantined) { try TransferGate.remove(.clean, by: "ism") }
+    }
+}

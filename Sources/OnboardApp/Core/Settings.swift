@@ -64,6 +64,8 @@ public struct Settings: Sendable {
     /// Bulk registration: how long uploads and results are kept, rows per committed chunk, and (tests
     /// only, refused in production) a chunk after which the worker stops dead, to prove resumption.
     public var bulk = BulkSettings()
+    /// The clamd that scans migration transfers (`CLAMD_ADDRESS`, host:port).
+    public var clamd = ClamdAddress(host: "127.0.0.1", port: 3310)
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -191,6 +193,15 @@ public struct Settings: Sendable {
             return bulk
         }
 
+        var clamd = ClamdAddress(host: "127.0.0.1", port: 3310)
+        if let raw = value("CLAMD_ADDRESS") {
+            let parts = raw.split(separator: ":")
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
+                throw Problem(setting: "CLAMD_ADDRESS", reason: "must look like HOST:PORT, for example 127.0.0.1:3310")
+            }
+            clamd = ClamdAddress(host: String(parts[0]), port: port)
+        }
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
@@ -199,7 +210,7 @@ public struct Settings: Sendable {
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
-            bulk: try bulkSettings())
+            bulk: try bulkSettings(), clamd: clamd)
 
     }
 
@@ -221,6 +232,11 @@ public struct Settings: Sendable {
         }
         throw Problem(setting: "DATABASE_URL", reason: "must start with sqlite: or postgres://")
     }
+}
+
+public struct ClamdAddress: Sendable, Equatable {
+    public var host: String
+    public var port: Int
 }
 
 public struct BulkSettings: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import NIOPosix
 import Vapor
 
 /// The side-effect seams and settings one application uses, kept in `app.storage`.
@@ -11,6 +12,8 @@ public struct Dependencies: Sendable {
     var notifier: Notifier
     /// What the in-memory sender has sent: shown at /dev/messages in development, read by tests.
     public var sentMessages: SentMessages
+    /// Scans migration transfers: clamd at `CLAMD_ADDRESS`.
+    var scanner: MalwareScanner
     /// Tests on PostgreSQL give each test its own schema.
     public var postgresSchema: String?
 
@@ -24,6 +27,8 @@ public struct Dependencies: Sendable {
         // them in memory for /dev/messages and the tests.
         self.messages = settings.notify.map(MessageSender.govukNotify) ?? .memory(sentMessages)
         self.notifier = settings.notify.map(Notifier.govukNotify) ?? .developmentSink
+        self.scanner = .clamd(
+            host: settings.clamd.host, port: settings.clamd.port, group: MultiThreadedEventLoopGroup.singleton)
         self.settings = settings
         self.clock = clock
         self.secrets = secrets
