@@ -124,11 +124,7 @@ enum AccountStore {
         base: String, domain: String, kind: String, now: Date, on sql: any SQLDatabase
     ) async throws -> String {
         for _ in 0..<20 {
-            struct Taken: Decodable { let address: String }
-            let taken = Set(
-                try await sql.raw(
-                    "SELECT address FROM address_reservations WHERE stem = \(bind: AccountNaming.stem(of: base))"
-                ).all(decoding: Taken.self).map(\.address))
+            let taken = try await taken(stems: [AccountNaming.stem(of: base)], on: sql)
             let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
             let address = "\(local)@\(domain)"
             let inserted = try await sql.raw(
@@ -141,6 +137,18 @@ enum AccountStore {
             if inserted != nil { return address }
         }
         throw Abort(.conflict, reason: "Could not reserve an address: too many people are being added at once")
+    }
+
+    /// Every reserved address sharing one of these stems: all that a new address from those bases must avoid.
+    static func taken(stems: Set<String>, on sql: any SQLDatabase) async throws -> Set<String> {
+        struct Row: Decodable { let address: String }
+        var taken = Set<String>()
+        for slice in Array(stems).chunked(500) {
+            taken.formUnion(
+                try await sql.raw("SELECT address FROM address_reservations WHERE stem IN (\(binds: slice))")
+                    .all(decoding: Row.self).map(\.address))
+        }
+        return taken
     }
 
     /// Whether an exact address is free, for shared mailboxes whose name is chosen, not suffixed.

@@ -140,7 +140,7 @@ struct ChunkWriter: Sendable {
 
     /// Each store without a mailbox gets the one its row names, owned by the uploader.
     func stores(now: Date, on sql: any SQLDatabase) async throws {
-        let current = try await BulkCheck.storeMailboxes(prepared.checked.stores.map(\.ods), on: sql)
+        let current = try await BulkCheck.storeMailboxes(prepared.checked.stores.map(\.ods), on: sql).mapValues(\.local)
         let (create, _) = BulkPlan.mailboxes(prepared.checked.stores, existing: current)
         var created = Set<String>()
         if !create.isEmpty {
@@ -189,7 +189,7 @@ struct ChunkWriter: Sendable {
             ).run()
         }
         try await AuditLog.record(audits, context: context, at: now, on: sql)
-        let after = try await BulkCheck.storeMailboxes(prepared.checked.stores.map(\.ods), on: sql)
+        let after = try await BulkCheck.storeMailboxes(prepared.checked.stores.map(\.ods), on: sql).mapValues(\.local)
         let results: [[any Encodable & Sendable]] = prepared.checked.stores.map { store in
             let status =
                 created.contains("\(store.sharedMailbox)@\(domain)")
@@ -208,22 +208,7 @@ struct ChunkWriter: Sendable {
     /// Store ODS code → its mailbox id, for making staff members.
     func mailboxIDs(on sql: any SQLDatabase) async throws -> [String: UUID] {
         guard owner.kind == .pharmacyMultiple else { return [:] }
-        struct Row: Decodable {
-            let ods_code: String
-            let mailbox_id: UUID
-        }
-        var result: [String: UUID] = [:]
-        for slice in prepared.checked.stores.map(\.ods).chunked(BulkCheck.batch) {
-            for row in try await sql.raw(
-                """
-                SELECT o.ods_code, s.mailbox_id FROM store_mailboxes s JOIN organisations o ON o.id = s.organisation_id
-                WHERE o.ods_code IN (\(binds: slice))
-                """
-            ).all(decoding: Row.self) {
-                result[row.ods_code] = row.mailbox_id
-            }
-        }
-        return result
+        return try await BulkCheck.storeMailboxes(prepared.checked.stores.map(\.ods), on: sql).mapValues(\.id)
     }
 
     func users(
@@ -462,8 +447,8 @@ struct ChunkWriter: Sendable {
             if let old = try await BulkCheck.storeMailboxes([before.storeODS], on: sql)[before.storeODS] {
                 try await sql.raw(
                     """
-                    DELETE FROM shared_mailbox_members WHERE account_id = \(bind: person.account) AND owner = \(bind: false)
-                      AND mailbox_id = (SELECT id FROM shared_mailboxes WHERE address = \(bind: "\(old)@\(domain)"))
+                    DELETE FROM shared_mailbox_members
+                    WHERE account_id = \(bind: person.account) AND owner = \(bind: false) AND mailbox_id = \(bind: old.id)
                     """
                 ).run()
             }

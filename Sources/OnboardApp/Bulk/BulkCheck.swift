@@ -144,7 +144,7 @@ enum BulkCheck {
 
         // Stores: a new mailbox needs a free address; one that has a mailbox keeps it.
         if owner.kind == .pharmacyMultiple {
-            let current = try await storeMailboxes(checked.stores.map(\.ods), on: sql)
+            let current = try await storeMailboxes(checked.stores.map(\.ods), on: sql).mapValues(\.local)
             let (create, conflicts) = BulkPlan.mailboxes(checked.stores, existing: current)
             report.notes += conflicts.map(problem)
             let wanted = create.map { "\($0.sharedMailbox)@\(domain)" }
@@ -290,22 +290,30 @@ enum BulkCheck {
         return places
     }
 
-    /// Each store's mailbox, as the part before the @.
-    static func storeMailboxes(_ codes: [String], on sql: any SQLDatabase) async throws -> [String: String] {
+    /// A store's shared mailbox: its id, and the part of its address before the @.
+    struct StoreMailbox: Sendable {
+        let id: UUID
+        let local: String
+    }
+
+    /// Each store's mailbox, by the store's ODS code.
+    static func storeMailboxes(_ codes: [String], on sql: any SQLDatabase) async throws -> [String: StoreMailbox] {
         struct Row: Decodable {
             let ods_code: String
+            let mailbox_id: UUID
             let address: String
         }
-        var result: [String: String] = [:]
+        var result: [String: StoreMailbox] = [:]
         for slice in codes.chunked(batch) {
             for row in try await sql.raw(
                 """
-                SELECT o.ods_code, m.address FROM store_mailboxes s
+                SELECT o.ods_code, s.mailbox_id, m.address FROM store_mailboxes s
                 JOIN shared_mailboxes m ON m.id = s.mailbox_id JOIN organisations o ON o.id = s.organisation_id
                 WHERE o.ods_code IN (\(binds: slice))
                 """
             ).all(decoding: Row.self) {
-                result[row.ods_code] = String(row.address.split(separator: "@").first ?? "")
+                result[row.ods_code] = StoreMailbox(
+                    id: row.mailbox_id, local: String(row.address.split(separator: "@").first ?? ""))
             }
         }
         return result
@@ -406,22 +414,11 @@ enum BulkCheck {
         -> [(BulkSheet.User, String, String)]
     {
         let bases = users.map { AccountNaming.localPart(givenName: $0.firstName, familyName: $0.surname) ?? "" }
-        var taken = try await takenByStem(Set(bases.map { AccountNaming.stem(of: $0) }), on: sql)
+        var taken = try await AccountStore.taken(stems: Set(bases.map { AccountNaming.stem(of: $0) }), on: sql)
         return zip(users, bases).map { user, base in
             let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
             taken.insert("\(local)@\(domain)")
             return (user, base, "\(local)@\(domain)")
         }
-    }
-
-    static func takenByStem(_ stems: Set<String>, on sql: any SQLDatabase) async throws -> Set<String> {
-        struct Row: Decodable { let address: String }
-        var taken = Set<String>()
-        for slice in Array(stems).chunked(batch) {
-            taken.formUnion(
-                try await sql.raw("SELECT address FROM address_reservations WHERE stem IN (\(binds: slice))")
-                    .all(decoding: Row.self).map(\.address))
-        }
-        return taken
     }
 }

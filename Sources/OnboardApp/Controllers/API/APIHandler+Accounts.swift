@@ -25,12 +25,7 @@ extension APIHandler {
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
         }
-        struct Row: Decodable { let id: UUID }
-        guard
-            let organisation = try await req.sql.raw(
-                "SELECT id FROM organisations WHERE ods_code = \(bind: request.organisationODS)"
-            ).first(decoding: Row.self)?.id,
-            try await principal.canManage(organisation: organisation, on: req.sql)
+        guard let organisation = try await principal.managedOrganisation(ods: request.organisationODS, on: req.sql)?.id
         else {
             throw APIProblem(
                 ValidationErrors([
@@ -124,12 +119,7 @@ extension APIHandler {
         guard let id = UUID(uuidString: input.path.id), let account = try await AccountStore.summary(id, on: req.sql),
             account.accountState == .leaver
         else { throw APIProblem(status: .notFound, detail: "No recent leaver has that id.") }
-        struct Row: Decodable { let id: UUID }
-        guard
-            let ods = OrganisationRules.normaliseODS(body.organisation),
-            let organisation = try await req.sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)")
-                .first(decoding: Row.self)?.id,
-            try await principal.canManage(organisation: organisation, on: req.sql)
+        guard let organisation = try await principal.managedOrganisation(ods: body.organisation, on: req.sql)?.id
         else {
             throw APIProblem(
                 ValidationErrors([

@@ -206,14 +206,10 @@ struct AccountsController {
             return try await renderNew(req, principal: principal, form: form, errors: ValidationErrors())
         }
         let checked: AccountRequest
-        let organisation: Organisation
+        let organisation: ManagedOrganisation
         do {
             checked = try Self.request(from: form).validated()
-            guard
-                let found = try await Organisation.query(on: req.db).filter(\.$odsCode == checked.organisationODS)
-                    .first(),
-                let id = found.id,
-                try await principal.canManage(organisation: id, on: req.sql)
+            guard let found = try await principal.managedOrganisation(ods: checked.organisationODS, on: req.sql)
             else {
                 throw ValidationErrors([
                     FieldError(field: "organisation", message: "Choose an organisation you look after")
@@ -223,18 +219,14 @@ struct AccountsController {
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
-        let organisationID = try organisation.requireID()
+        let organisationID = organisation.id
         if form.confirm != "yes" {
             // Shows the address this person would get now; the real reservation happens on confirming.
             let base =
                 checked.localPart
                 ?? AccountNaming.localPart(givenName: checked.givenName, familyName: checked.familyName) ?? ""
             let domain = req.settings.mailDomain
-            struct Taken: Decodable { let address: String }
-            let taken = Set(
-                try await req.sql.raw(
-                    "SELECT address FROM address_reservations WHERE address LIKE \(bind: base + "%@" + domain)"
-                ).all(decoding: Taken.self).map(\.address))
+            let taken = try await AccountStore.taken(stems: [AccountNaming.stem(of: base)], on: req.sql)
             let local = AccountNaming.firstFree(base) { taken.contains("\($0)@\(domain)") }
             var igProblem = ValidationErrors()
             if !(try await AccountStore.igRequirementMet(organisationID, on: req.sql)) {
@@ -646,12 +638,8 @@ struct AccountsController {
             throw Abort(.notFound)
         }
         let form = try req.content.decode(JoinerForm.self)
-        let ods = OrganisationRules.normaliseODS(form.organisation) ?? ""
         var errors = ValidationErrors()
-        guard
-            let organisation = try await Organisation.query(on: req.db).filter(\.$odsCode == ods).first(),
-            let organisationID = organisation.id,
-            try await principal.canManage(organisation: organisationID, on: req.sql)
+        guard let organisationID = try await principal.managedOrganisation(ods: form.organisation, on: req.sql)?.id
         else {
             errors.add("organisation", "Choose the organisation they are joining")
             return try await req.render(
@@ -691,6 +679,20 @@ struct AccountsController {
 
 extension Principal {
     /// Whether this person adds and runs accounts in the organisation (not merely helps there).
+    /// The organisation with this ODS code, when this person creates accounts and mailboxes in it: every
+    /// form and API call that names an organisation by code comes through here.
+    func managedOrganisation(ods raw: String?, on sql: any SQLDatabase) async throws -> ManagedOrganisation? {
+        let scope = accountScope(includeHelpers: false)
+        guard scope.national || !scope.treeRoots.isEmpty, let ods = raw.flatMap(OrganisationRules.normaliseODS)
+        else { return nil }
+        return try await sql.raw(
+            """
+            SELECT o.id, o.name FROM organisations o
+            WHERE o.ods_code = \(bind: ods) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
+            """
+        ).first(decoding: ManagedOrganisation.self)
+    }
+
     func canManage(organisation id: UUID, on sql: any SQLDatabase) async throws -> Bool {
         let scope = accountScope(includeHelpers: false)
         guard scope.national || !scope.treeRoots.isEmpty else { return false }
@@ -698,6 +700,11 @@ extension Principal {
             "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))"
         ).first() != nil
     }
+}
+
+struct ManagedOrganisation: Decodable, Sendable {
+    let id: UUID
+    let name: String
 }
 
 extension String {

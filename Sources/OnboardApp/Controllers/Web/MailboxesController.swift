@@ -86,16 +86,8 @@ struct MailboxesController {
         _ req: Request, principal: Principal, organisationODS: String, localPart: String, name: String, owner: String
     ) async throws -> UUID {
         var errors = SharedMailboxRules.validate(localPart: localPart, name: name)
-        var organisation: UUID?
-        struct Row: Decodable { let id: UUID }
-        if let ods = OrganisationRules.normaliseODS(organisationODS),
-            let id = try await req.sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").first(
-                decoding: Row.self)?.id, try await principal.canManage(organisation: id, on: req.sql)
-        {
-            organisation = id
-        } else {
-            errors.add("organisation", "Choose an organisation you look after")
-        }
+        let organisation = try await principal.managedOrganisation(ods: organisationODS, on: req.sql)?.id
+        if organisation == nil { errors.add("organisation", "Choose an organisation you look after") }
         let ownerAccount =
             owner.tidied.isEmpty ? nil : try await SharedMailboxes.memberAccount(owner, on: req.sql)
         if ownerAccount == nil {
