@@ -178,6 +178,10 @@ public struct Settings: Sendable {
 
         func bulkSettings() throws(Problem) -> BulkSettings {
             var bulk = BulkSettings()
+            // Uploads hold personal data: they are always purged, so "off" is not a choice here.
+            for key in ["BULK_RETENTION_DAYS", "BULK_CHUNK_SIZE"] where value(key) == "off" {
+                throw Problem(setting: key, reason: "must be a whole number")
+            }
             bulk.retentionDays = try days("BULK_RETENTION_DAYS", default: 90) ?? 90
             bulk.chunkSize = try days("BULK_CHUNK_SIZE", default: 500) ?? 500
             if let stop = value("BULK_STOP_AFTER_CHUNKS") {
