@@ -341,6 +341,7 @@ struct BulkTests {
             let sam = try await superUser(app)
             let template = try await page(app, "/bulk/templates/pharmacy-multiple-template.xlsx", sam)
             #expect(template.status == .ok)
+            #expect(try await auditCount(app, action: "bulk.template_downloaded") == 1)
             let sheets = try XLSX.read(Array(template.body.readableBytesView))
             #expect(sheets.map(\.name) == ["stores", "users"])
             let filled = XLSX.write([

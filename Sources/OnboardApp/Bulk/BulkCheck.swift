@@ -189,12 +189,14 @@ enum BulkCheck {
         // Nobody is given a second account: a person who has one is refused, except a locum, whose account
         // is attached to the store.
         let holders = try await accountHolders(creates, on: sql)
+        var attachedAddress: [String: String] = [:]
         for user in creates {
             guard
                 let holder = holders[user.mobile + "|" + user.firstName.lowercased() + "|" + user.surname.lowercased()]
             else { continue }
             if user.role == .locum {
                 attach[user.localID] = holder.id
+                attachedAddress[user.localID] = holder.address
                 report.notes.append(
                     .init(
                         sheet: "users", row: user.row, column: nil,
@@ -223,8 +225,8 @@ enum BulkCheck {
             let (user, action): (BulkSheet.User, String) =
                 switch step {
                 case .create(let user):
-                    if let holder = attach[user.localID].flatMap({ id in holders.values.first { $0.id == id } }) {
-                        (user, "Existing account \(holder.address) given access to the store's mailbox")
+                    if attach[user.localID] != nil, let address = attachedAddress[user.localID] {
+                        (user, "Existing account \(address) given access to the store's mailbox")
                     } else {
                         (user, "New account \(predicted[user.localID] ?? "")")
                     }

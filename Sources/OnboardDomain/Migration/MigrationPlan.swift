@@ -111,6 +111,13 @@ public struct TaskTemplate: Equatable, Sendable, Codable {
         self.dependsOn = dependsOn
     }
 
+    /// The same task done by someone else: how the supported and managed options differ.
+    public func reassigned(to owner: TaskOwner) -> TaskTemplate {
+        TaskTemplate(
+            key: key, title: title, owner: owner, durationDays: durationDays, offsetDays: offsetDays,
+            dependsOn: dependsOn)
+    }
+
     /// Work that must be finished by go-live, rather than work after it (support, decommissioning).
     public var beforeGoLive: Bool { offsetDays + durationDays <= 0 }
 }
@@ -217,19 +224,15 @@ public enum MigrationPlan {
         case .selfService:
             break
         case .partialManaged:
-            tasks[3] = TaskTemplate(
-                key: "transfer-check", title: "Scan the data to transfer for malware", owner: .nationalTeam,
-                durationDays: 7, offsetDays: -35, dependsOn: ["inventory"])
+            tasks[3] = tasks[3].reassigned(to: .nationalTeam)
             tasks.insert(
                 TaskTemplate(
                     key: "tooling", title: "Set up the migration tooling with the national team", owner: .nationalTeam,
                     durationDays: 5, offsetDays: -45, dependsOn: ["inventory"]), at: 3)
         case .managed:
             tasks = tasks.map { task in
-                [.organisation].contains(task.owner) && !["initiate", "communications"].contains(task.key)
-                    ? TaskTemplate(
-                        key: task.key, title: task.title, owner: .nationalTeam, durationDays: task.durationDays,
-                        offsetDays: task.offsetDays, dependsOn: task.dependsOn)
+                task.owner == .organisation && !["initiate", "communications"].contains(task.key)
+                    ? task.reassigned(to: .nationalTeam)
                     : task
             }
         }
