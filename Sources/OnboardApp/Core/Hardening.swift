@@ -10,8 +10,17 @@ enum BodyLimits {
         SiteURL.organisationImport.path, SiteURL.applicationImport.path, SiteURL.bulkNew.path, "/api/v1/bulk-uploads",
     ]
 
+    /// Migration transfer batches: mail and documents, larger than any sheet (docs/migration.md).
+    static let transfer: ByteCount = "100mb"
+
+    static func isTransferUpload(_ path: String) -> Bool {
+        (path.hasPrefix("/migration/") && path.hasSuffix("/transfers"))
+            || (path.hasPrefix("/api/v1/migration-projects/") && path.hasSuffix("/transfer-batches"))
+    }
+
     static func limit(for path: String) -> Int {
-        uploadPaths.contains(path) ? upload.value : standard.value
+        if isTransferUpload(path) { return transfer.value }
+        return uploadPaths.contains(path) ? upload.value : standard.value
     }
 }
 

@@ -66,6 +66,8 @@ public struct Settings: Sendable {
     public var bulk = BulkSettings()
     /// The clamd that scans migration transfers (`CLAMD_ADDRESS`, host:port).
     public var clamd = ClamdAddress(host: "127.0.0.1", port: 3310)
+    /// Days quarantined transfer content is kept before it is purged (`QUARANTINE_RETENTION_DAYS`).
+    public var quarantineRetentionDays = 30
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -206,6 +208,12 @@ public struct Settings: Sendable {
             clamd = ClamdAddress(host: String(parts[0]), port: port)
         }
 
+        // Quarantined content may be malware and personal data: it is always purged.
+        if value("QUARANTINE_RETENTION_DAYS") == "off" {
+            throw Problem(setting: "QUARANTINE_RETENTION_DAYS", reason: "must be a whole number")
+        }
+        let quarantineDays = try days("QUARANTINE_RETENTION_DAYS", default: 30) ?? 30
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
@@ -214,7 +222,7 @@ public struct Settings: Sendable {
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
-            bulk: try bulkSettings(), clamd: clamd)
+            bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays)
 
     }
 

@@ -36,6 +36,8 @@ struct JobRunner: Sendable {
             AccountLifecycleJob.kind: AccountLifecycleJob.run,
             BulkApplyJob.kind: BulkApplyJob.run,
             BulkPurgeJob.kind: BulkPurgeJob.run,
+            TransferScanJob.kind: TransferScanJob.run,
+            QuarantinePurgeJob.kind: QuarantinePurgeJob.run,
         ])
     }
 
@@ -183,6 +185,7 @@ struct JobRunner: Sendable {
                 try await SessionPruneJob.scheduleIfNeeded(app: app)
                 try await AccountLifecycleJob.scheduleIfNeeded(app: app)
                 try await BulkPurgeJob.scheduleIfNeeded(app: app)
+                try await QuarantinePurgeJob.scheduleIfNeeded(app: app)
                 while try await runOnce(app: app), !Task.isCancelled {}
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")

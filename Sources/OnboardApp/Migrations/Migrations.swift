@@ -16,5 +16,6 @@ extension Migrations {
         add(M011_CreateApplications())  // applications, history, invitations, cohorts
         add(M012_CreateAccountSecurity())  // reservations, activation, second factor, outbox, shared mailboxes
         add(M013_CreateBulkRegistration())  // bulk uploads, people by local id, store mailboxes, agreements
+        add(M014_CreateMigrationProjects())  // migration projects, plans, checklists, transfer batches, quarantine
     }
 }

@@ -131,6 +131,10 @@ enum DemoData {
             Org(
                 ods: "7A4", name: "Cardiff and Vale University Health Board", type: .nhsTrust, country: .wales,
                 region: nil, postcode: "CF14 4XW", status: .notJoined),
+            // Moving its email in, with the Manchester trust's ISM: the migration pages' example.
+            Org(
+                ods: "8HV48", name: "St Ann's Hospice", type: .nonNHS, region: "north_west", postcode: "M44 5LH",
+                administeredBy: "R0A", status: .onboarding, igCompletedBy: "8HV48"),
         ])
         // Who has completed the IG toolkit: the trusts and the commissioner for their sites, most practices,
         // the pharmacy group for its stores. The rest have not, so the refusal can be seen.

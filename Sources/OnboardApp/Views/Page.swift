@@ -102,6 +102,9 @@ extension Request {
         if principal.hasAny(.bulkUsers) {
             links.append(.init(text: "Bulk registration", href: SiteURL.bulk.path))
         }
+        if principal.hasAny(.migrationUsers) {
+            links.append(.init(text: "Migration", href: "/migration"))
+        }
         if principal.hasAny(.roleGranters) {
             links.append(.init(text: "People", href: SiteURL.people.path))
         }
@@ -113,6 +116,7 @@ extension Request {
         }
         if principal.has(.nationalAdmin) {
             links.append(.init(text: "Rule parameters", href: SiteURL.parameters.path))
+            links.append(.init(text: "Guidance", href: "/guidance"))
         }
         links.append(.init(text: "Your sessions", href: SiteURL.sessions.path))
         let path = url.path
@@ -185,12 +189,26 @@ enum Notices {
     static let restored = "Account restored. It is inactive until they sign in"
     static let agreementAccepted = "Data sharing agreement accepted"
     static let applyQueued = "The sheet is queued to be applied. This page shows how far it has got"
+    static let projectStarted = "Migration project started"
+    static let ismAssigned = "Implementation support manager assigned"
+    static let optionSaved = "Migration option saved. The plan and checklist follow it"
+    static let initiationSaved = "Project initiation saved"
+    static let goLiveSaved = "Go-live date saved. The plan has moved with it"
+    static let taskDone = "Task marked as done"
+    static let itemTicked = "Checklist item ticked"
+    static let wentLive = "Go-live confirmed. The organisation is now live"
+    static let batchQueued = "Batch uploaded. It is being scanned for malware"
+    static let itemRemoved = "Item removed from the transfer"
+    static let itemReleased = "Item released from quarantine"
+    static let guidanceSaved = "Guidance saved"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
-        mobileChanged, restored, agreementAccepted, applyQueued,
+        mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,
+        initiationSaved, goLiveSaved, taskDone, itemTicked, wentLive, batchQueued, itemRemoved, itemReleased,
+        guidanceSaved,
     ]
 }
 

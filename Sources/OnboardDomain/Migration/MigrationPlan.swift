@@ -30,8 +30,19 @@ public struct Day: Comparable, Hashable, Sendable, Codable, CustomStringConverti
 
     public var description: String { iso }
 
+    /// "31 March 2027", as people read dates.
+    public var long: String {
+        let (y, m, d) = civil
+        return "\(d) \(Day.monthNames[m - 1]) \(y)"
+    }
+
+    public static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+
     // Howard Hinnant's days-from-civil and civil-from-days, for the proleptic Gregorian calendar.
-    static func ordinal(year: Int, month: Int, day: Int) -> Int {
+    public static func ordinal(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -40,7 +51,8 @@ public struct Day: Comparable, Hashable, Sendable, Codable, CustomStringConverti
         return era * 146_097 + doe - 719_468
     }
 
-    var civil: (Int, Int, Int) {
+    /// Year, month and day.
+    public var civil: (year: Int, month: Int, day: Int) {
         let z = ordinal + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -1,0 +1,406 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Transfer batches and the malware gate: uploading, progress, items, and the ISM dealing with quarantine.
+extension MigrationController {
+    struct BatchLink: Encodable {
+        let href: String
+        let filename: String
+        let uploader: String
+        let when: String
+        let status: String
+        let items: Int
+        let quarantined: Int
+    }
+
+    struct TransfersPage: Encodable {
+        let organisation: String
+        let batches: [BatchLink]
+        let hasBatches: Bool
+        let gate: String?
+        let action: String
+        let isLive: Bool
+        let fieldErrors: [String: String]
+    }
+
+    func transfers(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let project = try await project(req, principal)
+        return try await renderTransfers(req, project: project, errors: .init())
+    }
+
+    private func renderTransfers(_ req: Request, project: MigrationProjectRow, errors: ValidationErrors)
+        async throws -> Response
+    {
+        let batches = try await TransferBatches.batches(of: project.id, on: req.sql)
+        return try await req.render(
+            "migration/transfers",
+            req.chrome(
+                "Data transfer", breadcrumbs: [
+                    .init(text: "Migration projects", href: "/migration"),
+                    .init(text: project.organisation_name, href: Self.path(project.id)),
+                ], errors: errors, notice: req.notice),
+            TransfersPage(
+                organisation: project.organisation_name,
+                batches: batches.map {
+                    BatchLink(
+                        href: Self.path(project.id, "transfers/\($0.id.uuidString.lowercased())"),
+                        filename: $0.filename, uploader: $0.uploader_name, when: Format.dateTime($0.created_at),
+                        status: $0.batchStatus.label, items: $0.items_total, quarantined: $0.quarantined)
+                }, hasBatches: !batches.isEmpty,
+                gate: batches.isEmpty ? nil : try await TransferBatches.gateProblem(project.id, on: req.sql),
+                action: Self.path(project.id, "transfers"), isLive: project.isLive, fieldErrors: errors.byField),
+            status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    struct BatchForm: Content { var file: File? }
+
+    func upload(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let project = try await openProject(req, principal)
+        let form = try req.content.decode(BatchForm.self)
+        guard let file = form.file, file.data.readableBytes > 0 else {
+            return try await renderTransfers(
+                req, project: project,
+                errors: ValidationErrors([
+                    FieldError(field: "file", message: "Choose the file to upload: an mbox, .eml, zip or document")
+                ]))
+        }
+        let bytes = Array(file.data.readableBytesView)
+        let context = req.auditContext
+        let now = req.now
+        let account = principal.accountID
+        let id = try await req.inTransaction { sql in
+            try await TransferBatches.receive(
+                bytes, filename: file.filename, project: project, by: account, context: context, now: now, on: sql)
+        }
+        return req.redirect(
+            to: Self.path(project.id, "transfers/\(id.uuidString.lowercased())") + "?notice="
+                + Self.encoded(Notices.batchQueued))
+    }
+
+    static func progress(_ batch: TransferBatchRow) -> BulkController.Progress {
+        let scanned = batch.batchStatus == .scanned
+        let total = batch.items_total
+        let done = scanned ? total : batch.items_done
+        let percent = total == 0 ? (scanned ? 100 : 0) : Int((Double(done) / Double(total) * 100).rounded(.down))
+        let text =
+            batch.batchStatus == .waitingForScanner
+            ? "Waiting for the malware scanner: \(done) of \(total) items scanned. Nothing is passed until it is back."
+            : total == 0 ? "Opening the file" : "\(done) of \(total) items scanned (\(percent)%)"
+        return BulkController.Progress(
+            status: batch.status, label: batch.batchStatus.label, done: done, total: total, percent: percent,
+            finished: scanned, text: text)
+    }
+
+    struct ItemEntry: Encodable {
+        let path: String
+        let size: String
+        let state: String
+        let tag: String
+        let detail: String?
+        let reason: String?
+        let by: String?
+        let quarantined: Bool
+        let href: String
+    }
+
+    struct BatchPage: Encodable {
+        let organisation: String
+        let filename: String
+        let status: String
+        let progress: BulkController.Progress
+        let progressHref: String
+        let selfHref: String
+        let scanned: Bool
+        let items: [ItemEntry]
+        let counts: [String: Int]
+        let quarantined: Int
+        let canDeal: Bool
+        let gate: String?
+        let note: String?
+    }
+
+    static func tag(_ state: ItemState) -> String {
+        switch state {
+        case .clean: "nhsuk-tag--green"
+        case .infected: "nhsuk-tag--red"
+        case .notScanned: "nhsuk-tag--orange"
+        case .waiting: "nhsuk-tag--grey"
+        case .removed, .released: "nhsuk-tag--blue"
+        }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1_048_576
+            ? String(format: "%.1f MB", Double(bytes) / 1_048_576)
+            : bytes >= 1024 ? "\(bytes / 1024) KB" : "\(bytes) bytes"
+    }
+
+    func batch(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let project = try await project(req, principal)
+        let batch = try await TransferBatches.batch(req.uuidParameter("batch"), of: project.id, on: req.sql)
+        let items = try await TransferBatches.items(of: batch.id, on: req.sql)
+        struct Tally: Decodable {
+            let state: String
+            let n: Int
+        }
+        let tally = try await req.sql.raw(
+            "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch.id) GROUP BY state"
+        ).all(decoding: Tally.self)
+        let base = Self.path(project.id, "transfers/\(batch.id.uuidString.lowercased())")
+        return try await req.render(
+            "migration/batch",
+            req.chrome(
+                batch.filename, breadcrumbs: [
+                    .init(text: project.organisation_name, href: Self.path(project.id)),
+                    .init(text: "Data transfer", href: Self.path(project.id, "transfers")),
+                ], notice: req.notice),
+            BatchPage(
+                organisation: project.organisation_name, filename: batch.filename, status: batch.batchStatus.label,
+                progress: Self.progress(batch), progressHref: base + "/progress", selfHref: base,
+                scanned: batch.batchStatus == .scanned,
+                items: items.map { item in
+                    ItemEntry(
+                        path: item.path, size: Self.size(item.byte_count), state: item.itemState.label,
+                        tag: Self.tag(item.itemState), detail: item.detail, reason: item.release_reason,
+                        by: item.dealt_by_name, quarantined: item.itemState.isQuarantined,
+                        href: Self.path(project.id, "items/\(item.id.uuidString.lowercased())"))
+                }, counts: Dictionary(tally.map { ($0.state, $0.n) }, uniquingKeysWith: { a, _ in a }),
+                quarantined: batch.quarantined,
+                canDeal: MigrationProjects.isAssignedISM(project, principal) && !project.isLive,
+                gate: try await TransferBatches.gateProblem(project.id, on: req.sql),
+                note: batch.batchStatus == .waitingForScanner ? batch.scanner_note : nil))
+    }
+
+    func batchProgress(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let project = try await project(req, principal)
+        let batch = try await TransferBatches.batch(req.uuidParameter("batch"), of: project.id, on: req.sql)
+        let response = try await Self.progress(batch).encodeResponse(for: req)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    // MARK: Dealing with quarantine (the assigned ISM only)
+
+    struct ItemPage: Encodable {
+        let organisation: String
+        let path: String
+        let size: String
+        let state: String
+        let tag: String
+        let detail: String?
+        let action: String
+        let contentHref: String?
+        let batchHref: String
+        let choice: String
+        let reason: String
+        let fieldErrors: [String: String]
+    }
+
+    private func assignedItem(_ req: Request, _ principal: Principal) async throws -> (
+        MigrationProjectRow, TransferItemRow
+    ) {
+        let project = try await openProject(req, principal)
+        guard MigrationProjects.isAssignedISM(project, principal) else {
+            throw Abort(.forbidden, reason: "Only the project's implementation support manager deals with quarantine.")
+        }
+        let item = try await TransferBatches.item(req.uuidParameter("item"), of: project.id, on: req.sql)
+        return (project, item)
+    }
+
+    func itemPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let (project, item) = try await assignedItem(req, principal)
+        return try await renderItem(req, project: project, item: item, form: DealForm(), errors: .init())
+    }
+
+    private func renderItem(
+        _ req: Request, project: MigrationProjectRow, item: TransferItemRow, form: DealForm, errors: ValidationErrors
+    ) async throws -> Response {
+        try await req.render(
+            "migration/item",
+            req.chrome(
+                "Deal with a quarantined item",
+                backLink: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"), errors: errors),
+            ItemPage(
+                organisation: project.organisation_name, path: item.path, size: Self.size(item.byte_count),
+                state: item.itemState.label, tag: Self.tag(item.itemState), detail: item.detail,
+                action: req.url.path,
+                contentHref: item.has_content
+                    ? Self.path(project.id, "items/\(item.id.uuidString.lowercased())/content") : nil,
+                batchHref: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"),
+                choice: form.action ?? "", reason: form.reason ?? "", fieldErrors: errors.byField),
+            status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    struct DealForm: Content {
+        var action: String?
+        var reason: String?
+    }
+
+    func deal(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let (project, item) = try await assignedItem(req, principal)
+        let form = try req.content.decode(DealForm.self)
+        let dealing: TransferBatches.Dealing
+        switch form.action {
+        case "remove": dealing = .remove
+        case "release": dealing = .release(reason: form.reason)
+        default:
+            return try await renderItem(
+                req, project: project, item: item, form: form,
+                errors: ValidationErrors([
+                    FieldError(field: "action", message: "Choose whether to remove the item or release it")
+                ]))
+        }
+        let context = req.auditContext
+        let now = req.now
+        let account = principal.accountID
+        let name = principal.name
+        do {
+            try await req.inTransaction { sql in
+                try await TransferBatches.deal(
+                    item, dealing, by: account, name: name, context: context, now: now, on: sql)
+            }
+        } catch let errors as ValidationErrors {
+            return try await renderItem(req, project: project, item: item, form: form, errors: errors)
+        }
+        let notice = form.action == "remove" ? Notices.itemRemoved : Notices.itemReleased
+        return req.redirect(
+            to: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())") + "?notice="
+                + Self.encoded(notice))
+    }
+
+    /// The quarantined bytes, for the ISM to examine: always a download, never shown inline.
+    func content(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let project = try await project(req, principal)
+        guard MigrationProjects.isAssignedISM(project, principal) else { throw Abort(.notFound) }
+        let item = try await TransferBatches.item(req.uuidParameter("item"), of: project.id, on: req.sql)
+        guard let content = try await TransferBatches.quarantinedContent(item.id, on: req.sql) else {
+            throw Abort(.gone, reason: "The quarantined content was purged after its retention period.")
+        }
+        try await req.audit(
+            AuditEntry("migration.quarantine_read", target: "transfer_item", id: item.id.uuidString), on: req.sql)
+        let response = Response(status: .ok, body: .init(data: content))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/octet-stream")
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"quarantined-\(item.position + 1).bin\"")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+}
+
+/// National administrators edit the guidance shown on the front page, outcomes and migration projects.
+struct GuidanceController {
+    static let audiences: [(value: String, text: String)] = [
+        ("everyone", "Everyone"), ("organisations", "Organisations joining and migrating"),
+        ("non_nhs", "Non-NHS organisations"), ("pharmacies", "Pharmacies"), ("care_homes", "Care homes"),
+        ("users", "New users"), ("local_admins", "Local Administrators"),
+        ("migration_self_service", "Self-service migrations"),
+        ("migration_partial_managed", "Partial managed migrations"), ("migration_managed", "Managed migrations"),
+        ("migration_supported", "Partial managed and managed migrations"),
+    ]
+
+    struct Row: Encodable {
+        let title: String
+        let url: String
+        let audience: String
+        let href: String
+    }
+
+    struct ListPage: Encodable { let items: [Row] }
+
+    func list(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let items = try await Guidance.items(on: req.sql)
+        let names = Dictionary(Self.audiences.map { ($0.value, $0.text) }, uniquingKeysWith: { a, _ in a })
+        return try await req.render(
+            "guidance/list",
+            req.chrome("Guidance", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], notice: req.notice),
+            ListPage(
+                items: items.map {
+                    Row(
+                        title: $0.title, url: $0.url, audience: names[$0.audience] ?? $0.audience,
+                        href: "/guidance/\($0.key)")
+                }))
+    }
+
+    struct AudienceChoice: Encodable {
+        let value: String
+        let text: String
+        let selected: Bool
+    }
+
+    struct EditPage: Encodable {
+        let action: String
+        let title: String
+        let url: String
+        let audiences: [AudienceChoice]
+        let fieldErrors: [String: String]
+    }
+
+    struct EditForm: Content {
+        var title: String?
+        var url: String?
+        var audience: String?
+    }
+
+    private func item(_ req: Request) async throws -> Guidance.Item {
+        let key = req.parameters.get("key") ?? ""
+        guard let item = try await Guidance.items(on: req.sql).first(where: { $0.key == key }) else {
+            throw Abort(.notFound)
+        }
+        return item
+    }
+
+    func editPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let item = try await item(req)
+        return try await render(
+            req, form: EditForm(title: item.title, url: item.url, audience: item.audience), errors: .init())
+    }
+
+    private func render(_ req: Request, form: EditForm, errors: ValidationErrors) async throws -> Response {
+        try await req.render(
+            "guidance/edit",
+            req.chrome("Edit guidance", backLink: "/guidance", errors: errors),
+            EditPage(
+                action: req.url.path, title: form.title ?? "", url: form.url ?? "",
+                audiences: Self.audiences.map {
+                    AudienceChoice(value: $0.value, text: $0.text, selected: $0.value == form.audience)
+                }, fieldErrors: errors.byField),
+            status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    func save(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let item = try await item(req)
+        let form = try req.content.decode(EditForm.self)
+        var errors = ValidationErrors()
+        let title = form.title?.tidied ?? ""
+        let url = form.url?.trimmingCharacters(in: .whitespaces) ?? ""
+        if title.isEmpty { errors.add("title", "Enter the title people will see") }
+        if title.count > 200 { errors.add("title", "The title must be 200 characters or fewer") }
+        if !(url.hasPrefix("https://") || url.hasPrefix("mailto:")) || url.count > 500 || url.contains(" ") {
+            errors.add("url", "Enter a web address starting https://, or an email address starting mailto:")
+        }
+        if !Self.audiences.contains(where: { $0.value == form.audience }) {
+            errors.add("audience", "Choose who the guidance is for")
+        }
+        guard errors.isEmpty, let audience = form.audience else {
+            return try await render(req, form: form, errors: errors)
+        }
+        let context = req.auditContext
+        let now = req.now
+        try await req.inTransaction { sql in
+            try await sql.raw(
+                """
+                UPDATE guidance_items SET title = \(bind: title), url = \(bind: url), audience = \(bind: audience)
+                WHERE key = \(bind: item.key)
+                """
+            ).run()
+            try await AuditLog.record(
+                AuditEntry(
+                    "guidance.updated", target: "guidance_item", id: item.key, before: item,
+                    after: Guidance.Item(key: item.key, title: title, url: url, audience: audience)),
+                context: context, at: now, on: sql)
+        }
+        return req.redirect(to: "/guidance?notice=" + MigrationController.encoded(Notices.guidanceSaved))
+    }
+}
