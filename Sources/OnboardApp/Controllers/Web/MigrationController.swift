@@ -173,19 +173,21 @@ struct MigrationController {
         let late = tasks.filter { $0.done_at == nil && $0.end < today }.count
         let tasksDone = tasks.filter { $0.done_at != nil }.count
         let ticked = checklist.filter { $0.ticked_at != nil }.count
+        // A live project's record stands: its forms are no longer offered.
+        func editable(_ rest: String) -> String { project.isLive ? "" : Self.path(project.id, rest) }
         let pidFilled = project.scope != nil && project.mailbox_count != nil && project.current_system != nil
         let steps = [
             Step(
-                title: "Project initiation", href: Self.path(project.id, "initiation"),
+                title: "Project initiation", href: editable("initiation",
                 status: pidFilled ? "Completed" : "Not started", tag: pidFilled ? done : todo,
                 hint: "Scope, mailboxes, data volume, current email system, contacts and risks"),
             Step(
-                title: "Migration option", href: Self.path(project.id, "option"),
+                title: "Migration option", href: editable("option",
                 status: project.migrationOption == nil ? "Not started" : "Completed",
                 tag: project.migrationOption == nil ? todo : done,
                 hint: project.migrationOption?.title ?? "Self-service, partial managed or managed"),
             Step(
-                title: "Go-live date", href: Self.path(project.id, "go-live"),
+                title: "Go-live date", href: editable("go-live",
                 status: project.goLive == nil ? "Not started" : "Completed", tag: project.goLive == nil ? todo : done,
                 hint: project.goLive.map { "Go-live on \($0.long)" } ?? "The plan is placed against it"),
             Step(
