@@ -178,16 +178,16 @@ struct MigrationController {
         let pidFilled = project.scope != nil && project.mailbox_count != nil && project.current_system != nil
         let steps = [
             Step(
-                title: "Project initiation", href: editable("initiation",
+                title: "Project initiation", href: editable("initiation"),
                 status: pidFilled ? "Completed" : "Not started", tag: pidFilled ? done : todo,
                 hint: "Scope, mailboxes, data volume, current email system, contacts and risks"),
             Step(
-                title: "Migration option", href: editable("option",
+                title: "Migration option", href: editable("option"),
                 status: project.migrationOption == nil ? "Not started" : "Completed",
                 tag: project.migrationOption == nil ? todo : done,
                 hint: project.migrationOption?.title ?? "Self-service, partial managed or managed"),
             Step(
-                title: "Go-live date", href: editable("go-live",
+                title: "Go-live date", href: editable("go-live"),
                 status: project.goLive == nil ? "Not started" : "Completed", tag: project.goLive == nil ? todo : done,
                 hint: project.goLive.map { "Go-live on \($0.long)" } ?? "The plan is placed against it"),
             Step(
