@@ -372,35 +372,45 @@ struct GuidanceController {
     func save(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let item = try await item(req)
         let form = try req.content.decode(EditForm.self)
+        do {
+            _ = try await Self.save(item, title: form.title, url: form.url, audience: form.audience, req: req)
+        } catch let errors as ValidationErrors {
+            return try await render(req, form: form, errors: errors)
+        }
+        return req.redirect(to: "/guidance?notice=" + MigrationController.encoded(Notices.guidanceSaved))
+    }
+
+    /// Checks and saves a guidance item's title, address and audience, with audit: the page's and the API's.
+    static func save(_ item: Guidance.Item, title: String?, url: String?, audience: String?, req: Request)
+        async throws -> Guidance.Item
+    {
         var errors = ValidationErrors()
-        let title = form.title?.tidied ?? ""
-        let url = form.url?.trimmingCharacters(in: .whitespaces) ?? ""
+        let title = title?.tidied ?? ""
+        let url = url?.trimmingCharacters(in: .whitespaces) ?? ""
         if title.isEmpty { errors.add("title", "Enter the title people will see") }
         if title.count > 200 { errors.add("title", "The title must be 200 characters or fewer") }
         if !(url.hasPrefix("https://") || url.hasPrefix("mailto:")) || url.count > 500 || url.contains(" ") {
             errors.add("url", "Enter a web address starting https://, or an email address starting mailto:")
         }
-        if !Self.audiences.contains(where: { $0.value == form.audience }) {
+        if !audiences.contains(where: { $0.value == audience }) {
             errors.add("audience", "Choose who the guidance is for")
         }
-        guard errors.isEmpty, let audience = form.audience else {
-            return try await render(req, form: form, errors: errors)
-        }
+        try errors.throwIfAny()
+        let saved = Guidance.Item(key: item.key, title: title, url: url, audience: audience ?? item.audience)
         let context = req.auditContext
         let now = req.now
         try await req.inTransaction { sql in
             try await sql.raw(
                 """
-                UPDATE guidance_items SET title = \(bind: title), url = \(bind: url), audience = \(bind: audience)
+                UPDATE guidance_items SET title = \(bind: saved.title), url = \(bind: saved.url),
+                    audience = \(bind: saved.audience)
                 WHERE key = \(bind: item.key)
                 """
             ).run()
             try await AuditLog.record(
-                AuditEntry(
-                    "guidance.updated", target: "guidance_item", id: item.key, before: item,
-                    after: Guidance.Item(key: item.key, title: title, url: url, audience: audience)),
+                AuditEntry("guidance.updated", target: "guidance_item", id: item.key, before: item, after: saved),
                 context: context, at: now, on: sql)
         }
-        return req.redirect(to: "/guidance?notice=" + MigrationController.encoded(Notices.guidanceSaved))
+        return saved
     }
 }
