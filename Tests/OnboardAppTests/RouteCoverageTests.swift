@@ -240,6 +240,11 @@ struct Fixture: Sendable {
     let mailbox: UUID
     /// A valid pharmacy registration sheet Sam (super user of FHQ01) uploaded: Priya's team applies it.
     let upload: UUID
+    /// St Ann's Hospice's migration project (Mia's trust administers it), assigned to Isaac, with a scanned
+    /// batch holding an infected item.
+    let project: UUID
+    let batch: UUID
+    let infected: UUID
 
     static func load(_ app: Application) async throws -> Fixture {
         let uma = try await accountID(app, email: Demo.uma)
@@ -293,12 +298,13 @@ struct Fixture: Sendable {
                 context: .system, now: now, on: db as! any SQLDatabase
             ).id
         }
+        let (project, batch, infected) = try await migrationFixture(app)
         return Fixture(
             rr801: try await organisationID(app, ods: "RR801"), r0a07: try await organisationID(app, ods: "R0A07"),
             r0a: try await organisationID(app, ods: "R0A"), uma: uma, umaGrant: try grant.requireID(),
             mia: try await accountID(app, email: Demo.mia), miaGrant: miaGrant,
             othersSession: try #require(session?.id), application: application, applicationReference: reference,
-            mailbox: mailbox, upload: upload)
+            mailbox: mailbox, upload: upload, project: project, batch: batch, infected: infected)
     }
 }
 
@@ -634,6 +640,225 @@ enum RouteTable {
             access: .api, actor: Demo.priya, path: { "/api/v1/bulk-uploads/\(lower($0.upload))/results" },
             otherScope: .notFound(actor: Demo.chloe, paths: { ["/api/v1/bulk-uploads/\(lower($0.upload))/results"] }),
             stateChanging: false),
+
+        // Migration projects
+        "GET /migration": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { _ in "/migration" },
+            otherScope: .excluded(actor: Demo.chloe, seer: Demo.isaac, marker: { lower($0.project) }),
+            stateChanging: false),
+        "GET /migration/new": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { _ in "/migration/new" },
+            otherScope: .notApplicable("a blank form"), stateChanging: false),
+        "POST /migration/new": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { _ in "/migration/new" },
+            otherScope: .notApplicable("the organisation is looked up in the caller's scope (MigrationTests)"),
+            stateChanging: true, form: [("organisation", "R0A02")]),
+        "GET /migration/:id": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))"] }),
+            stateChanging: false),
+        "POST /migration/:id/ism": RouteRule(
+            access: .staff, actor: Demo.mia, path: { "/migration/\(lower($0.project))/ism" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/ism"] }),
+            stateChanging: true),
+        "GET /migration/:id/option": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/option" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/option"] }),
+            stateChanging: false),
+        "POST /migration/:id/option": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/option" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/option"] }),
+            stateChanging: true),
+        "GET /migration/:id/initiation": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/initiation" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/initiation"] }),
+            stateChanging: false),
+        "POST /migration/:id/initiation": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/initiation" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/initiation"] }),
+            stateChanging: true),
+        "GET /migration/:id/go-live": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/go-live" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/go-live"] }),
+            stateChanging: false),
+        "POST /migration/:id/go-live": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/go-live" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/go-live"] }),
+            stateChanging: true),
+        "GET /migration/:id/plan": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/plan" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/plan"] }),
+            stateChanging: false),
+        "GET /migration/:id/plan.csv": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/plan.csv" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/plan.csv"] }),
+            stateChanging: false),
+        "GET /migration/:id/tasks/:key": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/tasks/initiate" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/tasks/initiate"] }),
+            stateChanging: false),
+        "POST /migration/:id/tasks/:key": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/tasks/initiate" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/tasks/initiate"] }),
+            stateChanging: true),
+        "GET /migration/:id/checklist": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/checklist" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/checklist"] }),
+            stateChanging: false),
+        "GET /migration/:id/checklist/:key": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/checklist/pid-agreed" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/checklist/pid-agreed"] }),
+            stateChanging: false),
+        "POST /migration/:id/checklist/:key": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/checklist/pid-agreed" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/checklist/pid-agreed"] }),
+            stateChanging: true),
+        "GET /migration/:id/confirm": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/confirm" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/confirm"] }),
+            stateChanging: false),
+        "POST /migration/:id/confirm": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/confirm" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/confirm"] }),
+            stateChanging: true),
+        "GET /migration/:id/transfers": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/transfers" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/transfers"] }),
+            stateChanging: false),
+        "POST /migration/:id/transfers": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/transfers" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/transfers"] }),
+            stateChanging: true),
+        "GET /migration/:id/transfers/:batch": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/transfers/\(lower($0.batch))" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/transfers/\(lower($0.batch))"] }),
+            stateChanging: false),
+        "GET /migration/:id/transfers/:batch/progress": RouteRule(
+            access: .staff, actor: Demo.isaac,
+            path: { "/migration/\(lower($0.project))/transfers/\(lower($0.batch))/progress" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/transfers/\(lower($0.batch))/progress"] }),
+            stateChanging: false),
+        "GET /migration/:id/items/:item": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/items/\(lower($0.infected))" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/items/\(lower($0.infected))"] }),
+            stateChanging: false),
+        "POST /migration/:id/items/:item": RouteRule(
+            access: .staff, actor: Demo.isaac, path: { "/migration/\(lower($0.project))/items/\(lower($0.infected))" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/items/\(lower($0.infected))"] }),
+            stateChanging: true),
+        "GET /migration/:id/items/:item/content": RouteRule(
+            access: .staff, actor: Demo.isaac,
+            path: { "/migration/\(lower($0.project))/items/\(lower($0.infected))/content" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/migration/\(lower($0.project))/items/\(lower($0.infected))/content"] }),
+            stateChanging: false),
+        "GET /api/v1/migration-projects": RouteRule(
+            access: .api, actor: Demo.isaac, path: { _ in "/api/v1/migration-projects" },
+            otherScope: .excluded(actor: Demo.chloe, seer: Demo.isaac, marker: { lower($0.project) }),
+            stateChanging: false),
+        "POST /api/v1/migration-projects": RouteRule(
+            access: .api, actor: Demo.isaac, path: { _ in "/api/v1/migration-projects" },
+            otherScope: .notApplicable("the organisation is looked up in the caller's scope (MigrationTests)"),
+            stateChanging: true, json: #"{"organisation":"R0A02"}"#),
+        "GET /api/v1/migration-projects/:id": RouteRule(
+            access: .api, actor: Demo.isaac, path: { "/api/v1/migration-projects/\(lower($0.project))" },
+            otherScope: .notFound(actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))"] }),
+            stateChanging: false),
+        "PUT /api/v1/migration-projects/:id/option": RouteRule(
+            access: .api, actor: Demo.isaac, path: { "/api/v1/migration-projects/\(lower($0.project))/option" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/option"] }),
+            stateChanging: true, json: #"{"option":"managed","reason":"No IT team of its own"}"#),
+        "PUT /api/v1/migration-projects/:id/initiation": RouteRule(
+            access: .api, actor: Demo.isaac, path: { "/api/v1/migration-projects/\(lower($0.project))/initiation" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/initiation"] }),
+            stateChanging: true, json: #"{"mailboxCount":12}"#),
+        "PUT /api/v1/migration-projects/:id/go-live": RouteRule(
+            access: .api, actor: Demo.isaac, path: { "/api/v1/migration-projects/\(lower($0.project))/go-live" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/go-live"] }),
+            stateChanging: true, json: #"{"date":"2027-06-30"}"#),
+        "GET /api/v1/migration-projects/:id/plan": RouteRule(
+            access: .api, actor: Demo.isaac, path: { "/api/v1/migration-projects/\(lower($0.project))/plan" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/plan"] }),
+            stateChanging: false),
+        "POST /api/v1/migration-projects/:id/tasks/:key/done": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/tasks/initiate/done" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/tasks/initiate/done"] }),
+            stateChanging: true, json: #"{"evidence":"Signed"}"#),
+        "POST /api/v1/migration-projects/:id/checklist/:key": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/checklist/pid-agreed" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/checklist/pid-agreed"] }),
+            stateChanging: true, json: #"{"evidence":"Agreed"}"#),
+        "POST /api/v1/migration-projects/:id/go-live/confirm": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/go-live/confirm" },
+            otherScope: .notFound(
+                actor: Demo.chloe, paths: { ["/api/v1/migration-projects/\(lower($0.project))/go-live/confirm"] }),
+            stateChanging: true),
+        "POST /api/v1/migration-projects/:id/transfer-batches": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/transfer-batches" },
+            otherScope: .notApplicable(
+                "needs a multipart body; MigrationTests.scope uploads to another scope's project"),
+            stateChanging: true),
+        "GET /api/v1/migration-projects/:id/transfer-batches/:batch": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/transfer-batches/\(lower($0.batch))" },
+            otherScope: .notFound(
+                actor: Demo.chloe,
+                paths: { ["/api/v1/migration-projects/\(lower($0.project))/transfer-batches/\(lower($0.batch))"] }),
+            stateChanging: false),
+        "POST /api/v1/migration-projects/:id/transfer-items/:item/remove": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/transfer-items/\(lower($0.infected))/remove" },
+            otherScope: .notFound(
+                actor: Demo.chloe,
+                paths: {
+                    ["/api/v1/migration-projects/\(lower($0.project))/transfer-items/\(lower($0.infected))/remove"]
+                }), stateChanging: true),
+        "POST /api/v1/migration-projects/:id/transfer-items/:item/release": RouteRule(
+            access: .api, actor: Demo.isaac,
+            path: { "/api/v1/migration-projects/\(lower($0.project))/transfer-items/\(lower($0.infected))/release" },
+            otherScope: .notFound(
+                actor: Demo.chloe,
+                paths: {
+                    ["/api/v1/migration-projects/\(lower($0.project))/transfer-items/\(lower($0.infected))/release"]
+                }), stateChanging: true, json: #"{"reason":"A confirmed false positive"}"#),
+        "GET /guidance": RouteRule(
+            access: .staff, actor: Demo.nadia, path: { _ in "/guidance" },
+            otherScope: .forbidden(actor: Demo.chloe, path: { _ in "/guidance" }), stateChanging: false),
+        "GET /guidance/:key": RouteRule(
+            access: .staff, actor: Demo.nadia, path: { _ in "/guidance/migration-contact" },
+            otherScope: .forbidden(actor: Demo.chloe, path: { _ in "/guidance/migration-contact" }),
+            stateChanging: false),
+        "POST /guidance/:key": RouteRule(
+            access: .staff, actor: Demo.nadia, path: { _ in "/guidance/migration-contact" },
+            otherScope: .forbidden(actor: Demo.chloe, path: { _ in "/guidance/migration-contact" }),
+            stateChanging: true,
+            form: [
+                ("title", "Contact us"), ("url", "mailto:team@onboard.example"), ("audience", "migration_supported"),
+            ]),
+        "GET /api/v1/guidance": RouteRule(
+            access: .api, actor: Demo.nadia, path: { _ in "/api/v1/guidance" },
+            otherScope: .forbidden(actor: Demo.chloe, path: { _ in "/api/v1/guidance" }), stateChanging: false),
+        "PUT /api/v1/guidance/:key": RouteRule(
+            access: .api, actor: Demo.nadia, path: { _ in "/api/v1/guidance/migration-contact" },
+            otherScope: .forbidden(actor: Demo.chloe, path: { _ in "/api/v1/guidance/migration-contact" }),
+            stateChanging: true,
+            json: #"{"title":"Contact us","url":"mailto:team@onboard.example","audience":"migration_supported"}"#),
 
         // Shared mailboxes
         "GET /mailboxes": RouteRule(

@@ -363,7 +363,8 @@ enum MigrationProjects {
             placed.enumerated().map { position, task in
                 [
                     id, task.template.key, position, task.template.title, task.template.owner.rawValue,
-                    task.template.durationDays, task.template.offsetDays, task.template.dependsOn.joined(separator: " "),
+                    task.template.durationDays, task.template.offsetDays,
+                    task.template.dependsOn.joined(separator: " "),
                     task.start.ordinal, task.end.ordinal, goLive == nil ? nil : task.problem,
                 ]
             }, ignoringConflicts: true)
@@ -495,7 +496,9 @@ enum MigrationProjects {
             ])
         }
         guard text.count <= 2000 else {
-            throw ValidationErrors([FieldError(field: "evidence", message: "Evidence must be 2,000 characters or fewer")])
+            throw ValidationErrors([
+                FieldError(field: "evidence", message: "Evidence must be 2,000 characters or fewer")
+            ])
         }
         return text
     }

@@ -129,7 +129,7 @@ enum TransferBatches {
     static let itemColumns: SQLQueryString = """
         i.id, i.batch_id, i.position, i.path, i.byte_count, i.state, i.detail, i.release_reason,
         p.given_name || ' ' || p.family_name AS dealt_by_name,
-        CASE WHEN q.item_id IS NULL THEN 0 ELSE 1 END AS has_content
+        (q.item_id IS NOT NULL) AS has_content
         """
     static let itemJoins: SQLQueryString = """
         FROM transfer_items i LEFT JOIN accounts a ON a.id = i.dealt_by_id LEFT JOIN people p ON p.id = a.person_id
@@ -178,7 +178,8 @@ enum TransferBatches {
         ).first(decoding: Counts.self)
         guard let counts else { return nil }
         if counts.pending > 0 {
-            return "The malware gate is closed: \(counts.pending == 1 ? "a batch is" : "\(counts.pending) batches are") still being scanned"
+            return
+                "The malware gate is closed: \(counts.pending == 1 ? "a batch is" : "\(counts.pending) batches are") still being scanned"
         }
         if counts.unsettled > 0 {
             return
@@ -240,7 +241,8 @@ enum TransferBatches {
             throw ValidationErrors([
                 FieldError(
                     field: "reason",
-                    message: "Enter why it is safe to release, in at least 10 characters (for example, a confirmed false positive)"
+                    message:
+                        "Enter why it is safe to release, in at least 10 characters (for example, a confirmed false positive)"
                 )
             ])
         }
@@ -378,7 +380,8 @@ enum TransferScanJob {
                 ]
             }
             let inserted = try await sql.insertRows(
-                "transfer_items", ["id", "batch_id", "position", "path", "byte_count", "state", "detail", "scanned_at"],
+                "transfer_items",
+                ["id", "batch_id", "position", "path", "byte_count", "state", "detail", "scanned_at"],
                 rows, ignoringConflicts: true, returning: "id")
             let fresh = Set(inserted)
             let quarantined: [[any Encodable & Sendable]] = items.enumerated().compactMap { position, item in

@@ -55,7 +55,8 @@ struct M014_CreateMigrationProjects: AsyncMigration {
             for (position, task) in MigrationPlan.defaultTemplate(for: option).enumerated() {
                 try await sql.insert(into: "migration_plan_templates")
                     .columns(
-                        "option", "key", "position", "title", "owner", "duration_days", "offset_days", "depends_on")
+                        "option", "key", "position", "title", "owner", "duration_days", "offset_days", "depends_on"
+                    )
                     .values(
                         SQLBind(option.rawValue), SQLBind(task.key), SQLBind(position), SQLBind(task.title),
                         SQLBind(task.owner.rawValue), SQLBind(task.durationDays), SQLBind(task.offsetDays),
@@ -149,7 +150,9 @@ struct M014_CreateMigrationProjects: AsyncMigration {
         for item in Self.guidance {
             try await sql.insert(into: "guidance_items")
                 .columns("key", "title", "url", "audience", "sort_order")
-                .values(SQLBind(item.key), SQLBind(item.title), SQLBind(item.url), SQLBind(item.audience), SQLBind(order))
+                .values(
+                    SQLBind(item.key), SQLBind(item.title), SQLBind(item.url), SQLBind(item.audience), SQLBind(order)
+                )
                 .run()
             order += 1
         }

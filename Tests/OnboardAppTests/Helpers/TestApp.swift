@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import NIOCore
+import NIOPosix
 import SQLKit
 import Testing
 import VaporTesting
@@ -75,6 +76,7 @@ func withTestApp(
     app.logger.logLevel = .warning
     do {
         try await configure(app, dependencies)
+        app.dependencies.scanner = testScanner()
         app.storage[TestClockKey.self] = control
         if let schema {
             // The pool sets search_path to this schema on connect, so the same pool can create it.
@@ -100,6 +102,17 @@ private func tearDown(_ app: Application, schema: String?) async {
     }
     try? await app.asyncShutdown()
     await appSlots.release()
+}
+
+/// The real clamd when scripts/test started one (`ONBOARD_TEST_CLAMD`), otherwise the EICAR-only fake.
+func testScanner() -> MalwareScanner {
+    if let address = ProcessInfo.processInfo.environment["ONBOARD_TEST_CLAMD"],
+        let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...])
+    {
+        return .clamd(
+            host: String(address[..<colon]), port: port, group: MultiThreadedEventLoopGroup.singleton)
+    }
+    return .fake
 }
 
 struct TestClockKey: StorageKey { typealias Value = FixedClockControl }

@@ -32,6 +32,8 @@ enum Demo {
     static let priya = "priya.patel@nhs.net"
     /// Organisation administrator of B86001.
     static let olivia = "olivia.jones@nhs.net"
+    /// Implementation support manager (granted on the Manchester trust), assigned to migration projects.
+    static let isaac = "isaac.morgan@nhs.net"
 }
 
 /// A signed-in browser: the session cookie and the CSRF token its pages carry.

@@ -138,7 +138,10 @@ extension APIHandler {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal, open: true)
             guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-            guard try await MigrationProjects.tasks(of: project.id, on: req.sql).contains(where: { $0.key == input.path.key })
+            guard
+                try await MigrationProjects.tasks(of: project.id, on: req.sql).contains(where: {
+                    $0.key == input.path.key
+                })
             else { throw APIProblem(status: .notFound, detail: "The plan has no task \(input.path.key).") }
             let evidence = try MigrationProjects.evidence(body.evidence)
             let context = req.auditContext
@@ -303,7 +306,8 @@ extension APIHandler {
         do {
             let saved = try await GuidanceController.save(
                 item, title: body.title, url: body.url, audience: body.audience, req: req)
-            return .ok(.init(body: .json(.init(key: saved.key, title: saved.title, url: saved.url, audience: saved.audience))))
+            return .ok(
+                .init(body: .json(.init(key: saved.key, title: saved.title, url: saved.url, audience: saved.audience))))
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
         }
@@ -316,8 +320,10 @@ extension APIHandler {
         gate: String? = nil, batches: [Components.Schemas.TransferBatch] = [], today: Day = Day(ordinal: 0)
     ) -> Components.Schemas.MigrationProject {
         .init(
-            id: row.id.uuidString.lowercased(), organisation: row.ods_code ?? "", organisationName: row.organisation_name,
-            organisationStatus: row.organisation_status, ism: row.ism_id?.uuidString.lowercased(), ismName: row.ism_name,
+            id: row.id.uuidString.lowercased(), organisation: row.ods_code ?? "",
+            organisationName: row.organisation_name,
+            organisationStatus: row.organisation_status, ism: row.ism_id?.uuidString.lowercased(),
+            ismName: row.ism_name,
             option: row.option.flatMap(Components.Schemas.MigrationProject.OptionPayload.init(rawValue:)),
             optionReason: row.option_reason, goLive: row.goLive?.iso, status: row.isLive ? .live : .open,
             initiation: .init(

@@ -37,7 +37,8 @@ extension MigrationController {
         return try await req.render(
             "migration/transfers",
             req.chrome(
-                "Data transfer", breadcrumbs: [
+                "Data transfer",
+                breadcrumbs: [
                     .init(text: "Migration projects", href: "/migration"),
                     .init(text: project.organisation_name, href: Self.path(project.id)),
                 ], errors: errors, notice: req.notice),
@@ -152,7 +153,8 @@ extension MigrationController {
         return try await req.render(
             "migration/batch",
             req.chrome(
-                batch.filename, breadcrumbs: [
+                batch.filename,
+                breadcrumbs: [
                     .init(text: project.organisation_name, href: Self.path(project.id)),
                     .init(text: "Data transfer", href: Self.path(project.id, "transfers")),
                 ], notice: req.notice),

@@ -195,7 +195,8 @@ struct MigrationController {
                 status: tasks.isEmpty
                     ? "Cannot start yet"
                     : late > 0 ? "\(late) late" : "\(tasksDone) of \(tasks.count) done",
-                tag: tasks.isEmpty ? todo : late > 0 ? "nhsuk-tag--red" : tasksDone == tasks.count ? done : "nhsuk-tag--blue",
+                tag: tasks.isEmpty
+                    ? todo : late > 0 ? "nhsuk-tag--red" : tasksDone == tasks.count ? done : "nhsuk-tag--blue",
                 hint: "Tasks with owners and dates, as a timeline and a table"),
             Step(
                 title: "Data transfer", href: Self.path(project.id, "transfers"),
@@ -411,7 +412,8 @@ struct MigrationController {
         let parts = project.goLive?.civil
         return try await renderGoLive(
             req, project: project,
-            form: DateForm(day: parts.map { "\($0.day)" }, month: parts.map { "\($0.month)" }, year: parts.map { "\($0.year)" }),
+            form: DateForm(
+                day: parts.map { "\($0.day)" }, month: parts.map { "\($0.month)" }, year: parts.map { "\($0.year)" }),
             errors: .init())
     }
 
@@ -507,7 +509,9 @@ struct MigrationController {
         let first = rows.map(\.start).min() ?? today
         let last = max(rows.map(\.end).max() ?? today, project.goLive ?? today)
         let span = max(1, last - first)
-        func x(_ day: Day) -> Int { Self.labelWidth + Int(Double(day - first) / Double(span) * Double(Self.chartWidth)) }
+        func x(_ day: Day) -> Int {
+            Self.labelWidth + Int(Double(day - first) / Double(span) * Double(Self.chartWidth))
+        }
         let tasks = rows.enumerated().map { index, task in
             let late = task.done_at == nil && task.end < today
             let fill =
@@ -546,7 +550,8 @@ struct MigrationController {
         return try await req.render(
             "migration/plan",
             req.chrome(
-                "Migration plan", breadcrumbs: [
+                "Migration plan",
+                breadcrumbs: [
                     .init(text: "Migration projects", href: "/migration"),
                     .init(text: project.organisation_name, href: Self.path(project.id)),
                 ], notice: req.notice),
@@ -569,7 +574,8 @@ struct MigrationController {
             status: .ok, body: .init(data: Data(MigrationProjects.planCSV(tasks, today: Day.today(req.now)))))
         response.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
         response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"migration-plan-\(project.ods_code ?? "project").csv\"")
+            name: .contentDisposition,
+            value: "attachment; filename=\"migration-plan-\(project.ods_code ?? "project").csv\"")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
     }
@@ -665,7 +671,8 @@ struct MigrationController {
         return try await req.render(
             "migration/checklist",
             req.chrome(
-                "Migration checklist", breadcrumbs: [
+                "Migration checklist",
+                breadcrumbs: [
                     .init(text: "Migration projects", href: "/migration"),
                     .init(text: project.organisation_name, href: Self.path(project.id)),
                 ], notice: req.notice),
@@ -684,7 +691,8 @@ struct MigrationController {
     private func checklistItem(_ req: Request, _ project: MigrationProjectRow) async throws -> ChecklistRow {
         let key = req.parameters.get("key") ?? ""
         guard
-            let item = try await MigrationProjects.checklist(of: project.id, on: req.sql).first(where: { $0.key == key })
+            let item = try await MigrationProjects.checklist(of: project.id, on: req.sql).first(where: { $0.key == key }
+            )
         else { throw Abort(.notFound) }
         return item
     }
