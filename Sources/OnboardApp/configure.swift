@@ -54,6 +54,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.asyncCommands.use(OrganisationsCommand(), as: "organisations")
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(BulkBenchmarkCommand(), as: "bench-bulk")
+    app.asyncCommands.use(ScanBenchmarkCommand(), as: "bench-scan")
     app.asyncCommands.use(ServeWithDemoCommand(), as: "serve", isDefault: true)
 }
 

@@ -325,28 +325,10 @@ enum TransferScanJob {
         ).all(decoding: Waiting.self)
         let scanner = app.dependencies.scanner
         for slice in waiting.chunked(window) {
-            let results = await withTaskGroup(of: (Waiting, Result<Clamd.Verdict, any Error>).self) { group in
-                var results: [(Waiting, Result<Clamd.Verdict, any Error>)] = []
-                var iterator = slice.makeIterator()
-                func next() -> Bool {
-                    guard let entry = iterator.next() else { return false }
-                    let bytes = entry.position < items.count ? items[entry.position].bytes : []
-                    group.addTask {
-                        do {
-                            return (entry, .success(try await scanner.scan(bytes)))
-                        } catch {
-                            return (entry, .failure(error))
-                        }
-                    }
-                    return true
-                }
-                for _ in 0..<parallel where !next() { break }
-                while let result = await group.next() {
-                    results.append(result)
-                    _ = next()
-                }
-                return results
-            }
+            let outcomes = await scanAll(
+                slice.map { $0.position < items.count ? items[$0.position].bytes : [] }, with: scanner,
+                parallel: parallel)
+            let results = Array(zip(slice, outcomes))
             let verdicts = results.compactMap { entry, result in
                 (try? result.get()).map { (id: entry.id, position: entry.position, verdict: $0) }
             }
@@ -361,6 +343,36 @@ enum TransferScanJob {
             }
         }
         try await finish(batch, app: app)
+    }
+
+    /// Scans each input with at most `parallel` in flight, keeping their order. A failure stays with its
+    /// input: what was scanned before it still counts.
+    static func scanAll(_ inputs: [[UInt8]], with scanner: MalwareScanner, parallel: Int) async
+        -> [Result<Clamd.Verdict, any Error>]
+    {
+        await withTaskGroup(of: (Int, Result<Clamd.Verdict, any Error>).self) { group in
+            var results = [Result<Clamd.Verdict, any Error>?](repeating: nil, count: inputs.count)
+            var next = 0
+            func start() {
+                guard next < inputs.count else { return }
+                let index = next
+                let bytes = inputs[index]
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await scanner.scan(bytes)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<parallel { start() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                start()
+            }
+            return results.map { $0 ?? .failure(ScannerUnavailable(reason: "not scanned")) }
+        }
     }
 
     /// The first run records every item (those that cannot be scanned are quarantined at once); later runs
