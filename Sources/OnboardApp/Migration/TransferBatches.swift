@@ -350,29 +350,35 @@ enum TransferScanJob {
     static func scanAll(_ inputs: [[UInt8]], with scanner: MalwareScanner, parallel: Int) async
         -> [Result<Clamd.Verdict, any Error>]
     {
-        await withTaskGroup(of: (Int, Result<Clamd.Verdict, any Error>).self) { group in
-            var results = [Result<Clamd.Verdict, any Error>?](repeating: nil, count: inputs.count)
-            var next = 0
-            func start() {
-                guard next < inputs.count else { return }
-                let index = next
-                let bytes = inputs[index]
-                next += 1
-                group.addTask {
-                    do {
-                        return (index, .success(try await scanner.scan(bytes)))
-                    } catch {
-                        return (index, .failure(error))
+        var results = [Result<Clamd.Verdict, any Error>](
+            repeating: .failure(ScannerUnavailable(reason: "not scanned")), count: inputs.count)
+        var position = 0
+        while position < inputs.count {
+            let window = Array(position..<min(inputs.count, position + max(1, parallel)))
+            let outcomes = await withTaskGroup(of: ScanOutcome.self, returning: [ScanOutcome].self) { group in
+                for index in window {
+                    let bytes = inputs[index]
+                    group.addTask {
+                        do {
+                            return ScanOutcome(index: index, result: .success(try await scanner.scan(bytes)))
+                        } catch {
+                            return ScanOutcome(index: index, result: .failure(error))
+                        }
                     }
                 }
+                var collected: [ScanOutcome] = []
+                for await outcome in group { collected.append(outcome) }
+                return collected
             }
-            for _ in 0..<parallel { start() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                start()
-            }
-            return results.map { $0 ?? .failure(ScannerUnavailable(reason: "not scanned")) }
+            for outcome in outcomes { results[outcome.index] = outcome.result }
+            position += window.count
         }
+        return results
+    }
+
+    struct ScanOutcome: Sendable {
+        let index: Int
+        let result: Result<Clamd.Verdict, any Error>
     }
 
     /// The first run records every item (those that cannot be scanned are quarantined at once); later runs

@@ -93,6 +93,9 @@ struct AccountController {
         let mailboxes = Task(
             text: "Shared mailboxes", href: SiteURL.mailboxes.path,
             description: "Add shared mailboxes and choose who can use them.")
+        let migration = Task(
+            text: "Migration projects", href: "/migration",
+            description: "Plan an organisation's move onto the service, scan its data for malware and confirm go-live.")
         switch role {
         case .nationalAdmin:
             return [
@@ -106,12 +109,18 @@ struct AccountController {
                 accounts,
                 mailboxes,
                 people,
+                migration,
+                Task(
+                    text: "Guidance", href: "/guidance",
+                    description: "Edit the guidance documents shown to each audience."),
             ]
         case .localAdmin:
-            return [accounts, mailboxes, organisations, people]
+            return [accounts, mailboxes, organisations, people, migration]
         case .superUser:
             return [accounts, mailboxes, organisations]
-        case .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam, .implementationSupportManager:
+        case .implementationSupportManager:
+            return [migration, organisations]
+        case .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam:
             return [organisations]
         case .organisationAdmin:
             return [
