@@ -140,7 +140,12 @@ extension Request {
 
     /// After a successful POST: see-other, so a refresh does not resend the form.
     func seeOther(_ url: SiteURL, notice: String? = nil) -> Response {
-        var target = url.path
+        seeOther(path: url.path, notice: notice)
+    }
+
+    /// The same, for paths `SiteURL` does not name (a migration project's pages).
+    func seeOther(path: String, notice: String? = nil) -> Response {
+        var target = path
         if let notice, let encoded = notice.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) {
             target += "?notice=" + encoded
         }

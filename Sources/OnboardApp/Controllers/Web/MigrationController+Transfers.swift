@@ -75,9 +75,8 @@ extension MigrationController {
             try await TransferBatches.receive(
                 bytes, filename: file.filename, project: project, by: account, context: context, now: now, on: sql)
         }
-        return req.redirect(
-            to: Self.path(project.id, "transfers/\(id.uuidString.lowercased())") + "?notice="
-                + Self.encoded(Notices.batchQueued))
+        return req.seeOther(
+            path: Self.path(project.id, "transfers/\(id.uuidString.lowercased())"), notice: Notices.batchQueued)
     }
 
     static func progress(_ batch: TransferBatchRow) -> BulkController.Progress {
@@ -267,9 +266,8 @@ extension MigrationController {
             return try await renderItem(req, project: project, item: item, form: form, errors: errors)
         }
         let notice = form.action == "remove" ? Notices.itemRemoved : Notices.itemReleased
-        return req.redirect(
-            to: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())") + "?notice="
-                + Self.encoded(notice))
+        return req.seeOther(
+            path: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"), notice: notice)
     }
 
     /// The quarantined bytes, for the ISM to examine: always a download, never shown inline.
@@ -379,7 +377,7 @@ struct GuidanceController {
         } catch let errors as ValidationErrors {
             return try await render(req, form: form, errors: errors)
         }
-        return req.redirect(to: "/guidance?notice=" + MigrationController.encoded(Notices.guidanceSaved))
+        return req.seeOther(path: "/guidance", notice: Notices.guidanceSaved)
     }
 
     /// Checks and saves a guidance item's title, address and audience, with audit: the page's and the API's.

@@ -105,14 +105,10 @@ struct MigrationController {
                     ods: form.organisation, ism: form.ism.flatMap(UUID.init(uuidString:)), principal: principal,
                     context: context, now: now, on: sql)
             }
-            return req.redirect(to: Self.path(id) + "?notice=" + Self.encoded(Notices.projectStarted))
+            return req.seeOther(path: Self.path(id), notice: Notices.projectStarted)
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
-    }
-
-    static func encoded(_ notice: String) -> String {
-        notice.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
     }
 
     func project(_ req: Request, _ principal: Principal) async throws -> MigrationProjectRow {
@@ -248,7 +244,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, errors: errors)
         }
-        return req.redirect(to: Self.path(project.id) + "?notice=" + Self.encoded(Notices.ismAssigned))
+        return req.seeOther(path: Self.path(project.id), notice: Notices.ismAssigned)
     }
 
     // MARK: Option
@@ -319,7 +315,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderOption(req, project: project, form: form, errors: errors)
         }
-        return req.redirect(to: Self.path(project.id) + "?notice=" + Self.encoded(Notices.optionSaved))
+        return req.seeOther(path: Self.path(project.id), notice: Notices.optionSaved)
     }
 
     // MARK: Initiation
@@ -379,7 +375,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderInitiation(req, project: project, form: form, errors: errors)
         }
-        return req.redirect(to: Self.path(project.id) + "?notice=" + Self.encoded(Notices.initiationSaved))
+        return req.seeOther(path: Self.path(project.id), notice: Notices.initiationSaved)
     }
 
     // MARK: Go-live date
@@ -447,7 +443,7 @@ struct MigrationController {
             return try await renderGoLive(req, project: project, form: form, errors: errors)
         }
         let target = project.migrationOption == nil ? Self.path(project.id) : Self.path(project.id, "plan")
-        return req.redirect(to: target + "?notice=" + Self.encoded(Notices.goLiveSaved))
+        return req.seeOther(path: target, notice: Notices.goLiveSaved)
     }
 
     // MARK: Plan
@@ -642,7 +638,7 @@ struct MigrationController {
                 hint: "What was done, and where the record is: a document, a ticket or a meeting",
                 button: "Mark as done", evidence: form.evidence ?? "", errors: errors)
         }
-        return req.redirect(to: Self.path(project.id, "plan") + "?notice=" + Self.encoded(Notices.taskDone))
+        return req.seeOther(path: Self.path(project.id, "plan"), notice: Notices.taskDone)
     }
 
     struct ChecklistEntry: Encodable {
@@ -725,7 +721,7 @@ struct MigrationController {
                 hint: "How you know it is done: a document, a ticket or a meeting", button: "Tick it",
                 evidence: form.evidence ?? "", errors: errors)
         }
-        return req.redirect(to: Self.path(project.id, "checklist") + "?notice=" + Self.encoded(Notices.itemTicked))
+        return req.seeOther(path: Self.path(project.id, "checklist"), notice: Notices.itemTicked)
     }
 
     // MARK: Go-live confirmation
@@ -768,7 +764,7 @@ struct MigrationController {
             try await MigrationProjects.confirmGoLive(project, by: account, context: context, now: now, on: sql)
         }
         guard blockers.isEmpty else { return try await renderConfirm(req, project: project, blockers: blockers) }
-        return req.redirect(to: Self.path(project.id) + "?notice=" + Self.encoded(Notices.wentLive))
+        return req.seeOther(path: Self.path(project.id), notice: Notices.wentLive)
     }
 }
 
