@@ -11,6 +11,7 @@ import Vapor
 public func configure(_ app: Application, _ dependencies: Dependencies) async throws {
     app.dependencies = dependencies
     let settings = dependencies.settings
+    AuditKeyStore.use(settings.audit.key)
 
     switch settings.database {
     case .sqliteMemory:
@@ -39,6 +40,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.middleware = .init()
     app.middleware.use(SecurityHeadersMiddleware(production: !settings.isDevelopment))
     app.middleware.use(OnboardErrorMiddleware())
+    app.middleware.use(SecurityEventMiddleware())
     app.middleware.use(BodyLimitMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
@@ -51,6 +53,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.asyncCommands.use(DemoAccountsCommand(), as: "demo-accounts")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
     app.asyncCommands.use(TokensCommand(), as: "tokens")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(OrganisationsCommand(), as: "organisations")
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(BulkBenchmarkCommand(), as: "bench-bulk")

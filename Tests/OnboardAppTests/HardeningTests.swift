@@ -78,7 +78,7 @@ struct HardeningTests {
                 "/organisations/new", form: [("name", padding), ("_csrf", session.csrf)], headers: session.headers)
             #expect(signedIn.status == .payloadTooLarge)
             #expect(
-                try await auditCount(app, action: "sign_in.failed") == 0, "the oversized body never reached sign-in")
+                try await securityEventCount(app, kind: .signInFailed) == 0, "the oversized body never reached sign-in")
         }
     }
 

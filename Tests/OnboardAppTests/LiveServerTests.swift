@@ -119,7 +119,7 @@ struct LiveServerTests {
                 let refused = try await send(large)
                 #expect(refused.status == .payloadTooLarge)
             }
-            #expect(try await auditCount(app, action: "sign_in.failed") == 0)
+            #expect(try await securityEventCount(app, kind: .signInFailed) == 0)
         }
     }
 }

@@ -196,8 +196,9 @@ struct RoleTests {
     private func lastAudit(_ app: Application, action: String) async throws -> AuditRow? {
         try await (app.db as! any SQLDatabase).raw(
             """
-            SELECT actor_account_id, actor_role, target_id, "before", "after" FROM audit_events
-            WHERE action = \(bind: action) ORDER BY occurred_at DESC
+            SELECT e.actor_account_id, e.actor_role, e.target_id, d."before", d."after"
+            FROM audit_events e LEFT JOIN audit_details d ON d.event_id = e.id
+            WHERE e.action = \(bind: action) ORDER BY e.seq DESC
             """
         ).first(decoding: AuditRow.self)
     }

@@ -92,7 +92,7 @@ struct SignInTests {
                     .replacing(/name="_csrf" value="[^"]*"/, with: "")
             }
             #expect(normalised[0] == normalised[1])
-            #expect(try await auditCount(app, action: "sign_in.failed") == 2)
+            #expect(try await securityEventCount(app, kind: .signInFailed) == 2)
             #expect(try await UserSession.query(on: app.db).count() == 0)
         }
     }

@@ -15,6 +15,7 @@ extension Principal {
     /// (when `includeHelpers`) the single organisations of organisation-admin grants. Never merely one's own.
     func accountScope(includeHelpers: Bool) -> Scope {
         var scope = Scope(administering: [])
+        scope.within = narrowedTo
         for grant in grants {
             switch grant.role {
             case .nationalAdmin: scope.national = true

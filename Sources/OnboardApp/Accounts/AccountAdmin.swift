@@ -203,6 +203,7 @@ extension AccountService {
                 WHERE account_id = \(bind: account.id) AND role = 'organisation_admin' AND revoked_at IS NULL
                 """
             ).run()
+            try await APITokens.revokeAll(of: account.id, now: now, on: sql)
         }
         try await AuditLog.record(
             AuditEntry(

@@ -164,8 +164,7 @@ enum ApplicationStore {
         if principal.has(.pharmacyAdminTeam) {
             clauses.append("a.kind = \(bind: ApplicationKind.communityPharmacy.rawValue)")
         }
-        let administered = Scope(
-            administering: principal.grants.filter { $0.role == .localAdmin }.compactMap(\.organisationID))
+        let administered = principal.administering([.localAdmin])
         if !administered.treeRoots.isEmpty {
             clauses.append(
                 """
@@ -201,8 +200,7 @@ enum ApplicationStore {
     {
         if principal.has(.nationalAdmin) { return .nationalAdmin }
         let kind = row.applicationKind
-        let administered = Scope(
-            administering: principal.grants.filter { $0.role == .localAdmin }.compactMap(\.organisationID))
+        let administered = principal.administering([.localAdmin])
         func administers(_ id: UUID?) async throws -> Bool {
             guard let id, !administered.treeRoots.isEmpty else { return false }
             return try await sql.raw(

@@ -20,16 +20,31 @@ struct Principal: Sendable {
     let name: String
     let organisationID: UUID
     let organisationName: String
-    let grants: [Grant]
+    var grants: [Grant]
     /// The web session, when signed in through a browser.
     let sessionID: UUID?
+    /// The API token the call came with, and how it narrows the holder's current roles.
+    var tokenID: UUID?
+    var readOnly = false
+    var narrowedTo: UUID?
 
     var roles: Set<Role> { Set(grants.map(\.role)).union([.user]) }
     var topRole: Role { roles.max() ?? .user }
     func has(_ role: Role) -> Bool { roles.contains(role) }
     func hasAny(_ wanted: Set<Role>) -> Bool { !roles.isDisjoint(with: wanted) }
 
-    var scope: Scope { Scope(grants: grants, ownOrganisation: organisationID) }
+    var scope: Scope {
+        var scope = Scope(grants: grants, ownOrganisation: organisationID)
+        scope.within = narrowedTo
+        return scope
+    }
+
+    /// The trees of the organisations this person holds the given roles for, narrowed as the token says.
+    func administering(_ roles: Set<Role>) -> Scope {
+        var scope = Scope(administering: grants.filter { roles.contains($0.role) }.compactMap(\.organisationID))
+        scope.within = narrowedTo
+        return scope
+    }
 
     /// Text for the audit log's "scope" column.
     var scopeSummary: String {
@@ -47,6 +62,8 @@ struct Scope: Sendable, Equatable {
     var singles: [UUID] = []
     var regions: [String] = []
     var allPharmacies = false
+    /// An API token narrowed to one organisation: only it and the organisations below it, within the rest.
+    var within: UUID?
 
     /// Only the trees of the given administering organisations: no own organisation, regions or national reach.
     init(administering roots: [UUID]) {
@@ -76,6 +93,17 @@ struct Scope: Sendable, Equatable {
 
     /// True where `column` (an organisation id) is within scope.
     func contains(_ column: SQLColumn, walk: Walk = .down) -> SQLQueryString {
+        guard let within else { return reach(column, walk: walk) }
+        return """
+            (\(reach(column, walk: walk)) AND \(column) IN (WITH RECURSIVE narrowed(id) AS (
+                SELECT id FROM organisations WHERE id = \(bind: within)
+                UNION
+                SELECT c.id FROM organisations c JOIN narrowed t ON c.parent_id = t.id OR c.administered_by_id = t.id
+            ) SELECT id FROM narrowed))
+            """
+    }
+
+    private func reach(_ column: SQLColumn, walk: Walk) -> SQLQueryString {
         if national { return "1 = 1" }
         var clauses: [SQLQueryString] = []
         if !treeRoots.isEmpty, walk == .up {

@@ -71,12 +71,14 @@ struct TokensCommand: AsyncCommand {
         record.name = signature.name ?? "API token"
         record.tokenHash = SecretHash.sha256Hex(token)
         record.createdAt = app.clock.now()
+        record.expiresAt = record.createdAt.addingTimeInterval(Double(APITokens.maximumDays) * 86_400)
+        record.readOnly = false
         try await app.db.transaction { db in
             try await record.save(on: db)
             try await AuditLog.record(
                 AuditEntry(
                     "api_token.create", target: "account", id: account.id?.uuidString, before: String?.none,
-                    after: ["name": record.name]),
+                    after: ["token": record.id?.uuidString ?? "", "name": record.name]),
                 context: AuditContext(actorRole: "operator"), at: record.createdAt, on: db as! any SQLDatabase)
         }
         context.console.info("Token created for \(email). It is shown only now; keep it safe.")

@@ -1,31 +1,39 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import OnboardDomain
 import SQLKit
 import Vapor
 
-/// The append-only record of every change: who, in which role and scope, did what to which record,
-/// before and after, when and from where.
+/// What changed: the action, the record it concerns, and that record before and after (never secrets).
 struct AuditEntry: Sendable {
     var action: String
     var targetType: String
     var targetID: String?
     var before: String?
     var after: String?
+    /// The organisation the event concerns, when the target's own row does not say (see `AuditLog.owners`).
+    var organisationID: UUID?
 
     init<B: Encodable, A: Encodable>(
-        _ action: String, target: String, id: String?, before: B?, after: A?
+        _ action: String, target: String, id: String?, before: B?, after: A?, organisation: UUID? = nil
     ) {
         self.action = action
         self.targetType = target
         self.targetID = id
         self.before = before.flatMap(Self.json)
         self.after = after.flatMap(Self.json)
+        self.organisationID = organisation
     }
 
-    init(_ action: String, target: String, id: String?) {
+    init(_ action: String, target: String, id: String?, organisation: UUID? = nil) {
         self.action = action
         self.targetType = target
         self.targetID = id
+        self.organisationID = organisation
     }
 
     private static func json<T: Encodable>(_ value: T) -> String? {
@@ -36,52 +44,198 @@ struct AuditEntry: Sendable {
     }
 }
 
+/// Who did it: the actor, their role and scope, the API token they used, the request and its address.
 struct AuditContext: Sendable {
     var actorAccountID: UUID?
     var actorRole: String?
     var actorScope: String?
     var requestID: String?
     var clientAddress: String?
+    var tokenID: UUID?
 
     static let system = AuditContext(actorRole: "system")
 }
 
+/// The chain's key, set once per process by `configure` from `AUDIT_KEY`. Every write path reaches the
+/// audit log through a plain database handle, so the key is held here rather than threaded through them.
+enum AuditKeyStore {
+    private static let box = NIOLockedValueBox(AuditChain(key: AuditSettings().key))
+
+    static var chain: AuditChain { box.withLockedValue { $0 } }
+
+    static func use(_ key: [UInt8]) {
+        box.withLockedValue { $0 = AuditChain(key: key) }
+    }
+}
+
+/// The append-only, hash-chained record of every change. Only INSERT exists here; the database refuses
+/// UPDATE and DELETE on `audit_events` by trigger.
 enum AuditLog {
     static func record(_ entry: AuditEntry, context: AuditContext, at time: Date, on db: any SQLDatabase)
         async throws
     {
-        try await db.insert(into: "audit_events")
-            .columns(
-                "id", "occurred_at", "actor_account_id", "actor_role", "actor_scope", "action", "target_type",
-                "target_id", "before", "after", "request_id", "client_address"
-            )
-            .values(
-                SQLBind(UUID()), SQLBind(time), SQLBind(context.actorAccountID), SQLBind(context.actorRole),
-                SQLBind(context.actorScope), SQLBind(entry.action), SQLBind(entry.targetType),
-                SQLBind(entry.targetID), SQLBind(entry.before), SQLBind(entry.after), SQLBind(context.requestID),
-                SQLBind(context.clientAddress)
-            )
-            .run()
+        try await record([entry], context: context, at: time, on: db)
     }
-}
 
-extension AuditLog {
-    /// Many entries in one statement per few thousand, for bulk paths.
+    /// Appends entries in the caller's transaction (or in one of their own when there is none), after taking
+    /// the chain's lock, so two writers can never both extend the same head.
     static func record(_ entries: [AuditEntry], context: AuditContext, at time: Date, on db: any SQLDatabase)
         async throws
     {
-        let rows: [[any Encodable & Sendable]] = entries.map { entry in
-            [
-                UUID(), time, context.actorAccountID, context.actorRole, context.actorScope, entry.action,
-                entry.targetType, entry.targetID, entry.before, entry.after, context.requestID, context.clientAddress,
-            ]
+        guard !entries.isEmpty else { return }
+        if let fluent = db as? any Database, !fluent.inTransaction {
+            try await fluent.transaction { transaction in
+                try await append(entries, context: context, at: time, on: transaction as! any SQLDatabase)
+            }
+        } else {
+            try await append(entries, context: context, at: time, on: db)
+        }
+    }
+
+    static func micros(_ time: Date) -> Int64 {
+        Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// Holds the chain until the transaction ends: an advisory lock on PostgreSQL; on SQLite an update of a
+    /// one-row table, which takes the single write lock before the head is read.
+    static func lockChain(on db: any SQLDatabase) async throws {
+        if db.dialect.name == "postgresql" {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_424_100))").run()
+        } else {
+            try await db.raw("UPDATE audit_chain_lock SET taken = taken + 1 WHERE id = 1").run()
+        }
+    }
+
+    struct Head: Decodable {
+        let seq: Int64
+        let mac: String
+    }
+
+    static func head(on db: any SQLDatabase) async throws -> Head? {
+        try await db.raw("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
+    }
+
+    private static func append(
+        _ entries: [AuditEntry], context: AuditContext, at time: Date, on db: any SQLDatabase
+    ) async throws {
+        try await lockChain(on: db)
+        let chain = AuditKeyStore.chain
+        let owners = try await organisations(of: entries, on: db)
+        let head = try await head(on: db)
+        var previous = head?.mac ?? ""
+        var seq = head?.seq ?? 0
+        let micros = micros(time)
+        var events: [[any Encodable & Sendable]] = []
+        var details: [[any Encodable & Sendable]] = []
+        events.reserveCapacity(entries.count)
+        for entry in entries {
+            seq += 1
+            let id = UUID()
+            let organisation = entry.organisationID ?? entry.targetID.flatMap { owners[entry.targetType + ":" + $0] }
+            let event = ChainedEvent(
+                seq: seq, id: id.uuidString.lowercased(), occurredMicros: micros,
+                actorAccountID: context.actorAccountID?.uuidString.lowercased(), actorRole: context.actorRole,
+                actorScope: context.actorScope, tokenID: context.tokenID?.uuidString.lowercased(),
+                action: entry.action, targetType: entry.targetType, targetID: entry.targetID,
+                organisationID: organisation?.uuidString.lowercased(), requestID: context.requestID,
+                beforeDigest: chain.digest(entry.before, field: "before"),
+                afterDigest: chain.digest(entry.after, field: "after"),
+                addressDigest: chain.digest(context.clientAddress, field: "address"))
+            let mac = chain.mac(event, previous: previous)
+            previous = mac
+            events.append([
+                id, seq, time, micros, context.actorAccountID, context.actorRole, context.actorScope, context.tokenID,
+                entry.action, entry.targetType, entry.targetID, organisation, context.requestID, event.beforeDigest,
+                event.afterDigest, event.addressDigest, mac,
+            ])
+            if entry.before != nil || entry.after != nil || context.clientAddress != nil {
+                details.append([id, entry.before, entry.after, context.clientAddress])
+            }
         }
         try await db.insertRows(
             "audit_events",
             [
-                "id", "occurred_at", "actor_account_id", "actor_role", "actor_scope", "action", "target_type",
-                "target_id", "before", "after", "request_id", "client_address",
-            ], rows)
+                "id", "seq", "occurred_at", "occurred_us", "actor_account_id", "actor_role", "actor_scope", "token_id",
+                "action", "target_type", "target_id", "organisation_id", "request_id", "before_digest", "after_digest",
+                "address_digest", "mac",
+            ], events)
+        try await db.insertRows("audit_details", ["event_id", "before", "after", "client_address"], details)
+    }
+
+    /// How each kind of target names its organisation, for scoped search. Kinds not listed (programme
+    /// parameters, guidance, cohorts) concern the whole service and are seen by national administrators only.
+    private static let owners: [String: (query: String, key: String)] = [
+        "account": ("SELECT id AS target, organisation_id AS organisation FROM accounts", "id"),
+        "session": (
+            "SELECT s.id AS target, a.organisation_id AS organisation FROM sessions s "
+                + "JOIN accounts a ON a.id = s.account_id", "s.id"
+        ),
+        "application": (
+            "SELECT reference AS target, COALESCE(created_organisation_id, organisation_id, "
+                + "assigned_organisation_id) AS organisation FROM applications", "reference"
+        ),
+        "invitation": ("SELECT id AS target, organisation_id AS organisation FROM invitations", "id"),
+        "mailbox": ("SELECT id AS target, organisation_id AS organisation FROM shared_mailboxes", "id"),
+        "bulk_upload": ("SELECT id AS target, organisation_id AS organisation FROM bulk_uploads", "id"),
+        "migration_project": ("SELECT id AS target, organisation_id AS organisation FROM migration_projects", "id"),
+        "transfer_batch": (
+            "SELECT b.id AS target, p.organisation_id AS organisation FROM transfer_batches b "
+                + "JOIN migration_projects p ON p.id = b.project_id", "b.id"
+        ),
+        "transfer_item": (
+            "SELECT i.id AS target, p.organisation_id AS organisation FROM transfer_items i "
+                + "JOIN transfer_batches b ON b.id = i.batch_id JOIN migration_projects p ON p.id = b.project_id",
+            "i.id"
+        ),
+    ]
+
+    private static func organisations(of entries: [AuditEntry], on db: any SQLDatabase) async throws
+        -> [String: UUID]
+    {
+        var found: [String: UUID] = [:]
+        var wanted: [String: Set<String>] = [:]
+        for entry in entries where entry.organisationID == nil {
+            guard let id = entry.targetID else { continue }
+            if entry.targetType == "organisation" {
+                if let uuid = UUID(uuidString: id) { found["organisation:" + id] = uuid }
+            } else if owners[entry.targetType] != nil {
+                wanted[entry.targetType, default: []].insert(id)
+            }
+        }
+        struct ByID: Decodable {
+            let target: UUID
+            let organisation: UUID?
+        }
+        struct ByReference: Decodable {
+            let target: String
+            let organisation: UUID?
+        }
+        for (type, ids) in wanted {
+            guard let owner = owners[type] else { continue }
+            for slice in Array(ids).chunked(1_000) {
+                if owner.key == "reference" {
+                    let rows = try await db.raw(
+                        "\(unsafeRaw: owner.query) WHERE reference IN (\(binds: slice))"
+                    ).all(decoding: ByReference.self)
+                    for row in rows {
+                        if let organisation = row.organisation { found[type + ":" + row.target] = organisation }
+                    }
+                } else {
+                    let uuids = slice.compactMap(UUID.init(uuidString:))
+                    guard !uuids.isEmpty else { continue }
+                    let rows = try await db.raw(
+                        "\(unsafeRaw: owner.query) WHERE \(unsafeRaw: owner.key) IN (\(binds: uuids))"
+                    ).all(decoding: ByID.self)
+                    for row in rows {
+                        guard let organisation = row.organisation else { continue }
+                        // The entry's id text may be in either case; index both.
+                        found[type + ":" + row.target.uuidString] = organisation
+                        found[type + ":" + row.target.uuidString.lowercased()] = organisation
+                    }
+                }
+            }
+        }
+        return found
     }
 }
 
@@ -89,7 +243,8 @@ extension Request {
     var auditContext: AuditContext {
         AuditContext(
             actorAccountID: principal?.accountID, actorRole: principal?.topRole.rawValue,
-            actorScope: principal?.scopeSummary, requestID: id, clientAddress: clientAddress)
+            actorScope: principal?.scopeSummary, requestID: id, clientAddress: clientAddress,
+            tokenID: principal?.tokenID)
     }
 
     /// Records an entry on the given database (pass the transaction's, so the entry commits with the change).

@@ -68,6 +68,8 @@ public struct Settings: Sendable {
     public var clamd = ClamdAddress(host: "127.0.0.1", port: 3310)
     /// Days quarantined transfer content is kept before it is purged (`QUARANTINE_RETENTION_DAYS`).
     public var quarantineRetentionDays = 30
+    /// The audit chain's key, checkpoints and retention of security events.
+    public var audit = AuditSettings()
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -214,6 +216,38 @@ public struct Settings: Sendable {
         }
         let quarantineDays = try days("QUARANTINE_RETENTION_DAYS", default: 30) ?? 30
 
+        var audit = AuditSettings()
+        if let raw = value("AUDIT_KEY") {
+            guard raw.utf8.count >= 32 else {
+                throw Problem(setting: "AUDIT_KEY", reason: "must be at least 32 characters long")
+            }
+            audit.key = Array(raw.utf8)
+        } else if environment == .production {
+            throw Problem(setting: "AUDIT_KEY", reason: "is required in production (32 characters or more)")
+        }
+        if let raw = value("AUDIT_CHECKPOINT") {
+            if raw.hasPrefix("http://") || raw.hasPrefix("https://") {
+                guard URL(string: raw)?.host != nil else {
+                    throw Problem(setting: "AUDIT_CHECKPOINT", reason: "must be a file path or an http(s) address")
+                }
+            }
+            audit.checkpoint = raw
+        } else if environment == .production {
+            throw Problem(
+                setting: "AUDIT_CHECKPOINT",
+                reason: "is required in production: a file path or an https address outside the database")
+        }
+        if value("SECURITY_EVENT_RETENTION_DAYS") == "off" {
+            throw Problem(setting: "SECURITY_EVENT_RETENTION_DAYS", reason: "must be a whole number")
+        }
+        if let raw = value("AUDIT_CHECKPOINT_MINUTES") {
+            guard let minutes = Int(raw), (1...1440).contains(minutes) else {
+                throw Problem(setting: "AUDIT_CHECKPOINT_MINUTES", reason: "must be a whole number from 1 to 1440")
+            }
+            audit.checkpointMinutes = minutes
+        }
+        audit.securityEventRetentionDays = try days("SECURITY_EVENT_RETENTION_DAYS", default: 90) ?? 90
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
@@ -222,7 +256,7 @@ public struct Settings: Sendable {
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
-            bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays)
+            bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays, audit: audit)
 
     }
 
@@ -244,6 +278,16 @@ public struct Settings: Sendable {
         }
         throw Problem(setting: "DATABASE_URL", reason: "must start with sqlite: or postgres://")
     }
+}
+
+public struct AuditSettings: Sendable, Equatable {
+    /// Keys the chain's MACs and the digests of personal details (`AUDIT_KEY`). Fixed in development so
+    /// a development database still verifies after a restart; required in production.
+    public var key: [UInt8] = Array("development-only-audit-key-not-secret".utf8)
+    /// Where checkpoints go (`AUDIT_CHECKPOINT`): a file path, or an http(s) address that is sent each one.
+    public var checkpoint = "var/audit-checkpoints.jsonl"
+    public var checkpointMinutes = 15
+    public var securityEventRetentionDays = 90
 }
 
 public struct ClamdAddress: Sendable, Equatable {

@@ -38,6 +38,8 @@ struct JobRunner: Sendable {
             BulkPurgeJob.kind: BulkPurgeJob.run,
             TransferScanJob.kind: TransferScanJob.run,
             QuarantinePurgeJob.kind: QuarantinePurgeJob.run,
+            AuditCheckpointJob.kind: AuditCheckpointJob.run,
+            SecurityEventPurgeJob.kind: SecurityEventPurgeJob.run,
         ])
     }
 
@@ -186,6 +188,8 @@ struct JobRunner: Sendable {
                 try await AccountLifecycleJob.scheduleIfNeeded(app: app)
                 try await BulkPurgeJob.scheduleIfNeeded(app: app)
                 try await QuarantinePurgeJob.scheduleIfNeeded(app: app)
+                try await AuditCheckpointJob.scheduleIfNeeded(app: app)
+                try await SecurityEventPurgeJob.scheduleIfNeeded(app: app)
                 while try await runOnce(app: app), !Task.isCancelled {}
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")

@@ -146,10 +146,10 @@ enum MigrationProjects {
     static func visibility(for principal: Principal) -> SQLQueryString {
         if principal.has(.nationalAdmin) { return "1 = 1" }
         var clause: SQLQueryString = "(mp.ism_id = \(bind: principal.accountID)"
-        let roots = principal.grants.filter { $0.role == .localAdmin }.compactMap(\.organisationID)
-        if !roots.isEmpty {
+        let administered = principal.administering([.localAdmin])
+        if !administered.treeRoots.isEmpty {
             clause.appendLiteral(" OR ")
-            clause.appendInterpolation(Scope(administering: roots).contains(SQLColumn("organisation_id", table: "mp")))
+            clause.appendInterpolation(administered.contains(SQLColumn("organisation_id", table: "mp")))
         }
         clause.appendLiteral(")")
         return clause

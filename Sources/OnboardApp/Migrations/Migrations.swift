@@ -17,5 +17,7 @@ extension Migrations {
         add(M012_CreateAccountSecurity())  // reservations, activation, second factor, outbox, shared mailboxes
         add(M013_CreateBulkRegistration())  // bulk uploads, people by local id, store mailboxes, agreements
         add(M014_CreateMigrationProjects())  // migration projects, plans, checklists, transfer batches, quarantine
+        add(M015_ChainAuditEvents())  // the audit hash chain, erasable details, security events
+        add(M016_ScopeAPITokens())  // token expiry, read-only and organisation; when a session last used its factor
     }
 }

@@ -140,6 +140,9 @@ final class APIToken: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "last_used_at") var lastUsedAt: Date?
     @OptionalField(key: "revoked_at") var revokedAt: Date?
+    @OptionalField(key: "expires_at") var expiresAt: Date?
+    @Field(key: "read_only") var readOnly: Bool
+    @OptionalField(key: "organisation_id") var organisationID: UUID?
 
     @Field(key: "name") var name: String
     @Field(key: "token_hash") var tokenHash: String

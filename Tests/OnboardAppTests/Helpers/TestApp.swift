@@ -27,6 +27,7 @@ let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
 /// listens on: production tests send nothing).
 let productionSecrets: [String: String] = [
     "ONBOARD_ENV": "production",
+    "AUDIT_KEY": String(repeating: "a", count: 40),
     "MFA_KEY": String(repeating: "m", count: 40),
     "NOTIFY_API_KEY": "test-\(UUID().uuidString.lowercased())-\(UUID().uuidString.lowercased())",
     "NOTIFY_BASE_URL": "http://127.0.0.1:9",
@@ -40,6 +41,9 @@ func testSettings(environment: String = "development") throws -> Settings {
         "DATABASE_URL": TestDatabase.url,
         "ONBOARD_ENV": environment,
         "SESSION_SECRET": String(repeating: "s", count: 40),
+        // Each application checkpoints to a file of its own, so tests never read each other's.
+        "AUDIT_CHECKPOINT": FileManager.default.temporaryDirectory
+            .appendingPathComponent("onboard-audit-\(UUID().uuidString).jsonl").path,
     ]
     if environment == "production" { values.merge(productionSecrets) { current, _ in current } }
     return try Settings.load(from: values)

@@ -177,6 +177,8 @@ func apiToken(_ app: Application, email: String) async throws -> String {
     record.name = "test token"
     record.tokenHash = SecretHash.sha256Hex(raw)
     record.createdAt = app.clock.now()
+    record.expiresAt = record.createdAt.addingTimeInterval(Double(APITokens.maximumDays) * 86_400)
+    record.readOnly = false
     try await record.save(on: app.db)
     return raw
 }
@@ -208,6 +210,13 @@ func auditCount(_ app: Application, action: String) async throws -> Int {
         "SELECT COUNT(*) AS n FROM audit_events WHERE action = \(bind: action)"
     ).first(decoding: Row.self)
     return row?.n ?? 0
+}
+
+func securityEventCount(_ app: Application, kind: SecurityEventKind) async throws -> Int {
+    struct Count: Decodable { let n: Int }
+    return try await (app.db as! any SQLDatabase).raw(
+        "SELECT COUNT(*) AS n FROM security_events WHERE kind = \(bind: kind.rawValue)"
+    ).first(decoding: Count.self)?.n ?? 0
 }
 
 func organisationCount(_ app: Application) async throws -> Int {

@@ -56,16 +56,17 @@ struct BearerAuthenticator: AsyncMiddleware {
         guard let header = req.headers.bearerAuthorization?.token, header.hasPrefix("onb_") else {
             throw APIProblem(status: .unauthorized, detail: "Send an API token as 'Authorization: Bearer TOKEN'.")
         }
-        guard
-            let token = try await APIToken.query(on: req.db)
-                .filter(\.$tokenHash == SecretHash.sha256Hex(header)).filter(\.$revokedAt == nil).first(),
-            let principal = try await PrincipalLoader.load(accountID: token.$account.id, sessionID: nil, on: req.sql)
-        else {
+        switch try await APITokens.principal(for: header, now: req.now, on: req.sql) {
+        case .failure(.expired):
+            throw APIProblem(status: .unauthorized, detail: "That API token has expired. Make a new one.")
+        case .failure:
             throw APIProblem(status: .unauthorized, detail: "That API token is not valid.")
+        case .success(let principal):
+            req.principal = principal
+            guard !principal.readOnly || [.GET, .HEAD].contains(req.method) else {
+                throw APIProblem(status: .forbidden, detail: "That API token is read-only.")
+            }
         }
-        token.lastUsedAt = req.now
-        try await token.save(on: req.db)
-        req.principal = principal
         return try await APIRequest.$current.withValue(req) {
             try await next.respond(to: req)
         }

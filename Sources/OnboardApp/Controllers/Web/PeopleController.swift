@@ -248,6 +248,8 @@ struct PeopleController {
             grant.revokedAt = req.now
             grant.$revokedBy.id = principal.accountID
             try await grant.save(on: db)
+            // A token answers to its holder's current roles; one made under the revoked role stops at once.
+            try await APITokens.revokeAll(of: accountID, now: req.now, on: db as! any SQLDatabase)
             try await req.audit(
                 AuditEntry(
                     "role.revoke", target: "account", id: accountID.uuidString,

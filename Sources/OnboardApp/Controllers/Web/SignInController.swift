@@ -143,12 +143,8 @@ struct SignInController {
                     }
                 }
             }
-            try await AuditLog.record(
-                AuditEntry(
-                    "sign_in.failed", target: "account", id: account?.id?.uuidString, before: String?.none,
-                    after: ["reason": reason]),
-                context: req.auditContext, at: now, on: sql)
         }
+        await SecurityEvents.record(.signInFailed, account: account?.id, attempted: email, detail: reason, on: req)
         if locked, verified, let until = account?.lockedUntil {
             errors.add(
                 "email",
@@ -561,7 +557,7 @@ struct SignInController {
                 """
             ).run()
             try await sql.raw(
-                "UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue) WHERE id = \(bind: pending.sessionID)"
+                "UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue), factor_at = \(bind: now) WHERE id = \(bind: pending.sessionID)"
             ).run()
             try await AuditLog.record(
                 AuditEntry("account.authenticator_added", target: "account", id: pending.accountID.uuidString),
@@ -598,16 +594,19 @@ struct SignInController {
             }
             if ok {
                 try await sql.raw(
-                    "UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue) WHERE id = \(bind: pending.sessionID)"
+                    "UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue), factor_at = \(bind: now) WHERE id = \(bind: pending.sessionID)"
                 ).run()
             }
-            try await AuditLog.record(
-                AuditEntry(
-                    ok ? "sign_in.second_factor_accepted" : "sign_in.second_factor_refused", target: "account",
-                    id: pending.accountID.uuidString, before: [String: String]?.none, after: ["with": how]),
-                context: context, at: now, on: sql)
+            if ok {
+                try await AuditLog.record(
+                    AuditEntry(
+                        "sign_in.second_factor_accepted", target: "account", id: pending.accountID.uuidString,
+                        before: [String: String]?.none, after: ["with": how]),
+                    context: context, at: now, on: sql)
+            }
             return ok
         }
+        if !accepted { await SecurityEvents.record(.secondFactorRefused, account: pending.accountID, on: req) }
         guard accepted else {
             var errors = ValidationErrors()
             errors.add(

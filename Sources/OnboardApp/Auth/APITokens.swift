@@ -1,0 +1,178 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// API tokens that people make for themselves: named, at most 90 days, optionally read-only or narrowed
+/// to one organisation within their scope. Only the SHA-256 of a token is stored; it is shown once.
+enum APITokens {
+    static let maximumDays = 90
+    static let defaultDays = 30
+    /// How recently the second factor must have been checked before a token is made.
+    static let factorWindow: TimeInterval = 5 * 60
+
+    struct Row: Decodable, Sendable {
+        let id: UUID
+        let name: String
+        let created_at: Date
+        let expires_at: Date?
+        let last_used_at: Date?
+        let revoked_at: Date?
+        let read_only: Bool
+        let organisation_id: UUID?
+        let organisation_name: String?
+    }
+
+    struct Request: Sendable {
+        var name: String
+        var days: Int
+        var readOnly: Bool
+        var organisation: UUID?
+    }
+
+    static func list(for account: UUID, on sql: any SQLDatabase) async throws -> [Row] {
+        try await sql.raw(
+            """
+            SELECT t.id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.read_only,
+                t.organisation_id, o.name AS organisation_name
+            FROM api_tokens t LEFT JOIN organisations o ON o.id = t.organisation_id
+            WHERE t.account_id = \(bind: account)
+            ORDER BY t.created_at DESC, t.id LIMIT 200
+            """
+        ).all(decoding: Row.self)
+    }
+
+    /// Checks the form: a name, a lifetime of 1 to 90 days, and an organisation the person could reach.
+    static func validate(
+        name: String?, days: String?, organisation: String?, principal: Principal, on sql: any SQLDatabase
+    ) async throws -> (Request, ValidationErrors) {
+        var errors = ValidationErrors()
+        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty {
+            errors.add("name", "Enter a name for the token, so you can recognise it later")
+        } else if name.count > 80 {
+            errors.add("name", "Name must be 80 characters or fewer")
+        }
+        let parsedDays = Int((days ?? "").trimmingCharacters(in: .whitespaces))
+        if parsedDays == nil || !(1...maximumDays).contains(parsedDays!) {
+            errors.add("days", "Enter how many days the token lasts, from 1 to \(maximumDays)")
+        }
+        var narrowed: UUID?
+        if let raw = organisation?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            if let id = UUID(uuidString: raw), narrowable(principal),
+                try await principal.canSee(organisation: id, on: sql)
+            {
+                narrowed = id
+            } else {
+                errors.add("organisation", "Choose an organisation from the list")
+            }
+        }
+        return (Request(name: name, days: parsedDays ?? defaultDays, readOnly: false, organisation: narrowed), errors)
+    }
+
+    /// National, regional and all-pharmacy roles reach no single organisation to narrow to.
+    static func narrowable(_ principal: Principal) -> Bool {
+        principal.grants.contains { [.organisation, .administeredTree].contains($0.role.scopeKind) }
+    }
+
+    /// Makes a token and returns its only copy.
+    static func create(
+        _ request: Request, principal: Principal, secrets: SecretGenerator, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws -> (id: UUID, token: String) {
+        let token = "onb_" + secrets.token()
+        let id = UUID()
+        let expires = now.addingTimeInterval(Double(request.days) * 86_400)
+        try await sql.insert(into: "api_tokens")
+            .columns(
+                "id", "account_id", "name", "token_hash", "created_at", "expires_at", "read_only", "organisation_id"
+            )
+            .values(
+                SQLBind(id), SQLBind(principal.accountID), SQLBind(request.name), SQLBind(SecretHash.sha256Hex(token)),
+                SQLBind(now), SQLBind(expires), SQLBind(request.readOnly), SQLBind(request.organisation)
+            ).run()
+        try await AuditLog.record(
+            AuditEntry(
+                "api_token.create", target: "account", id: principal.accountID.uuidString, before: String?.none,
+                after: [
+                    "token": id.uuidString, "name": request.name,
+                    "expires": ISO8601DateFormatter().string(from: expires),
+                    "read_only": String(request.readOnly), "organisation": request.organisation?.uuidString ?? "",
+                ]),
+            context: context, at: now, on: sql)
+        return (id, token)
+    }
+
+    /// Revokes one of the person's own tokens. False when there was nothing live to revoke.
+    static func revoke(_ id: UUID, of account: UUID, context: AuditContext, now: Date, on sql: any SQLDatabase)
+        async throws -> Bool
+    {
+        struct Revoked: Decodable { let id: UUID }
+        guard
+            try await sql.raw(
+                """
+                UPDATE api_tokens SET revoked_at = \(bind: now)
+                WHERE id = \(bind: id) AND account_id = \(bind: account) AND revoked_at IS NULL
+                RETURNING id
+                """
+            ).first(decoding: Revoked.self) != nil
+        else { return false }
+        try await AuditLog.record(
+            AuditEntry(
+                "api_token.revoke", target: "account", id: account.uuidString, before: String?.none,
+                after: ["token": id.uuidString]),
+            context: context, at: now, on: sql)
+        return true
+    }
+
+    /// Every live token of an account: when a role is revoked, as well as on reset, disabling or leaving.
+    static func revokeAll(of account: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            "UPDATE api_tokens SET revoked_at = \(bind: now) WHERE account_id = \(bind: account) AND revoked_at IS NULL"
+        ).run()
+    }
+
+    enum Refusal: Error {
+        case unknown, expired, holderCannotAct, outsideScope
+    }
+
+    /// The caller a bearer token stands for: the holder's *current* roles, narrowed as the token says.
+    static func principal(for bearer: String, now: Date, on sql: any SQLDatabase) async throws -> Result<
+        Principal, Refusal
+    > {
+        struct Token: Decodable {
+            let id: UUID
+            let account_id: UUID
+            let expires_at: Date?
+            let read_only: Bool
+            let organisation_id: UUID?
+        }
+        guard
+            let token = try await sql.raw(
+                """
+                SELECT id, account_id, expires_at, read_only, organisation_id FROM api_tokens
+                WHERE token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND revoked_at IS NULL
+                """
+            ).first(decoding: Token.self)
+        else { return .failure(.unknown) }
+        guard let expires = token.expires_at, expires > now else { return .failure(.expired) }
+        guard var principal = try await PrincipalLoader.load(accountID: token.account_id, sessionID: nil, on: sql)
+        else { return .failure(.holderCannotAct) }
+        principal.tokenID = token.id
+        principal.readOnly = token.read_only
+        if let organisation = token.organisation_id {
+            principal.grants = principal.grants.filter {
+                [.organisation, .administeredTree].contains($0.role.scopeKind)
+            }
+            guard try await principal.canSee(organisation: organisation, on: sql) else {
+                return .failure(.outsideScope)
+            }
+            principal.narrowedTo = organisation
+        }
+        try await sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id)").run()
+        return .success(principal)
+    }
+}
