@@ -88,6 +88,11 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.ownMobile.pattern, allow: .everyone, use: account.mobilePage)
     staff.on(.POST, SiteURL.ownMobile.pattern, allow: .everyone, use: account.sendMobileCode)
     staff.on(.POST, SiteURL.ownMobileCode.pattern, allow: .everyone, use: account.confirmMobile)
+    let tokens = TokensController()
+    staff.on(.GET, ["account", "tokens"], allow: .everyone, use: tokens.list)
+    staff.on(.GET, ["account", "tokens", "new"], allow: .everyone, use: tokens.newPage)
+    staff.on(.POST, ["account", "tokens", "new"], allow: .everyone, use: tokens.create)
+    staff.on(.POST, ["account", "tokens", ":id", "revoke"], allow: .everyone, use: tokens.revoke)
 
     let organisations = OrganisationsController()
     staff.on(.GET, SiteURL.organisations.pattern, allow: .administrators, use: organisations.list)
@@ -186,6 +191,12 @@ func routes(_ app: Application) throws {
     staff.on(.GET, ["guidance"], allow: .national, use: guidance.list)
     staff.on(.GET, ["guidance", ":key"], allow: .national, use: guidance.editPage)
     staff.on(.POST, ["guidance", ":key"], allow: .national, use: guidance.save)
+
+    let oversight = OversightController()
+    staff.on(.GET, ["audit"], allow: .auditReaders, use: oversight.search)
+    staff.on(.GET, ["audit", "export.csv"], allow: .auditReaders, use: oversight.export)
+    staff.on(.GET, ["audit", "events", ":seq"], allow: .auditReaders, use: oversight.event)
+    staff.on(.GET, ["audit", "security"], allow: .auditReaders, use: oversight.security)
 
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)

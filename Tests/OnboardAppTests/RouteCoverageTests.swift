@@ -1063,5 +1063,32 @@ enum RouteTable {
             access: .api, actor: national, path: { _ in "/api/v1/organisations" },
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/api/v1/organisations" }), stateChanging: true,
             json: #"{"name":"Route walker trust","type":"nhs_trust","country":"england"}"#),
+        "GET /audit": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/audit" },
+            otherScope: .notApplicable("AuditSearchTests.scoped: an LA's list holds only their organisations' events"),
+            stateChanging: false),
+        "GET /audit/export.csv": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/audit/export.csv" },
+            otherScope: .notApplicable("AuditSearchTests.scoped: an LA's CSV holds only their organisations' events"),
+            stateChanging: false),
+        "GET /audit/events/:seq": RouteRule(
+            access: .staff, actor: Demo.nadia, path: { _ in "/audit/events/1" },
+            otherScope: .notApplicable("AuditSearchTests.scoped: another organisation's event is 404 by number"),
+            stateChanging: false),
+        "GET /audit/security": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/audit/security" },
+            otherScope: .notApplicable("AuditSearchTests.securityEvents: another LA sees none of these"),
+            stateChanging: false),
+        "GET /api/v1/audit-events": RouteRule(
+            access: .api, actor: Demo.liam, path: { _ in "/api/v1/audit-events" },
+            otherScope: .notApplicable("the same search as the page, scoped by AuditSearch.visibility"),
+            stateChanging: false),
+        "GET /account/tokens": ownRule("/account/tokens", stateChanging: false),
+        "GET /account/tokens/new": ownRule("/account/tokens/new", stateChanging: false),
+        "POST /account/tokens/new": ownRule(
+            "/account/tokens/new", stateChanging: true, form: [("name", "Walker"), ("access", "read"), ("days", "1")]),
+        "POST /account/tokens/:id/revoke": RouteRule(
+            access: .staff, actor: Demo.uma, path: { _ in "/account/tokens/\(lower(UUID()))/revoke" },
+            otherScope: .notApplicable("TokenTests.revoked: another person's token is 404"), stateChanging: true),
     ]
 }

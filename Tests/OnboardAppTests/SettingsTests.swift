@@ -44,6 +44,20 @@ struct SettingsTests {
         #expect(!ok.isDevelopment)
     }
 
+    @Test("Production needs an audit key of 32 characters and a checkpoint outside the database")
+    func productionNeedsAuditSettings() throws {
+        for missing in ["AUDIT_KEY", "AUDIT_CHECKPOINT"] {
+            var values = productionSecrets.merging(["SESSION_SECRET": String(repeating: "k", count: 32)]) { $1 }
+            values[missing] = nil
+            let problem = try #require(refusal(values))
+            #expect(problem.setting == missing)
+        }
+        let short = try #require(refusal(["AUDIT_KEY": "short"]))
+        #expect(short.setting == "AUDIT_KEY")
+        let minutes = try #require(refusal(["AUDIT_CHECKPOINT_MINUTES": "0"]))
+        #expect(minutes.setting == "AUDIT_CHECKPOINT_MINUTES")
+    }
+
     @Test("PostgreSQL needs ONBOARD_ENV, and its password never appears in descriptions")
     func postgresNeedsEnvironment() throws {
         let url = "postgres://onboard:s3cret-pass@127.0.0.1:5432/onboard"

@@ -47,7 +47,8 @@ enum APITokens {
 
     /// Checks the form: a name, a lifetime of 1 to 90 days, and an organisation the person could reach.
     static func validate(
-        name: String?, days: String?, organisation: String?, principal: Principal, on sql: any SQLDatabase
+        name: String?, days: String?, access: String?, organisation: String?, principal: Principal,
+        on sql: any SQLDatabase
     ) async throws -> (Request, ValidationErrors) {
         var errors = ValidationErrors()
         let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,16 +62,25 @@ enum APITokens {
             errors.add("days", "Enter how many days the token lasts, from 1 to \(maximumDays)")
         }
         var narrowed: UUID?
-        if let raw = organisation?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            if let id = UUID(uuidString: raw), narrowable(principal),
-                try await principal.canSee(organisation: id, on: sql)
-            {
-                narrowed = id
+        if let raw = organisation.flatMap(OrganisationRules.normaliseODS), !raw.isEmpty {
+            struct Found: Decodable { let id: UUID }
+            let found = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: raw)")
+                .first(decoding: Found.self)
+            if !narrowable(principal) {
+                errors.add("organisation", "Your role reaches no single organisation: leave this empty")
+            } else if let found, try await principal.canSee(organisation: found.id, on: sql) {
+                narrowed = found.id
             } else {
-                errors.add("organisation", "Choose an organisation from the list")
+                errors.add("organisation", "Enter the ODS code of an organisation you administer")
             }
         }
-        return (Request(name: name, days: parsedDays ?? defaultDays, readOnly: false, organisation: narrowed), errors)
+        if !["read", "change"].contains(access ?? "") {
+            errors.add("access", "Choose what the token may do")
+        }
+        return (
+            Request(name: name, days: parsedDays ?? defaultDays, readOnly: access != "change", organisation: narrowed),
+            errors
+        )
     }
 
     /// National, regional and all-pharmacy roles reach no single organisation to narrow to.

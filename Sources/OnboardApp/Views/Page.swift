@@ -118,6 +118,9 @@ extension Request {
             links.append(.init(text: "Rule parameters", href: SiteURL.parameters.path))
             links.append(.init(text: "Guidance", href: "/guidance"))
         }
+        if principal.hasAny(.auditReaders) {
+            links.append(.init(text: "Audit log", href: "/audit"))
+        }
         links.append(.init(text: "Your sessions", href: SiteURL.sessions.path))
         let path = url.path
         return links.map { link in
@@ -206,6 +209,7 @@ enum Notices {
     static let itemRemoved = "Item removed from the transfer"
     static let itemReleased = "Item released from quarantine"
     static let guidanceSaved = "Guidance saved"
+    static let tokenRevoked = "Token revoked. It no longer works"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
@@ -213,7 +217,7 @@ enum Notices {
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
         mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,
         initiationSaved, goLiveSaved, taskDone, itemTicked, wentLive, batchQueued, itemRemoved, itemReleased,
-        guidanceSaved,
+        guidanceSaved, tokenRevoked,
     ]
 }
 

@@ -28,6 +28,8 @@ let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
 let productionSecrets: [String: String] = [
     "ONBOARD_ENV": "production",
     "AUDIT_KEY": String(repeating: "a", count: 40),
+    "AUDIT_CHECKPOINT": FileManager.default.temporaryDirectory.appendingPathComponent("onboard-audit-production.jsonl")
+        .path,
     "MFA_KEY": String(repeating: "m", count: 40),
     "NOTIFY_API_KEY": "test-\(UUID().uuidString.lowercased())-\(UUID().uuidString.lowercased())",
     "NOTIFY_BASE_URL": "http://127.0.0.1:9",

@@ -32,17 +32,19 @@ enum SecurityEvents {
     ) async {
         let account = account ?? req.principal?.accountID
         do {
-            try await req.sql.insert(into: "security_events")
-                .columns(
-                    "id", "occurred_at", "kind", "account_id", "organisation_id", "attempted", "detail", "path",
-                    "request_id", "client_address"
-                )
-                .values(
-                    SQLBind(UUID()), SQLBind(req.now), SQLBind(kind.rawValue), SQLBind(account),
-                    SQLBind(req.principal?.organisationID), SQLBind(attempted.map { String($0.prefix(254)) }),
-                    SQLBind(detail.map { String($0.prefix(200)) }), SQLBind(String(req.url.path.prefix(300))),
-                    SQLBind(req.id), SQLBind(req.clientAddress)
-                ).run()
+            // The organisation is the caller's, or else the account's that was tried: scoped searches need one.
+            try await req.sql.raw(
+                """
+                INSERT INTO security_events
+                    (id, occurred_at, kind, account_id, organisation_id, attempted, detail, path, request_id,
+                     client_address)
+                VALUES (\(bind: UUID()), \(bind: req.now), \(bind: kind.rawValue), \(bind: account),
+                    COALESCE(\(bind: req.principal?.organisationID),
+                        (SELECT organisation_id FROM accounts WHERE id = \(bind: account))),
+                    \(bind: attempted.map { String($0.prefix(254)) }), \(bind: detail.map { String($0.prefix(200)) }),
+                    \(bind: String(req.url.path.prefix(300))), \(bind: req.id), \(bind: req.clientAddress))
+                """
+            ).run()
         } catch {
             req.logger.warning("Could not record a security event", metadata: ["kind": .string(kind.rawValue)])
         }
@@ -80,5 +82,42 @@ struct SecurityEventMiddleware: AsyncMiddleware {
         case .tooManyRequests: await SecurityEvents.record(.rateLimited, on: req)
         default: break
         }
+    }
+}
+
+extension SecurityEvents {
+    struct Row: Decodable, Sendable {
+        let occurred_at: Date
+        let kind: String
+        let account_address: String?
+        let attempted: String?
+        let detail: String?
+        let path: String?
+        let client_address: String?
+    }
+
+    /// Newest first, 100 a page, older than `before`. National administrators see every event; a Local
+    /// Administrator those of accounts in the organisations they administer.
+    static func search(kind: SecurityEventKind?, before: Date?, principal: Principal, on sql: any SQLDatabase)
+        async throws -> (rows: [Row], next: Date?)
+    {
+        var clause: SQLQueryString = "1 = 1"
+        if !(principal.has(.nationalAdmin) && principal.narrowedTo == nil) {
+            let administered = principal.administering([.localAdmin])
+            guard !administered.treeRoots.isEmpty else { return ([], nil) }
+            clause =
+                "s.organisation_id IS NOT NULL AND \(administered.contains(SQLColumn("organisation_id", table: "s")))"
+        }
+        if let kind { clause.appendInterpolation(" AND s.kind = \(bind: kind.rawValue)" as SQLQueryString) }
+        if let before { clause.appendInterpolation(" AND s.occurred_at < \(bind: before)" as SQLQueryString) }
+        let rows = try await sql.raw(
+            """
+            SELECT s.occurred_at, s.kind, a.address AS account_address, s.attempted, s.detail, s.path, s.client_address
+            FROM security_events s LEFT JOIN accounts a ON a.id = s.account_id
+            WHERE \(clause) ORDER BY s.occurred_at DESC LIMIT 101
+            """
+        ).all(decoding: Row.self)
+        let page = Array(rows.prefix(100))
+        return (page, rows.count > 100 ? page.last?.occurred_at : nil)
     }
 }

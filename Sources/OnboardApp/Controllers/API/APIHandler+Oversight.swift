@@ -1,0 +1,36 @@
+import Foundation
+import OnboardDomain
+import OpenAPIRuntime
+import Vapor
+
+extension APIHandler {
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws
+        -> Operations.ListAuditEvents.Output
+    {
+        let (req, principal) = try context()
+        guard principal.hasAny(.auditReaders) else {
+            throw APIProblem(status: .forbidden, detail: "Your role does not search the audit log.")
+        }
+        let q = input.query
+        let filters = AuditSearch.Filters(
+            actor: q.actor ?? "", target: q.target ?? "", action: q.action ?? "", organisation: q.organisation ?? "",
+            from: q.from ?? "", to: q.to ?? "")
+        let query: AuditSearch.Query
+        switch AuditSearch.validate(filters, before: q.cursor, limit: q.limit) {
+        case .success(let valid): query = valid
+        case .failure(let errors):
+            var renamed = ValidationErrors()
+            for error in errors.errors { renamed.add(error.field == "before" ? "cursor" : error.field, error.message) }
+            throw APIProblem(renamed)
+        }
+        let page = try await AuditSearch.run(query, principal: principal, on: req.sql)
+        let items = page.rows.map { row in
+            Components.Schemas.AuditEvent(
+                sequence: row.seq, occurredAt: row.occurred_at, occurredMicros: row.occurred_us,
+                actor: row.actor_address, actorRole: row.actor_role, apiToken: row.token_id?.uuidString.lowercased(),
+                action: row.action, targetType: row.target_type, target: row.target_id,
+                organisationOds: row.organisation_ods, requestId: row.request_id)
+        }
+        return .ok(.init(body: .json(.init(items: items, nextCursor: page.next.map { String($0) }))))
+    }
+}
