@@ -88,15 +88,15 @@ enum AuditSearch {
                 limit: limit ?? 50))
     }
 
-    /// The start of a London calendar day given as YYYY-MM-DD.
+    /// The start of a London calendar day, typed as D/M/YYYY (as people write dates here) or YYYY-MM-DD.
     static func londonMidnight(_ text: String) -> Date? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, text.count == 10, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
-            return nil
-        }
+        let numbers = text.split(whereSeparator: { $0 == "/" || $0 == "-" || $0 == "." }).map { Int($0) }
+        guard numbers.count == 3, let a = numbers[0], let b = numbers[1], let c = numbers[2] else { return nil }
+        let (year, month, day) = text.contains("/") || text.contains(".") ? (c, b, a) : (a, b, c)
+        guard (1900...9999).contains(year) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/London")!
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        let components = DateComponents(year: year, month: month, day: day)
         guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
         return date
     }

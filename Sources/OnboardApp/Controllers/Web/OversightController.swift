@@ -1,4 +1,5 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -77,7 +78,7 @@ struct OversightController {
                     href: "/audit/events/\(row.seq)", time: Self.time(row.occurred_at),
                     actor: row.actor_address ?? Self.roleName(row.actor_role), action: row.action,
                     target: Self.target(row.target_type, row.target_id),
-                    organisation: row.organisation_ods.map { "\(row.organisation_name ?? "") (\($0))" } ?? "")
+                    organisation: row.organisation_ods ?? "")
             }, hasEvents: !events.isEmpty,
             nextHref: next.map { "/audit?" + (query.isEmpty ? "" : query + "&") + "before=\($0)" },
             csvHref: "/audit/export.csv" + (query.isEmpty ? "" : "?" + query),
@@ -130,16 +131,16 @@ struct OversightController {
         let time: String
         let micros: String
         let actor: String
-        let role: String
-        let scope: String
-        let token: String
+        let role: String?
+        let scope: String?
+        let token: String?
         let action: String
         let target: String
-        let organisation: String
-        let requestID: String
-        let clientAddress: String
-        let before: String
-        let after: String
+        let organisation: String?
+        let requestID: String?
+        let clientAddress: String?
+        let before: String?
+        let after: String?
         let erased: Bool
         let back: String
     }
@@ -158,21 +159,24 @@ struct OversightController {
                 breadcrumbs: [.init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: "/audit")]),
             DetailPage(
                 seq: String(seq), id: event.id.uuidString.lowercased(), time: Self.time(event.occurred_at),
-                micros: String(event.occurred_us), actor: event.actor_address ?? "None (the service itself)",
-                role: Self.roleName(event.actor_role), scope: event.actor_scope ?? "",
-                token: event.token_id?.uuidString.lowercased() ?? "", action: event.action,
+                micros: String(event.occurred_us), actor: event.actor_address ?? "The service itself",
+                role: event.actor_role.map { Self.roleName($0) }, scope: event.actor_scope.flatMap(Self.present),
+                token: event.token_id?.uuidString.lowercased(), action: event.action,
                 target: [event.target_type, event.target_id].compactMap { $0 }.joined(separator: " "),
-                organisation: event.organisation_ods.map { "\(event.organisation_name ?? "") (\($0))" } ?? "",
-                requestID: event.request_id ?? "", clientAddress: event.client_address ?? "",
-                before: Self.pretty(event.before), after: Self.pretty(event.after), erased: event.redacted_at != nil,
+                organisation: event.organisation_ods.map { "\(event.organisation_name ?? "") (\($0))" },
+                requestID: event.request_id, clientAddress: event.client_address,
+                before: event.before.map(Self.pretty), after: event.after.map(Self.pretty),
+                erased: event.redacted_at != nil,
                 back: "/audit"))
     }
 
-    static func pretty(_ json: String?) -> String {
-        guard let json, let data = json.data(using: .utf8),
+    static func present(_ text: String) -> String? { text.isEmpty ? nil : text }
+
+    static func pretty(_ json: String) -> String {
+        guard let data = json.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data),
             let formatted = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        else { return json ?? "" }
+        else { return json }
         return String(decoding: formatted, as: UTF8.self)
     }
 
