@@ -197,6 +197,10 @@ func routes(_ app: Application) throws {
     staff.on(.GET, ["audit", "export.csv"], allow: .auditReaders, use: oversight.export)
     staff.on(.GET, ["audit", "events", ":seq"], allow: .auditReaders, use: oversight.event)
     staff.on(.GET, ["audit", "security"], allow: .auditReaders, use: oversight.security)
+    let reports = ReportsController()
+    staff.on(.GET, ["reports"], allow: .reportReaders, use: reports.index)
+    staff.on(.GET, ["reports", ":kind"], allow: .reportReaders, use: reports.show)
+    staff.on(.GET, ["reports", ":kind", "export.csv"], allow: .reportReaders, use: reports.export)
 
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)

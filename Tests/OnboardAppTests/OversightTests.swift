@@ -268,3 +268,82 @@ struct AuditSearchTests {
         }
     }
 }
+
+@Suite("Reports")
+struct ReportTests {
+    @Test("Every report renders with its charts and tables, and its CSV downloads")
+    func everyReport() async throws {
+        try await withTestApp { app, _ in
+            let nadia = try await signIn(app, email: Demo.nadia)
+            for kind in ReportKind.allCases {
+                let response = try await page(app, "/reports/\(kind.rawValue)", nadia)
+                #expect(response.status == .ok, "\(kind)")
+                #expect(response.body.string.contains("<svg"), "\(kind)")
+                let csv = try await page(app, "/reports/\(kind.rawValue)/export.csv", nadia)
+                #expect(csv.headers.contentType?.description.hasPrefix("text/csv") == true, "\(kind)")
+                #expect(csv.body.string.hasPrefix("section,"), "\(kind)")
+            }
+            #expect(try await auditCount(app, action: "report.viewed") == ReportKind.allCases.count)
+            #expect(try await auditCount(app, action: "report.exported") == ReportKind.allCases.count)
+        }
+    }
+
+    @Test("A Local Administrator's reports and CSVs hold only their scope")
+    func scoped() async throws {
+        try await withTestApp { app, _ in
+            // Olivia administers a Leeds practice, which Chloe's commissioner administers; Mia is in Manchester.
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE accounts SET totp_enrolled_at = NULL WHERE address = \(bind: Demo.olivia)"
+            ).run()
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let mia = try await signIn(app, email: Demo.mia)
+            let nadia = try await signIn(app, email: Demo.nadia)
+            for (session, sees) in [(chloe, true), (nadia, true), (mia, false)] {
+                let shown = try await page(app, "/reports/second-factor", session).body.string
+                let csv = try await page(app, "/reports/second-factor/export.csv", session).body.string
+                #expect(shown.contains(Demo.olivia) == sees)
+                #expect(csv.contains(Demo.olivia) == sees)
+            }
+            // Manchester's accounts are not in Chloe's counts.
+            struct Count: Decodable { let n: Int }
+            let manchester = try #require(
+                try await (app.db as! any SQLDatabase).raw(
+                    """
+                    SELECT COUNT(*) AS n FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+                    WHERE o.ods_code LIKE 'R0A%'
+                    """
+                ).first(decoding: Count.self)
+            ).n
+            #expect(manchester > 0)
+            let principal = try #require(
+                try await PrincipalLoader.load(
+                    accountID: try await accountID(app, email: Demo.chloe), sessionID: nil,
+                    on: app.db as! any SQLDatabase))
+            let everyone = try #require(
+                try await PrincipalLoader.load(
+                    accountID: try await accountID(app, email: Demo.nadia), sessionID: nil,
+                    on: app.db as! any SQLDatabase))
+            func total(_ principal: Principal) async throws -> Int {
+                let report = try await Reports.build(.accounts, for: principal, on: app.db as! any SQLDatabase)
+                return report.sections[0].table.rows.reduce(0) { $0 + (Int($1[1]) ?? 0) }
+            }
+            let all = try await total(everyone)
+            let chloes = try await total(principal)
+            #expect(chloes > 0 && chloes <= all - manchester)
+        }
+    }
+
+    @Test("Report cells cannot run as formulas in the CSV")
+    func neutralised() async throws {
+        try await withTestApp { app, _ in
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE organisations SET name = '=cmd|calc' WHERE ods_code = 'FA001'"
+            ).run()
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let csv = try await page(app, "/reports/pharmacy-gateway/export.csv", nadia).body.string
+            #expect(csv.contains("'=cmd|calc"))
+            let shown = try await page(app, "/reports/pharmacy-gateway", nadia).body.string
+            #expect(shown.contains("=cmd|calc"))
+        }
+    }
+}

@@ -1083,6 +1083,18 @@ enum RouteTable {
             access: .api, actor: Demo.liam, path: { _ in "/api/v1/audit-events" },
             otherScope: .notApplicable("the same search as the page, scoped by AuditSearch.visibility"),
             stateChanging: false),
+        "GET /reports": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/reports" },
+            otherScope: .notApplicable("a list of report names, the same for everyone who may see it"),
+            stateChanging: false),
+        "GET /reports/:kind": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/reports/second-factor" },
+            otherScope: .notApplicable("ReportTests.scoped: an LA's report holds only their scope"),
+            stateChanging: false),
+        "GET /reports/:kind/export.csv": RouteRule(
+            access: .staff, actor: Demo.liam, path: { _ in "/reports/second-factor/export.csv" },
+            otherScope: .notApplicable("ReportTests.scoped: an LA's CSV holds only their scope"),
+            stateChanging: false),
         "GET /account/tokens": ownRule("/account/tokens", stateChanging: false),
         "GET /account/tokens/new": ownRule("/account/tokens/new", stateChanging: false),
         "POST /account/tokens/new": ownRule(

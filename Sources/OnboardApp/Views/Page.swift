@@ -118,6 +118,9 @@ extension Request {
             links.append(.init(text: "Rule parameters", href: SiteURL.parameters.path))
             links.append(.init(text: "Guidance", href: "/guidance"))
         }
+        if principal.hasAny(.reportReaders) {
+            links.append(.init(text: "Reports", href: "/reports"))
+        }
         if principal.hasAny(.auditReaders) {
             links.append(.init(text: "Audit log", href: "/audit"))
         }

@@ -1,0 +1,525 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+extension Set where Element == Role {
+    /// National administrators see reports for everything; Local Administrators and regional teams for
+    /// what is in their scope.
+    static let reportReaders: Self = [.nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam]
+}
+
+enum ReportKind: String, CaseIterable, Sendable {
+    case applications
+    case accounts
+    case activation
+    case secondFactor = "second-factor"
+    case programmes
+    case pharmacyGateway = "pharmacy-gateway"
+
+    var title: String {
+        switch self {
+        case .applications: "Applications"
+        case .accounts: "Accounts by status"
+        case .activation: "Activation"
+        case .secondFactor: "Administrators without a second factor"
+        case .programmes: "Waiting lists and cohorts"
+        case .pharmacyGateway: "Pharmacy gateway"
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .applications:
+            "Applications by state, type, region and programme, and how long they take from submission to a decision."
+        case .accounts: "How many accounts are in each state."
+        case .activation: "How many accounts made have been activated, overall and by region."
+        case .secondFactor: "People who hold a role above user but have no authenticator app."
+        case .programmes: "Who is waiting for each programme, and its cohorts."
+        case .pharmacyGateway:
+            "Whether each pharmacy premises meets the programme's gateway: a shared mailbox with live linked accounts."
+        }
+    }
+}
+
+/// One report: sections, each a chart with the same figures as a table, and the whole as CSV.
+struct Report: Sendable {
+    struct Table: Sendable {
+        var caption: String
+        var columns: [String]
+        var rows: [[String]]
+        /// Set when the page shows only the first rows; the CSV has them all.
+        var truncatedFrom: Int?
+    }
+
+    struct Section: Sendable {
+        var heading: String
+        var chart: BarChart?
+        var table: Table
+    }
+
+    var kind: ReportKind
+    var sections: [Section]
+
+    /// Every section's table, one after another, each row led by its section's heading.
+    var csv: String {
+        var text = ""
+        for section in sections {
+            text += CSV.line(["section"] + section.table.columns) + "\r\n"
+            for row in section.table.rows { text += CSV.line([section.heading] + row) + "\r\n" }
+        }
+        return text
+    }
+}
+
+/// The figures come from SQL aggregates over the caller's scope; rows are never loaded to be counted.
+enum Reports {
+    /// Rows shown on a page for the reports that list people or premises; the CSV has them all.
+    static let pageRows = 200
+
+    static func build(
+        _ kind: ReportKind, for principal: Principal, allRows: Bool = false, on sql: any SQLDatabase
+    ) async throws -> Report {
+        let context = Context(principal: principal, sql: sql, allRows: allRows)
+        switch kind {
+        case .applications: return try await applications(context)
+        case .accounts: return try await accounts(context)
+        case .activation: return try await activation(context)
+        case .secondFactor: return try await secondFactor(context)
+        case .programmes: return try await programmes(context)
+        case .pharmacyGateway: return try await pharmacyGateway(context)
+        }
+    }
+
+    struct Context {
+        let principal: Principal
+        let sql: any SQLDatabase
+        let allRows: Bool
+
+        /// Organisations (by the given column) within the caller's scope.
+        func organisations(_ column: SQLColumn) -> SQLQueryString {
+            if principal.has(.nationalAdmin) && principal.narrowedTo == nil { return "1 = 1" }
+            return principal.scope.contains(column)
+        }
+
+        var postgres: Bool { sql.dialect.name == "postgresql" }
+
+        /// Seconds between two timestamp columns, in either database.
+        func seconds(from start: String, to end: String) -> String {
+            postgres ? "EXTRACT(EPOCH FROM (\(end) - \(start)))" : "(\(end) - \(start))"
+        }
+    }
+
+    struct Count: Decodable {
+        let label: String?
+        let n: Int
+    }
+
+    private static func section(
+        _ id: String, heading: String, description: String, counts: [(String, Int)], column: String
+    ) -> Report.Section {
+        Report.Section(
+            heading: heading,
+            chart: BarChart(
+                id: id, title: heading, description: description, bars: counts.map { BarChart.Bar($0.0, $0.1) }),
+            table: Report.Table(
+                caption: heading, columns: [column, "Number"], rows: counts.map { [$0.0, String($0.1)] }))
+    }
+
+    // MARK: Applications
+
+    private static func applications(_ context: Context) async throws -> Report {
+        let visible = ApplicationStore.visible(to: context.principal)
+        func grouped(_ expression: String) async throws -> [Count] {
+            try await context.sql.raw(
+                """
+                SELECT \(unsafeRaw: expression) AS label, COUNT(*) AS n FROM applications a
+                WHERE \(visible) GROUP BY \(unsafeRaw: expression)
+                """
+            ).all(decoding: Count.self)
+        }
+        let byState = try await grouped("a.state")
+        let states = ApplicationState.allCases.filter { $0 != .draft }.compactMap { state -> (String, Int)? in
+            byState.first { $0.label == state.rawValue }.map { (state.displayName, $0.n) }
+        }
+        let kinds = try await grouped("a.kind").map { row in
+            (row.label.flatMap(ApplicationKind.init(rawValue:))?.displayName ?? row.label ?? "Unknown", row.n)
+        }.sorted { $0.1 > $1.1 }
+        let regions = try await RegionDirectory.all(on: context.sql)
+        let byRegion = try await grouped("a.region").map { row in
+            (regions.first { $0.code == row.label }?.name ?? "Not given", row.n)
+        }.sorted { $0.1 > $1.1 }
+        let byProgramme = try await grouped("a.programme").map { ($0.label ?? "None", $0.n) }.sorted { $0.1 > $1.1 }
+
+        // Submission to the first decision that ends review: approved, not approved, or completed.
+        struct Timing: Decodable {
+            let kind: String
+            let decided: Int
+            let mean_seconds: Double?
+            let within_week: Int
+            let within_month: Int
+        }
+        let finals = [ApplicationState.approved, .rejected, .completed].map(\.rawValue)
+        let duration = context.seconds(from: "a.submitted_at", to: "d.decided_at")
+        let timings = try await context.sql.raw(
+            """
+            SELECT a.kind, COUNT(*) AS decided, AVG(\(unsafeRaw: duration)) AS mean_seconds,
+                SUM(CASE WHEN \(unsafeRaw: duration) <= 604800 THEN 1 ELSE 0 END) AS within_week,
+                SUM(CASE WHEN \(unsafeRaw: duration) <= 2592000 THEN 1 ELSE 0 END) AS within_month
+            FROM applications a
+            JOIN (SELECT application_id, MIN(occurred_at) AS decided_at FROM application_events
+                  WHERE to_state IN (\(binds: finals)) GROUP BY application_id) d ON d.application_id = a.id
+            WHERE \(visible) AND a.submitted_at IS NOT NULL
+            GROUP BY a.kind ORDER BY a.kind
+            """
+        ).all(decoding: Timing.self)
+        let decided = timings.reduce(0) { $0 + $1.decided }
+        let week = timings.reduce(0) { $0 + $1.within_week }
+        let month = timings.reduce(0) { $0 + $1.within_month }
+        let speed = Report.Section(
+            heading: "Time from submission to a decision",
+            chart: BarChart(
+                id: "applications-time", title: "Time from submission to a decision",
+                description: "Of \(decided) decided applications, \(week) were decided within a week, "
+                    + "\(month - week) within a month, and \(decided - month) took longer.",
+                bars: [
+                    .init("Within a week", week), .init("Within a month", month - week),
+                    .init("Longer than a month", decided - month),
+                ]),
+            table: Report.Table(
+                caption: "Time from submission to a decision, by type",
+                columns: ["Type", "Decided", "Average days", "Within a week", "Within a month"],
+                rows: timings.map { row in
+                    [
+                        ApplicationKind(rawValue: row.kind)?.displayName ?? row.kind, String(row.decided),
+                        row.mean_seconds.map { String(format: "%.1f", $0 / 86_400) } ?? "",
+                        String(row.within_week), String(row.within_month),
+                    ]
+                }))
+        return Report(
+            kind: .applications,
+            sections: [
+                section(
+                    "applications-state", heading: "By state",
+                    description: "Applications you can see, by where they are in review.", counts: states,
+                    column: "State"),
+                section(
+                    "applications-type", heading: "By type", description: "Applications by who is applying.",
+                    counts: kinds, column: "Type"),
+                section(
+                    "applications-region", heading: "By region", description: "Applications by NHS England region.",
+                    counts: byRegion, column: "Region"),
+                section(
+                    "applications-programme", heading: "By programme",
+                    description: "Applications by the programme they joined through.", counts: byProgramme,
+                    column: "Programme"),
+                speed,
+            ])
+    }
+
+    // MARK: Accounts
+
+    private static func accounts(_ context: Context) async throws -> Report {
+        let rows = try await context.sql.raw(
+            """
+            SELECT a.state AS label, COUNT(*) AS n FROM accounts a
+            WHERE \(context.organisations(SQLColumn("organisation_id", table: "a"))) GROUP BY a.state
+            """
+        ).all(decoding: Count.self)
+        let counts = AccountState.allCases.map { state in
+            (state.reportLabel, rows.first { $0.label == state.rawValue }?.n ?? 0)
+        }
+        let total = counts.reduce(0) { $0 + $1.1 }
+        return Report(
+            kind: .accounts,
+            sections: [
+                section(
+                    "accounts-state", heading: "Accounts by status",
+                    description: "\(BarChart.grouped(total)) accounts in your scope, by status.", counts: counts,
+                    column: "Status")
+            ])
+    }
+
+    // MARK: Activation
+
+    private static func activation(_ context: Context) async throws -> Report {
+        struct Row: Decodable {
+            let region: String?
+            let made: Int
+            let activated: Int
+            let waiting: Int
+            let expired: Int
+        }
+        // Activated: anything past pending activation and expiry, except accounts deleted before they began.
+        let rows = try await context.sql.raw(
+            """
+            SELECT o.region, COUNT(*) AS made,
+                SUM(CASE WHEN a.state NOT IN ('pending_activation', 'expired') THEN 1 ELSE 0 END) AS activated,
+                SUM(CASE WHEN a.state = 'pending_activation' THEN 1 ELSE 0 END) AS waiting,
+                SUM(CASE WHEN a.state = 'expired' THEN 1 ELSE 0 END) AS expired
+            FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+            WHERE \(context.organisations(SQLColumn("organisation_id", table: "a")))
+            GROUP BY o.region ORDER BY o.region
+            """
+        ).all(decoding: Row.self)
+        let regions = try await RegionDirectory.all(on: context.sql)
+        let made = rows.reduce(0) { $0 + $1.made }
+        let activated = rows.reduce(0) { $0 + $1.activated }
+        let waiting = rows.reduce(0) { $0 + $1.waiting }
+        let expired = rows.reduce(0) { $0 + $1.expired }
+        func rate(_ part: Int, _ whole: Int) -> Int {
+            whole == 0 ? 0 : Int((Double(part) * 100 / Double(whole)).rounded())
+        }
+        return Report(
+            kind: .activation,
+            sections: [
+                Report.Section(
+                    heading: "Activation overall",
+                    chart: BarChart(
+                        id: "activation-overall", title: "Activation overall",
+                        description: "\(rate(activated, made))% of \(BarChart.grouped(made)) accounts made have been "
+                            + "activated; \(waiting) are waiting and \(expired) expired before activation.",
+                        bars: [
+                            .init("Activated", activated), .init("Waiting for activation", waiting),
+                            .init("Expired before activation", expired),
+                        ]),
+                    table: Report.Table(
+                        caption: "Activation overall", columns: ["Accounts", "Number"],
+                        rows: [
+                            ["Made", String(made)], ["Activated", String(activated)],
+                            ["Waiting for activation", String(waiting)],
+                            ["Expired before activation", String(expired)],
+                            ["Activation rate (%)", String(rate(activated, made))],
+                        ])),
+                Report.Section(
+                    heading: "Activation rate by region",
+                    chart: BarChart(
+                        id: "activation-region", title: "Activation rate by region",
+                        description: "The share of accounts made in each region that have been activated.",
+                        bars: rows.map { row in
+                            .init(
+                                regions.first { $0.code == row.region }?.name ?? "No region",
+                                rate(row.activated, row.made))
+                        }, unit: "%"),
+                    table: Report.Table(
+                        caption: "Activation by region",
+                        columns: ["Region", "Made", "Activated", "Waiting", "Expired", "Rate (%)"],
+                        rows: rows.map { row in
+                            [
+                                regions.first { $0.code == row.region }?.name ?? "No region", String(row.made),
+                                String(row.activated), String(row.waiting), String(row.expired),
+                                String(rate(row.activated, row.made)),
+                            ]
+                        })),
+            ])
+    }
+
+    // MARK: Second factor
+
+    private static func secondFactor(_ context: Context) async throws -> Report {
+        let live = AccountState.allCases.filter { ![.deleted, .leaver, .disabled].contains($0) }.map(\.rawValue)
+        let scope = context.organisations(SQLColumn("organisation_id", table: "a"))
+        let byRole = try await context.sql.raw(
+            """
+            SELECT g.role AS label, COUNT(DISTINCT a.id) AS n
+            FROM role_grants g JOIN accounts a ON a.id = g.account_id
+            WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
+                AND a.state IN (\(binds: live)) AND \(scope)
+            GROUP BY g.role
+            """
+        ).all(decoding: Count.self)
+        let counts = byRole.map { (Role(rawValue: $0.label ?? "")?.displayName ?? $0.label ?? "", $0.n) }
+            .sorted { $0.1 > $1.1 }
+        struct Person: Decodable {
+            let address: String
+            let given_name: String
+            let family_name: String
+            let organisation: String
+            let roles: String
+        }
+        let total =
+            try await context.sql.raw(
+                """
+                SELECT 'all' AS label, COUNT(DISTINCT a.id) AS n
+                FROM role_grants g JOIN accounts a ON a.id = g.account_id
+                WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
+                    AND a.state IN (\(binds: live)) AND \(scope)
+                """
+            ).first(decoding: Count.self)?.n ?? 0
+        let limit = context.allRows ? 1_000_000 : pageRows
+        let aggregate = context.postgres ? "STRING_AGG(DISTINCT g.role, ',')" : "GROUP_CONCAT(DISTINCT g.role)"
+        let people = try await context.sql.raw(
+            """
+            SELECT a.address, p.given_name, p.family_name, o.name AS organisation,
+                \(unsafeRaw: aggregate) AS roles
+            FROM role_grants g JOIN accounts a ON a.id = g.account_id JOIN people p ON p.id = a.person_id
+            JOIN organisations o ON o.id = a.organisation_id
+            WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
+                AND a.state IN (\(binds: live)) AND \(scope)
+            GROUP BY a.address, p.given_name, p.family_name, o.name
+            ORDER BY o.name, a.address LIMIT \(literal: limit)
+            """
+        ).all(decoding: Person.self)
+        return Report(
+            kind: .secondFactor,
+            sections: [
+                section(
+                    "second-factor-role", heading: "By role",
+                    description: "\(total) people hold a role above user without an authenticator app, by role.",
+                    counts: counts, column: "Role"),
+                Report.Section(
+                    heading: "People to follow up", chart: nil,
+                    table: Report.Table(
+                        caption: "People with a role above user and no authenticator app",
+                        columns: ["Name", "Address", "Organisation", "Roles"],
+                        rows: people.map { person in
+                            [
+                                "\(person.given_name) \(person.family_name)", person.address, person.organisation,
+                                person.roles.split(separator: ",").map {
+                                    Role(rawValue: String($0))?.displayName ?? String($0)
+                                }.sorted().joined(separator: ", "),
+                            ]
+                        }, truncatedFrom: total > people.count ? total : nil)),
+            ])
+    }
+
+    // MARK: Programmes
+
+    private static func programmes(_ context: Context) async throws -> Report {
+        let visible = ApplicationStore.visible(to: context.principal)
+        let waiting = try await context.sql.raw(
+            """
+            SELECT a.programme AS label, COUNT(*) AS n FROM applications a
+            WHERE \(visible) AND a.state = \(bind: ApplicationState.waitlisted.rawValue)
+            GROUP BY a.programme ORDER BY a.programme
+            """
+        ).all(decoding: Count.self)
+        struct Cohort: Decodable {
+            let programme: String
+            let name: String
+            let capacity: Int
+            let released_at: Date?
+            let members: Int
+        }
+        let cohorts = try await context.sql.raw(
+            """
+            SELECT c.programme, c.name, c.capacity, c.released_at,
+                (SELECT COUNT(*) FROM applications a WHERE a.cohort_id = c.id AND \(visible)) AS members
+            FROM programme_cohorts c ORDER BY c.programme, c.created_at
+            """
+        ).all(decoding: Cohort.self)
+        return Report(
+            kind: .programmes,
+            sections: [
+                section(
+                    "programmes-waiting", heading: "Waiting lists",
+                    description: "Applications on each programme's waiting list.",
+                    counts: waiting.map { ($0.label ?? "None", $0.n) }, column: "Programme"),
+                Report.Section(
+                    heading: "Cohorts",
+                    chart: BarChart(
+                        id: "programmes-cohorts", title: "Applications in each cohort",
+                        description: "How many applications each cohort holds.",
+                        bars: cohorts.map { .init("\($0.programme): \($0.name)", $0.members) }),
+                    table: Report.Table(
+                        caption: "Cohorts", columns: ["Programme", "Cohort", "Capacity", "Applications", "Released"],
+                        rows: cohorts.map { cohort in
+                            [
+                                cohort.programme, cohort.name, String(cohort.capacity), String(cohort.members),
+                                cohort.released_at.map(Format.date) ?? "Not yet",
+                            ]
+                        })),
+            ])
+    }
+
+    // MARK: Pharmacy gateway
+
+    private static func pharmacyGateway(_ context: Context) async throws -> Report {
+        let scope = context.organisations(SQLColumn("id", table: "o"))
+        // Met: the premises has a shared mailbox with at least one active member.
+        let met: SQLQueryString = """
+            EXISTS (SELECT 1 FROM shared_mailboxes m JOIN shared_mailbox_members mm ON mm.mailbox_id = m.id
+                JOIN accounts a ON a.id = mm.account_id
+                WHERE m.organisation_id = o.id AND a.state = 'active')
+            """
+        struct Row: Decodable {
+            let region: String?
+            let premises: Int
+            let met: Int
+        }
+        let byRegion = try await context.sql.raw(
+            """
+            SELECT o.region, COUNT(*) AS premises, SUM(CASE WHEN \(met) THEN 1 ELSE 0 END) AS met
+            FROM organisations o
+            WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
+            GROUP BY o.region ORDER BY o.region
+            """
+        ).all(decoding: Row.self)
+        let regions = try await RegionDirectory.all(on: context.sql)
+        let premises = byRegion.reduce(0) { $0 + $1.premises }
+        let metCount = byRegion.reduce(0) { $0 + $1.met }
+        struct Premises: Decodable {
+            let ods_code: String?
+            let name: String
+            let region: String?
+            let met: Bool
+        }
+        let limit = context.allRows ? 1_000_000 : pageRows
+        let list = try await context.sql.raw(
+            """
+            SELECT o.ods_code, o.name, o.region, (CASE WHEN \(met) THEN 1 ELSE 0 END) = 1 AS met
+            FROM organisations o
+            WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
+            ORDER BY met, o.name LIMIT \(literal: limit)
+            """
+        ).all(decoding: Premises.self)
+        func regionName(_ code: String?) -> String { regions.first { $0.code == code }?.name ?? "No region" }
+        return Report(
+            kind: .pharmacyGateway,
+            sections: [
+                Report.Section(
+                    heading: "Premises meeting the gateway",
+                    chart: BarChart(
+                        id: "gateway-overall", title: "Premises meeting the gateway",
+                        description: "\(metCount) of \(premises) pharmacy premises have a shared mailbox with live "
+                            + "linked accounts; \(premises - metCount) do not.",
+                        bars: [.init("Met", metCount), .init("Not met", premises - metCount)]),
+                    table: Report.Table(
+                        caption: "Premises meeting the gateway, by region",
+                        columns: ["Region", "Premises", "Met", "Not met"],
+                        rows: byRegion.map { row in
+                            [
+                                regionName(row.region), String(row.premises), String(row.met),
+                                String(row.premises - row.met),
+                            ]
+                        })),
+                Report.Section(
+                    heading: "Each premises", chart: nil,
+                    table: Report.Table(
+                        caption: "Each pharmacy premises, those not meeting the gateway first",
+                        columns: ["ODS code", "Premises", "Region", "Gateway"],
+                        rows: list.map { row in
+                            [row.ods_code ?? "", row.name, regionName(row.region), row.met ? "Met" : "Not met"]
+                        }, truncatedFrom: premises > list.count ? premises : nil)),
+            ])
+    }
+}
+
+extension AccountState {
+    /// As a heading or a table row, not inside a sentence.
+    var reportLabel: String {
+        switch self {
+        case .pendingActivation: "Waiting for activation"
+        case .active: "Active"
+        case .locked: "Locked"
+        case .expired: "Expired before activation"
+        case .leaver: "Leaver"
+        case .inactive: "Inactive"
+        case .disabled: "Disabled"
+        case .deleted: "Deleted"
+        }
+    }
+}
