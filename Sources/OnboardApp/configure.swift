@@ -12,6 +12,8 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.dependencies = dependencies
     let settings = dependencies.settings
     AuditKeyStore.use(settings.audit.key)
+    ServiceMetrics.bootstrap()
+    app.dependencies.messages = dependencies.messages.counted()
 
     switch settings.database {
     case .sqliteMemory:
@@ -41,6 +43,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.middleware.use(SecurityHeadersMiddleware(production: !settings.isDevelopment))
     app.middleware.use(OnboardErrorMiddleware())
     app.middleware.use(SecurityEventMiddleware())
+    app.middleware.use(RequestLogMiddleware())
     app.middleware.use(BodyLimitMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 

@@ -7,6 +7,7 @@ import Vapor
 func routes(_ app: Application) throws {
     let publicPages = PublicController()
     app.get("health", use: publicPages.health)
+    app.get("metrics", use: MetricsController().scrape)
 
     // Pages: sessions, CSRF on every state-changing form.
     let web = app.grouped(SessionAuthenticator(policy: .standard), CSRFProtection())

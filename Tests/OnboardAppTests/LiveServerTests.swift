@@ -122,4 +122,22 @@ struct LiveServerTests {
             #expect(try await securityEventCount(app, kind: .signInFailed) == 0)
         }
     }
+
+    @Test("/metrics answers a configured address in Prometheus format, with requests by route and the job queue")
+    func metrics() async throws {
+        try await withTestApp { app, _ in
+            // Through the in-process tester there is no peer address, so no configured address matches.
+            #expect(try await app.get("/metrics").status == .notFound)
+            try await withServer(app) { send in
+                _ = try await send(HTTPClientRequest(url: "/health"))
+                let reply = try await send(HTTPClientRequest(url: "/metrics"))
+                #expect(reply.status == .ok)
+                #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain") == true)
+                #expect(reply.body.contains("http_requests_total"))
+                #expect(reply.body.contains("path=\"/health\""))
+                #expect(reply.body.contains("http_request_duration_seconds_bucket"))
+                #expect(reply.body.contains("onboard_jobs_due{kind=\"outbox.send\"}"))
+            }
+        }
+    }
 }

@@ -94,6 +94,9 @@ struct RouteCoverageTests {
         case .publicAPI:
             let response = try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
             #expect(response.status == .ok, "\(key): public API, so it answers without a token")
+        case .operatorAddress:
+            let response = try await app.get(path)
+            #expect(response.status == .notFound, "\(key): answers only configured addresses; others get 404")
         case .applicant:
             // Without the draft cookie or the right link there is nothing to act on: back to the start, or 404.
             let visitor = try await preSession(app)
@@ -158,6 +161,8 @@ struct RouteCoverageTests {
             headers.add(name: "X-CSRF-Token", value: session.csrf)
             let response = try await app.send(method, path, headers: headers, body: rule.jsonBody)
             #expect(response.status == .unauthorized, "\(key): cookie and CSRF token without a bearer token → 401")
+        case .operatorAddress:
+            Issue.record("\(key): an operator's read-only route cannot be state-changing")
         case .public, .applicant:
             let visitor = try await preSession(app)
             let other = try await preSession(app)
@@ -207,6 +212,8 @@ struct RouteCoverageTests {
             return try await app.send(method, path, headers: headers, body: rule.jsonBody)
         case .publicAPI:
             return try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
+        case .operatorAddress:
+            return try await app.get(path)
         case .public, .staff, .applicant:
             let session = try await signIn(app, email: email)
             if method == .GET { return try await app.get(path, headers: session.headers) }
@@ -321,6 +328,8 @@ enum Access: Sendable {
     case publicAPI
     /// An applicant's page: reached with the draft's cookie or the emailed link, never by signing in.
     case applicant
+    /// Operators' figures, answered only to configured client addresses (LiveServerTests.metrics).
+    case operatorAddress
 }
 
 enum OtherScope: Sendable {
@@ -409,6 +418,9 @@ enum RouteTable {
         // Public
         "GET /health": RouteRule(
             access: .public, path: { _ in "/health" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "GET /metrics": RouteRule(
+            access: .operatorAddress, path: { _ in "/metrics" },
+            otherScope: .notApplicable("service-wide counts only; no record of any scope"), stateChanging: false),
         "GET /": RouteRule(
             access: .public, path: { _ in "/" }, otherScope: .notApplicable(publicNote), stateChanging: false),
         "GET /join": RouteRule(

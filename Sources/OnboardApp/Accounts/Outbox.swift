@@ -218,9 +218,12 @@ enum Outbox {
                 WHERE id = \(bind: row.id)
                 """
             ).run()
+            ServiceMetrics.notification(sent: true, channel: row.channel)
         } catch let error as NotifyError where !error.retryable {
             try await mark(row.id, state: "failed", error: error.description, on: sql)
+            ServiceMetrics.notification(sent: false, channel: row.channel)
         } catch {
+            ServiceMetrics.notification(sent: false, channel: row.channel)
             try await sql.raw(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = \(bind: String(describing: error).prefix(500).description) WHERE id = \(bind: row.id)"
             ).run()

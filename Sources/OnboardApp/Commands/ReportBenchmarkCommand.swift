@@ -41,7 +41,8 @@ struct ReportBenchmarkCommand: AsyncCommand {
             "Generated \(accounts) accounts, \(organisations) organisations and \(applications) applications in "
                 + String(format: "%.1f s", Date().timeIntervalSince(started)))
 
-        let national = try await principal(DemoData.address(for: DemoData.people[0], domain: app.settings.mailDomain), sql)
+        let national = try await principal(
+            DemoData.address(for: DemoData.people[0], domain: app.settings.mailDomain), sql)
         let local = try await principal("chloe.brown@\(app.settings.mailDomain)", sql)
         context.console.print("")
         context.console.print("report                      national   local administrator")
@@ -69,8 +70,9 @@ struct ReportBenchmarkCommand: AsyncCommand {
 
     private func id(ofOrganisation ods: String, _ sql: any SQLDatabase) async throws -> UUID {
         struct Row: Decodable { let id: UUID }
-        guard let row = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").first(
-            decoding: Row.self)
+        guard
+            let row = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").first(
+                decoding: Row.self)
         else { throw Abort(.notFound, reason: "The demo organisation \(ods) is missing: run seed-demo") }
         return row.id
     }
@@ -130,7 +132,8 @@ struct ReportBenchmarkCommand: AsyncCommand {
                 FROM \(unsafeRaw: counter(organisations))
                 """
             ).run()
-            let states = [String](repeating: "active", count: 80) + .init(repeating: "pending_activation", count: 8)
+            let states =
+                [String](repeating: "active", count: 80) + .init(repeating: "pending_activation", count: 8)
                 + .init(repeating: "expired", count: 4) + .init(repeating: "leaver", count: 4)
                 + .init(repeating: "inactive", count: 4)
             // In slices, so neither database holds one enormous statement's work at once.

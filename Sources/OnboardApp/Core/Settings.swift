@@ -70,6 +70,10 @@ public struct Settings: Sendable {
     public var quarantineRetentionDays = 30
     /// The audit chain's key, checkpoints and retention of security events.
     public var audit = AuditSettings()
+    /// How long applications, drafts, messages and sessions are kept.
+    public var retention = RetentionSettings()
+    /// The client addresses `/metrics` answers (`METRICS_ALLOWED`); everyone else gets 404.
+    public var metricsAllowed: Set<String> = ["127.0.0.1", "::1"]
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -248,6 +252,29 @@ public struct Settings: Sendable {
         }
         audit.securityEventRetentionDays = try days("SECURITY_EVENT_RETENTION_DAYS", default: 90) ?? 90
 
+        // Records holding personal data are always purged: "off" is not a choice for any of them.
+        var retention = RetentionSettings()
+        for key in [
+            "APPLICATION_RETENTION_DAYS", "DRAFT_RETENTION_DAYS", "OUTBOX_RETENTION_DAYS", "SESSION_RETENTION_DAYS",
+        ]
+        where value(key) == "off" {
+            throw Problem(setting: key, reason: "must be a whole number")
+        }
+        retention.applicationDays = try days("APPLICATION_RETENTION_DAYS", default: 730) ?? 730
+        retention.draftDays = try days("DRAFT_RETENTION_DAYS", default: 30) ?? 30
+        retention.outboxDays = try days("OUTBOX_RETENTION_DAYS", default: 30) ?? 30
+        retention.sessionDays = try days("SESSION_RETENTION_DAYS", default: 30) ?? 30
+
+        var metricsAllowed: Set<String> = ["127.0.0.1", "::1"]
+        if let raw = value("METRICS_ALLOWED") {
+            let addresses = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            for address in addresses where (try? SocketAddress(ipAddress: address, port: 0)) == nil {
+                throw Problem(setting: "METRICS_ALLOWED", reason: "must be a comma-separated list of IP addresses")
+            }
+            metricsAllowed = Set(addresses)
+        }
+
         return Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
@@ -256,7 +283,8 @@ public struct Settings: Sendable {
             scottishContact: value("SCOTTISH_CONTACT") ?? "nss.nhsmail@nhs.scot",
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
-            bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays, audit: audit)
+            bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays, audit: audit,
+            retention: retention, metricsAllowed: metricsAllowed)
 
     }
 

@@ -40,6 +40,7 @@ struct JobRunner: Sendable {
             QuarantinePurgeJob.kind: QuarantinePurgeJob.run,
             AuditCheckpointJob.kind: AuditCheckpointJob.run,
             SecurityEventPurgeJob.kind: SecurityEventPurgeJob.run,
+            RetentionJob.kind: RetentionJob.run,
         ])
     }
 
@@ -190,6 +191,7 @@ struct JobRunner: Sendable {
                 try await QuarantinePurgeJob.scheduleIfNeeded(app: app)
                 try await AuditCheckpointJob.scheduleIfNeeded(app: app)
                 try await SecurityEventPurgeJob.scheduleIfNeeded(app: app)
+                try await RetentionJob.scheduleIfNeeded(app: app)
                 while try await runOnce(app: app), !Task.isCancelled {}
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")
