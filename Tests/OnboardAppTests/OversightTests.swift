@@ -347,3 +347,17 @@ struct ReportTests {
         }
     }
 }
+
+@Suite("Viewing personal data")
+struct ViewAuditTests {
+    @Test("Opening a person's account or role page is audited, as reading it through the API is")
+    func accountViews() async throws {
+        try await withTestApp { app, _ in
+            let liam = try await signIn(app, email: Demo.liam)
+            let uma = try await accountID(app, email: Demo.uma)
+            #expect(try await page(app, "/accounts/\(uma.uuidString.lowercased())", liam).status == .ok)
+            #expect(try await page(app, SiteURL.person(uma).path, liam).status == .ok)
+            #expect(try await auditCount(app, action: "account.view") == 2)
+        }
+    }
+}

@@ -111,14 +111,15 @@ struct ReportBenchmarkCommand: AsyncCommand {
                 : "printf('00000000-0000-4000-\(family)000-%012X', \(expression))"
         }
 
+        /// One of `values`, chosen by `expression` modulo their number.
+        func pick(_ values: [String], _ expression: String) -> String {
+            "CASE (\(expression)) % \(values.count) "
+                + values.enumerated().map { "WHEN \($0.offset) THEN '\($0.element)'" }.joined(separator: " ") + " END"
+        }
+
         func organisationsAndAccounts(administeredBy administrator: UUID) async throws {
             let types = ["gp_practice", "community_pharmacy", "care_home", "dental_practice", "optometrist"]
             let regions = try await RegionDirectory.all(on: sql).map(\.code)
-            func pick(_ values: [String], _ expression: String) -> String {
-                "CASE (\(expression)) % \(values.count) "
-                    + values.enumerated().map { "WHEN \($0.offset) THEN '\($0.element)'" }.joined(separator: " ")
-                    + " END"
-            }
             // A tenth of the organisations are administered by the demo commissioner, so a Local
             // Administrator's reports cover a realistic part of the whole.
             try await sql.raw(
@@ -194,11 +195,6 @@ struct ReportBenchmarkCommand: AsyncCommand {
             let kinds = ApplicationKind.allCases.map(\.rawValue)
             let states = ["submitted", "in_review", "approved", "approved", "rejected", "completed", "waitlisted"]
             let regions = try await RegionDirectory.all(on: sql).map(\.code)
-            func pick(_ values: [String], _ expression: String) -> String {
-                "CASE (\(expression)) % \(values.count) "
-                    + values.enumerated().map { "WHEN \($0.offset) THEN '\($0.element)'" }.joined(separator: " ")
-                    + " END"
-            }
             let dayOffset = postgres ? "make_interval(days => (i % 90))" : "((i % 90) * 86400.0)"
             let decision = postgres ? "make_interval(days => (i % 40))" : "((i % 40) * 86400.0)"
             try await sql.raw(

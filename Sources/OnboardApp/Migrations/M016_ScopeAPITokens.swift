@@ -14,6 +14,10 @@ struct M016_ScopeAPITokens: AsyncMigration {
         try await database.schema("accounts").field("erased_at", .datetime).update()
         let sql = database as! any SQLDatabase
         try await sql.raw("CREATE INDEX api_tokens_account_idx ON api_tokens (account_id, created_at)").run()
+        // The pharmacy gateway report asks, per premises, for its shared mailboxes; erasure finds a person's
+        // security events.
+        try await sql.raw("CREATE INDEX shared_mailboxes_org_idx ON shared_mailboxes (organisation_id)").run()
+        try await sql.raw("CREATE INDEX security_events_account_idx ON security_events (account_id)").run()
     }
 
     func revert(on database: any Database) async throws {

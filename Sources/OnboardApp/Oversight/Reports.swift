@@ -253,15 +253,20 @@ enum Reports {
             let waiting: Int
             let expired: Int
         }
-        // Activated: anything past pending activation and expiry, except accounts deleted before they began.
+        // Activated: anything past pending activation and expiry. Counted per organisation first, so the join
+        // to organisations is over thousands of rows, not millions.
         let rows = try await context.sql.raw(
             """
-            SELECT o.region, COUNT(*) AS made,
-                SUM(CASE WHEN a.state NOT IN ('pending_activation', 'expired') THEN 1 ELSE 0 END) AS activated,
-                SUM(CASE WHEN a.state = 'pending_activation' THEN 1 ELSE 0 END) AS waiting,
-                SUM(CASE WHEN a.state = 'expired' THEN 1 ELSE 0 END) AS expired
-            FROM accounts a JOIN organisations o ON o.id = a.organisation_id
-            WHERE \(context.organisations(SQLColumn("organisation_id", table: "a")))
+            SELECT o.region, CAST(SUM(x.made) AS BIGINT) AS made, CAST(SUM(x.activated) AS BIGINT) AS activated,
+                CAST(SUM(x.waiting) AS BIGINT) AS waiting, CAST(SUM(x.expired) AS BIGINT) AS expired
+            FROM (
+                SELECT a.organisation_id, COUNT(*) AS made,
+                    SUM(CASE WHEN a.state NOT IN ('pending_activation', 'expired') THEN 1 ELSE 0 END) AS activated,
+                    SUM(CASE WHEN a.state = 'pending_activation' THEN 1 ELSE 0 END) AS waiting,
+                    SUM(CASE WHEN a.state = 'expired' THEN 1 ELSE 0 END) AS expired
+                FROM accounts a WHERE \(context.organisations(SQLColumn("organisation_id", table: "a")))
+                GROUP BY a.organisation_id
+            ) x JOIN organisations o ON o.id = x.organisation_id
             GROUP BY o.region ORDER BY o.region
             """
         ).all(decoding: Row.self)

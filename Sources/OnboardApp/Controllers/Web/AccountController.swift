@@ -223,6 +223,15 @@ enum Format {
             of: "PM", with: "pm")
     }
 
+    /// To the second, for records where the order of events matters (the audit log).
+    static func dateTimeSeconds(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "Europe/London")
+        formatter.dateFormat = "d MMM yyyy, HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
     static func date(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")

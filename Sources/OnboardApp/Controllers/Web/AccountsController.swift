@@ -317,7 +317,12 @@ struct AccountsController {
     }
 
     func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        try await renderShow(req, principal: principal, errors: ValidationErrors())
+        let page = try await renderShow(req, principal: principal, errors: ValidationErrors())
+        // Reached only after the scope check inside: a refused id is never recorded as viewed.
+        if let id = req.uuidParameter("id") {
+            try await req.audit(AuditEntry("account.view", target: "account", id: id.uuidString), on: req.sql)
+        }
+        return page
     }
 
     private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {

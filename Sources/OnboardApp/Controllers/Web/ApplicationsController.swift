@@ -131,6 +131,7 @@ struct ApplicationsController {
     func show(req: Request, principal: Principal) async throws -> Response {
         guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
         let row = try await ApplicationStore.scoped("a.id = \(bind: id)", for: principal, on: req.sql)
+        try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
         return try await render(req, principal: principal, row: row, errors: .init(), reason: "")
     }
 

@@ -75,7 +75,7 @@ struct OversightController {
             from: filters.from, to: filters.to,
             events: events.map { row in
                 EventLink(
-                    href: "/audit/events/\(row.seq)", time: Self.time(row.occurred_at),
+                    href: "/audit/events/\(row.seq)", time: Format.dateTimeSeconds(row.occurred_at),
                     actor: row.actor_address ?? Self.roleName(row.actor_role), action: row.action,
                     target: Self.target(row.target_type, row.target_id),
                     organisation: row.organisation_ods ?? "")
@@ -86,14 +86,6 @@ struct OversightController {
                 ? "You can see every event."
                 : "You can see events about the organisations you administer.",
             fieldErrors: errors.byField)
-    }
-
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "Europe/London")
-        formatter.dateFormat = "d MMM yyyy, HH:mm:ss"
-        return formatter.string(from: date)
     }
 
     static func roleName(_ raw: String?) -> String {
@@ -158,7 +150,7 @@ struct OversightController {
                 "Audit event \(seq)",
                 breadcrumbs: [.init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: "/audit")]),
             DetailPage(
-                seq: String(seq), id: event.id.uuidString.lowercased(), time: Self.time(event.occurred_at),
+                seq: String(seq), id: event.id.uuidString.lowercased(), time: Format.dateTimeSeconds(event.occurred_at),
                 micros: String(event.occurred_us), actor: event.actor_address ?? "The service itself",
                 role: event.actor_role.map { Self.roleName($0) }, scope: event.actor_scope.flatMap(Self.present),
                 token: event.token_id?.uuidString.lowercased(), action: event.action,
@@ -234,7 +226,7 @@ struct OversightController {
                     },
                 events: page.rows.map { row in
                     SecurityRow(
-                        time: Self.time(row.occurred_at),
+                        time: Format.dateTimeSeconds(row.occurred_at),
                         kind: SecurityEventKind(rawValue: row.kind)?.label ?? row.kind,
                         account: row.account_address ?? "", attempted: row.attempted ?? "", detail: row.detail ?? "",
                         path: row.path ?? "", address: row.client_address ?? "")

@@ -98,7 +98,11 @@ struct PeopleController {
     }
 
     func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        try await showPage(req: req, principal: principal, form: GrantForm(), errors: .init())
+        let page = try await showPage(req: req, principal: principal, form: GrantForm(), errors: .init())
+        if let id = req.uuidParameter("id") {
+            try await req.audit(AuditEntry("account.view", target: "account", id: id.uuidString), on: req.sql)
+        }
+        return page
     }
 
     private func showPage(
