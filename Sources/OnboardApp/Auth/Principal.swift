@@ -39,6 +39,9 @@ struct Principal: Sendable {
         return scope
     }
 
+    /// National reach not narrowed by a token: oversight pages then skip the scope conditions entirely.
+    var seesEverything: Bool { has(.nationalAdmin) && narrowedTo == nil }
+
     /// The trees of the organisations this person holds the given roles for, narrowed as the token says.
     func administering(_ roles: Set<Role>) -> Scope {
         var scope = Scope(administering: grants.filter { roles.contains($0.role) }.compactMap(\.organisationID))

@@ -104,7 +104,7 @@ extension SecurityEvents {
         async throws -> (rows: [Row], next: Date?)
     {
         var clause: SQLQueryString = "1 = 1"
-        if !(principal.has(.nationalAdmin) && principal.narrowedTo == nil) {
+        if !principal.seesEverything {
             let administered = principal.administering([.localAdmin])
             guard !administered.treeRoots.isEmpty else { return ([], nil) }
             clause =
