@@ -105,5 +105,7 @@ struct BarChartTests {
         #expect(svg.contains("width=\"160\""))
         #expect(svg.contains(">1,700,000<"))
         #expect(BarChart.grouped(-1234) == "-1,234")
+        let percent = BarChart(id: "p", title: "t", description: "d", bars: [.init("a", 50)], unit: "%", scale: 100).svg
+        #expect(percent.contains("width=\"160\""))
     }
 }

@@ -308,7 +308,7 @@ enum Reports {
                             .init(
                                 regions.first { $0.code == row.region }?.name ?? "No region",
                                 rate(row.activated, row.made))
-                        }, unit: "%"),
+                        }, unit: "%", scale: 100),
                     table: Report.Table(
                         caption: "Activation by region",
                         columns: ["Region", "Made", "Activated", "Waiting", "Expired", "Rate (%)"],
@@ -336,8 +336,10 @@ enum Reports {
             GROUP BY g.role
             """
         ).all(decoding: Count.self)
-        let counts = byRole.map { (Role(rawValue: $0.label ?? "")?.displayName ?? $0.label ?? "", $0.n) }
-            .sorted { $0.1 > $1.1 }
+        // Every role above user, noughts included: a nought is the figure people want to see here.
+        let counts = Role.allCases.filter { $0 != .user }.sorted { $0.rank > $1.rank }.map { role in
+            (role.displayName, byRole.first { $0.label == role.rawValue }?.n ?? 0)
+        }
         struct Person: Decodable {
             let address: String
             let given_name: String

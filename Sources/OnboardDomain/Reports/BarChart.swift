@@ -18,13 +18,16 @@ public struct BarChart: Sendable, Equatable {
     public var bars: [Bar]
     /// How a value is written beside its bar, for example "42" or "42%".
     public var unit: String
+    /// The value a full-length bar stands for: 100 for percentages; otherwise the largest bar.
+    public var scale: Int?
 
-    public init(id: String, title: String, description: String, bars: [Bar], unit: String = "") {
+    public init(id: String, title: String, description: String, bars: [Bar], unit: String = "", scale: Int? = nil) {
         self.id = id
         self.title = title
         self.description = description
         self.bars = bars
         self.unit = unit
+        self.scale = scale
     }
 
     static let width = 640
@@ -37,7 +40,7 @@ public struct BarChart: Sendable, Equatable {
         let id = Self.escape(self.id)
         let rows = max(bars.count, 1)
         let height = rows * (Self.barHeight + Self.gap) + Self.gap
-        let largest = max(bars.map(\.value).max() ?? 0, 1)
+        let largest = max(scale ?? 0, bars.map(\.value).max() ?? 0, 1)
         let room = Self.width - Self.labelWidth - Self.valueRoom
         var out =
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"onboard-chart\" role=\"img\" "
