@@ -24,9 +24,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
     case .postgres(let url):
         do {
-            var config = try SQLPostgresConfiguration(url: url)
-            if let schema = dependencies.postgresSchema { config.searchPath = [schema] }
-            app.databases.use(.postgres(configuration: config), as: .psql)
+            app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
         } catch {
             throw Settings.Problem(setting: "DATABASE_URL", reason: "is not a PostgreSQL URL this service can use")
         }

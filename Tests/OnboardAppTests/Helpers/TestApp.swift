@@ -8,13 +8,14 @@ import VaporTesting
 
 @testable import OnboardApp
 
-/// The database the suite runs on: in-memory SQLite unless `ONBOARD_TEST_DATABASE_URL` names a PostgreSQL.
+/// The database the suite runs on: SQLite unless `ONBOARD_TEST_DATABASE_URL` names a PostgreSQL, whose role may
+/// create databases (each test gets its own, copied from a prepared template).
 enum TestDatabase {
-    static var url: String {
-        ProcessInfo.processInfo.environment["ONBOARD_TEST_DATABASE_URL"] ?? "sqlite::memory:"
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["ONBOARD_TEST_DATABASE_URL"].flatMap { $0.hasPrefix("postgres") ? $0 : nil }
     }
 
-    static var isPostgres: Bool { url.hasPrefix("postgres") }
+    static var isPostgres: Bool { postgresURL != nil }
 
     /// What `/health` reports for this database.
     static var kindName: String { isPostgres ? "postgresql" : "sqlite" }
@@ -38,9 +39,9 @@ let productionSecrets: [String: String] = [
 ]
 
 /// The settings a test application uses.
-func testSettings(environment: String = "development") throws -> Settings {
+func testSettings(environment: String = "development", databaseURL: String) throws -> Settings {
     var values = [
-        "DATABASE_URL": TestDatabase.url,
+        "DATABASE_URL": databaseURL,
         "ONBOARD_ENV": environment,
         "SESSION_SECRET": String(repeating: "s", count: 40),
         // Each application checkpoints to a file of its own, so tests never read each other's.
@@ -54,62 +55,65 @@ func testSettings(environment: String = "development") throws -> Settings {
 /// Tests run in parallel; this bounds how many applications (and database pools) exist at once.
 private let appSlots = AsyncSlots(8)
 
-/// Runs `body` against a fresh application on its own database (in-memory SQLite, or a PostgreSQL schema
-/// of its own), migrated and loaded with the demo data, with a clock that moves only when told to.
+/// An application configured as every test's is, on `databaseURL`, with a clock that moves only when told to.
+func makeTestApplication(environment: String, databaseURL: String) async throws -> (
+    app: Application, clock: FixedClockControl
+) {
+    let settings = try testSettings(environment: environment, databaseURL: databaseURL)
+    let (clock, control) = AppClock.fixed(testEpoch)
+    let dependencies = Dependencies(
+        settings: settings, clock: clock, secrets: .live, passwords: PasswordHashing(cost: 4))
+    let app = try await Application.make(.testing)
+    app.logger.logLevel = .warning
+    do {
+        try await configure(app, dependencies)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    app.dependencies.scanner = testScanner()
+    app.storage[TestClockKey.self] = control
+    return (app, control)
+}
+
+/// Runs `body` against a fresh application on its own copy of a prepared database: migrated and loaded with the
+/// demo data, unless `seed` is false (migrated only). Copies cost milliseconds; see `PreparedDatabases`.
 func withTestApp(
     environment: String = "development",
     seed: Bool = true,
     _ body: (Application, FixedClockControl) async throws -> Void
 ) async throws {
-    let settings = try testSettings(environment: environment)
-    let (clock, control) = AppClock.fixed(testEpoch)
-    var schema: String?
-    if case .postgres = settings.database {
-        schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-    }
-    let dependencies = Dependencies(
-        settings: settings, clock: clock, secrets: .live, passwords: PasswordHashing(cost: 4),
-        postgresSchema: schema)
-
     await appSlots.acquire()
-    let app: Application
+    let database: DatabaseCopy
     do {
-        app = try await Application.make(.testing)
+        database = try await PreparedDatabases.shared.copy(DatabaseKind(environment: environment, seeded: seed))
     } catch {
         await appSlots.release()
         throw error
     }
-    app.logger.logLevel = .warning
+    let app: Application
+    let control: FixedClockControl
     do {
-        try await configure(app, dependencies)
-        app.dependencies.scanner = testScanner()
-        app.storage[TestClockKey.self] = control
-        if let schema {
-            // The pool sets search_path to this schema on connect, so the same pool can create it.
-            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
-        }
-        try await app.autoMigrate()
-        if seed { try await DemoData.seed(app) }
-        try await body(app, control)
+        (app, control) = try await makeTestApplication(environment: environment, databaseURL: database.url)
     } catch {
-        await tearDown(app, schema: schema)
+        await database.discard()
+        await appSlots.release()
         throw error
     }
-    await tearDown(app, schema: schema)
+    do {
+        try await body(app, control)
+    } catch {
+        await tearDown(app, database)
+        throw error
+    }
+    await tearDown(app, database)
 }
 
-private func tearDown(_ app: Application, schema: String?) async {
-    if let schema {
-        do {
-            try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
-        } catch {
-            Issue.record("could not drop test schema \(schema): \(String(reflecting: error))")
-        }
-    }
+private func tearDown(_ app: Application, _ database: DatabaseCopy) async {
     try? await app.asyncShutdown()
+    await database.discard()
     await appSlots.release()
 }
-
 /// The real clamd when scripts/test started one (`ONBOARD_TEST_CLAMD`), otherwise the EICAR-only fake.
 func testScanner() -> MalwareScanner {
     if let address = ProcessInfo.processInfo.environment["ONBOARD_TEST_CLAMD"],

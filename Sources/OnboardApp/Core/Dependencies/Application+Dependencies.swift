@@ -14,13 +14,10 @@ public struct Dependencies: Sendable {
     public var sentMessages: SentMessages
     /// Scans migration transfers: clamd at `CLAMD_ADDRESS`.
     var scanner: MalwareScanner
-    /// Tests on PostgreSQL give each test its own schema.
-    public var postgresSchema: String?
 
     public init(
         settings: Settings, clock: AppClock = .live, secrets: SecretGenerator = .live,
-        passwords: PasswordHashing = .live, sentMessages: SentMessages = SentMessages(),
-        postgresSchema: String? = nil
+        passwords: PasswordHashing = .live, sentMessages: SentMessages = SentMessages()
     ) {
         self.sentMessages = sentMessages
         // With Notify configured, the applications' emails leave through it too; otherwise development keeps
@@ -33,7 +30,6 @@ public struct Dependencies: Sendable {
         self.clock = clock
         self.secrets = secrets
         self.passwords = passwords
-        self.postgresSchema = postgresSchema
     }
 }
 
