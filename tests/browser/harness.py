@@ -292,6 +292,7 @@ class Page:
     note: str = ""
     violations: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # non-axe failures
+    charts: int = 0  # svg charts in <main>
 
 
 PER_PATTERN = 2
@@ -360,11 +361,22 @@ class Auditor:
         self.crawl_truncated = False
         self.pages: list[Page] = []
         self._slugs: set[str] = set()
+        self._audited: set[str] = set()  # paths whose page was screenshotted and checked
 
     def visit(self, path_or_url: str) -> Page:
         url = urljoin(base_url() + "/", path_or_url)
         page = Page(label=path_of(url))
         status, mime = navigate(self.driver, url)
+        landed = path_of(self.driver.current_url)
+        if landed != page.label and landed in self._audited:
+            # A redirect to a page this auditor (one person, one session) has already checked: checking it again
+            # finds nothing new, so the visit is only listed.
+            page.url = self.driver.current_url
+            page.status = status
+            page.html = False
+            page.note = f"redirected to {landed}, already checked"
+            self.pages.append(page)
+            return page
         return self.audit_current(page, status, mime)
 
     def audit_current(self, page: Page, status: int | None = None, mime: str | None = None) -> Page:
@@ -390,6 +402,8 @@ class Auditor:
             return page
 
         self._screenshot(page)
+        self._audited.add(path_of(page.url))
+        self._check_charts(page)
         if page.status is not None and page.status >= 500:
             page.problems.append(f"server error: HTTP {page.status}")
         elif (
@@ -410,6 +424,25 @@ class Auditor:
         except Exception as e:  # an axe failure is a finding, not a crash of the whole crawl
             page.problems.append(f"axe could not run: {e}")
         return page
+
+    def _check_charts(self, page: Page) -> None:
+        """Every chart is an image named by its title and description, and its figures are also a table."""
+        charts = self.driver.find_elements(By.CSS_SELECTOR, "main svg")
+        page.charts = len(charts)
+        for chart in charts:
+            if chart.get_dom_attribute("role") != "img":
+                page.problems.append("a chart (svg) without role=img")
+                continue
+            labelled = (chart.get_dom_attribute("aria-labelledby") or "").split()
+            if len(labelled) != 2:
+                page.problems.append(f"a chart labelled by {labelled!r}, not by a title and a description")
+            for element_id in labelled:
+                if not self.driver.find_elements(By.ID, element_id):
+                    page.problems.append(f"a chart is labelled by #{element_id}, which is not on the page")
+        if charts:
+            text = self.driver.find_element(By.TAG_NAME, "main").text
+            if not self.driver.find_elements(By.CSS_SELECTOR, "main table") and "Nothing to show" not in text:
+                page.problems.append("charts without a table of their figures")
 
     def _screenshot(self, page: Page) -> None:
         slug = slug_for(page.label)

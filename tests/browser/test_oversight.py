@@ -66,38 +66,3 @@ def test_local_administrator_oversight(browser):
     assert "Token revoked" in main and "Revoked" in main, main
     auditor.audit_current(Page(label="/account/tokens (revoked)"))
     auditor.assert_clean()
-
-
-REPORTS = ["applications", "accounts", "activation", "second-factor", "programmes", "pharmacy-gateway"]
-
-
-def _check_reports(browser, auditor: Auditor) -> None:
-    auditor.visit("/reports")
-    for kind in REPORTS:
-        page = auditor.visit(f"/reports/{kind}")
-        assert page.status in (None, 200), (kind, page.status)
-        charts = browser.find_elements(By.CSS_SELECTOR, "main svg[role='img']")
-        assert charts, f"{kind}: no chart"
-        for chart in charts:
-            labelled = chart.get_attribute("aria-labelledby").split()
-            assert len(labelled) == 2, labelled
-            for element_id in labelled:
-                assert browser.find_elements(By.ID, element_id), f"{kind}: {element_id} missing"
-        main = browser.find_element(By.TAG_NAME, "main").text
-        assert browser.find_elements(By.CSS_SELECTOR, "main table") or "Nothing to show" in main, f"{kind}: no table"
-
-
-def test_national_reports(browser):
-    nadia = next(a for a in demo_accounts() if a["email"] == "nadia.okafor@nhs.net")
-    sign_in(browser, nadia["email"], nadia["password"])
-    auditor = Auditor(browser, "reports-national")
-    _check_reports(browser, auditor)
-    auditor.assert_clean()
-
-
-def test_local_administrator_reports(browser):
-    chloe = next(a for a in demo_accounts() if a["email"] == "chloe.brown@nhs.net")
-    sign_in(browser, chloe["email"], chloe["password"])
-    auditor = Auditor(browser, "reports-local")
-    _check_reports(browser, auditor)
-    auditor.assert_clean()

@@ -32,6 +32,7 @@ def _roles() -> list[str]:
 
 
 ROLES = _roles()
+REPORTS = ["applications", "accounts", "activation", "second-factor", "programmes", "pharmacy-gateway"]
 
 
 def test_demo_accounts_listed():
@@ -70,6 +71,15 @@ def test_role_pages(browser, role):
     for path in get_routes():
         if path not in visited:
             auditor.visit(path)
+    # Every report, for each role that may see reports, whether or not the crawl reached it; each shows charts
+    # (checked on every page that has one: an image named by its title and description, beside a table).
+    reports_page = next((p for p in auditor.pages if p.label == "/reports"), None)
+    if reports_page is not None and reports_page.status in (None, 200):
+        for kind in REPORTS:
+            path = f"/reports/{kind}"
+            page = next((p for p in auditor.pages if p.label == path), None) or auditor.visit(path)
+            if page.status in (None, 200) and page.html and not page.charts:
+                page.problems.append("a report without a chart")
     if auditor.crawl_truncated:
         print(f"{role}: crawl stopped at the cap; some linked pages were not visited")
     auditor.assert_clean()

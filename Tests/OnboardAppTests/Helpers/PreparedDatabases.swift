@@ -30,7 +30,7 @@ actor PreparedDatabases {
     static let shared = PreparedDatabases()
 
     private var templates: [DatabaseKind: Task<String, any Error>] = [:]
-    private var admin: Application?
+    private var admin: Task<Application, any Error>?
 
     /// A fresh copy of the prepared database of `kind`, built on first use.
     func copy(_ kind: DatabaseKind) async throws -> DatabaseCopy {
@@ -95,12 +95,18 @@ actor PreparedDatabases {
     /// A connection pool to the database named by `ONBOARD_TEST_DATABASE_URL`, used only to create and drop the
     /// per-test databases (the role has CREATEDB). It lives as long as the test process.
     private func adminDatabase(_ url: String) async throws -> any SQLDatabase {
-        if let admin { return admin.db as! any SQLDatabase }
-        let app = try await Application.make(.testing)
-        app.logger.logLevel = .warning
-        app.databases.use(try .postgres(url: url), as: .psql)
-        admin = app
-        return app.db as! any SQLDatabase
+        // One task for everyone: the actor is re-entered while `Application.make` suspends, and a second
+        // application made meanwhile would be dropped without being shut down.
+        let task =
+            admin
+            ?? Task {
+                let app = try await Application.make(.testing)
+                app.logger.logLevel = .warning
+                app.databases.use(try .postgres(url: url), as: .psql)
+                return app
+            }
+        admin = task
+        return try await task.value.db as! any SQLDatabase
     }
 
     /// Where SQLite copies live: memory-backed `/dev/shm` when there is one (a commit then costs no disk flush),

@@ -28,7 +28,9 @@ let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
 /// listens on: production tests send nothing).
 let productionSecrets: [String: String] = [
     "ONBOARD_ENV": "production",
-    "AUDIT_KEY": String(repeating: "a", count: 40),
+    // The audit key is process-wide (`AuditKeyStore`), and tests of both environments run at once in one process:
+    // one key for all, or a chain written by one test would be keyed by another's.
+    "AUDIT_KEY": String(decoding: AuditSettings().key, as: UTF8.self),
     "AUDIT_CHECKPOINT": FileManager.default.temporaryDirectory.appendingPathComponent("onboard-audit-production.jsonl")
         .path,
     "MFA_KEY": String(repeating: "m", count: 40),
@@ -45,8 +47,8 @@ func testSettings(environment: String = "development", databaseURL: String) thro
         "ONBOARD_ENV": environment,
         "SESSION_SECRET": String(repeating: "s", count: 40),
         // Each application checkpoints to a file of its own, so tests never read each other's.
-        "AUDIT_CHECKPOINT": FileManager.default.temporaryDirectory
-            .appendingPathComponent("onboard-audit-\(UUID().uuidString).jsonl").path,
+        "AUDIT_CHECKPOINT": PreparedDatabases.scratch
+            .appendingPathComponent("audit-\(UUID().uuidString).jsonl").path,
     ]
     if environment == "production" { values.merge(productionSecrets) { current, _ in current } }
     return try Settings.load(from: values)
