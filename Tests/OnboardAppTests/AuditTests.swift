@@ -229,6 +229,83 @@ struct AuditTests {
         }
     }
 
+    /// `audit verify` as the command runs it: throws when it would exit non-zero.
+    private func runVerify(_ app: Application) async throws {
+        var context = CommandContext(console: Terminal(), input: CommandInput(arguments: ["onboard", "verify"]))
+        context.application = app
+        try await AuditCommand().run(using: &context)
+    }
+
+    @Test("Two new databases checkpointing to one sink each verify against their own chain's checkpoints")
+    func twoChainsOneSink() async throws {
+        try await withTestApp(seed: false) { first, _ in
+            try await withTestApp(seed: false) { second, _ in
+                second.dependencies.settings.audit.checkpoint = first.settings.audit.checkpoint
+                try await events(first, count: 5)
+                try #require(try await AuditCheckpoints.write(app: first) != nil)
+                try await events(second, count: 3)
+                try #require(try await AuditCheckpoints.write(app: second) != nil)
+                try await events(first, count: 2)
+                try #require(try await AuditCheckpoints.write(app: first) != nil)
+
+                let one = try await verify(first)
+                #expect(one.finding == nil)
+                #expect(one.sinkProblem == nil)
+                #expect(one.checkpoints == 2)
+                let two = try await verify(second)
+                #expect(two.finding == nil, "\(String(describing: two.finding))")
+                #expect(two.sinkProblem == nil)
+                #expect(two.checkpoints == 1)
+                // The command agrees, in development as it would in production.
+                try await runVerify(first)
+                try await runVerify(second)
+            }
+        }
+    }
+
+    @Test("A database swapped for a new one fails verification in production, saying whose checkpoints it found")
+    func swappedDatabase() async throws {
+        try await withTestApp(environment: "production", seed: false) { original, _ in
+            try await events(original, count: 5)
+            try #require(try await AuditCheckpoints.write(app: original) != nil)
+            try await withTestApp(environment: "production", seed: false) { replacement, _ in
+                replacement.dependencies.settings.audit.checkpoint = original.settings.audit.checkpoint
+                try await events(replacement, count: 5)
+                let report = try await verify(replacement)
+                #expect(report.finding == nil)
+                let problem = try #require(report.sinkProblem)
+                #expect(problem.contains("This database's chain has no checkpoints; the sink holds another chain's"))
+                await #expect(throws: AuditVerifyFailed.self) { try await runVerify(replacement) }
+                // The original still verifies against the same sink.
+                try await runVerify(original)
+            }
+        }
+    }
+
+    @Test("In development, another chain's checkpoints are a warning, not a failure")
+    func swappedDatabaseInDevelopment() async throws {
+        try await withTestApp(seed: false) { original, _ in
+            try await events(original, count: 3)
+            try #require(try await AuditCheckpoints.write(app: original) != nil)
+            try await withTestApp(seed: false) { other, _ in
+                other.dependencies.settings.audit.checkpoint = original.settings.audit.checkpoint
+                try await events(other, count: 3)
+                #expect(try await verify(other).sinkProblem != nil)
+                try await runVerify(other)
+            }
+        }
+    }
+
+    @Test("A checkpoint names its chain: the id of the chain's first event")
+    func checkpointNamesItsChain() async throws {
+        try await withTestApp(seed: false) { app, _ in
+            try await events(app, count: 2)
+            let checkpoint = try #require(try await AuditCheckpoints.write(app: app))
+            #expect(checkpoint.chain == (try await id(app, seq: 1)))
+            #expect(try AuditCheckpoints.read(path: app.settings.audit.checkpoint) == [checkpoint])
+        }
+    }
+
     @Test("Events carry microseconds, the request id, the organisation and the token id")
     func fields() async throws {
         try await withTestApp { app, _ in

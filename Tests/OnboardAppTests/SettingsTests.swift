@@ -27,6 +27,25 @@ struct SettingsTests {
         #expect(!short.description.contains("mysql://x"))
     }
 
+    @Test("In development the audit checkpoint file follows the database, so two databases never share one")
+    func checkpointFollowsTheDatabase() throws {
+        func checkpoint(_ url: String) throws -> String {
+            try Settings.load(from: ["DATABASE_URL": url, "ONBOARD_ENV": "development"]).audit.checkpoint
+        }
+        #expect(try checkpoint("sqlite:var/onboard.sqlite") == "var/onboard.audit-checkpoints.jsonl")
+        #expect(try checkpoint("sqlite:var/other.sqlite") == "var/other.audit-checkpoints.jsonl")
+        #expect(try checkpoint("sqlite:/srv/data/demo.db") == "/srv/data/demo.audit-checkpoints.jsonl")
+        #expect(try checkpoint("sqlite:demo") == "demo.audit-checkpoints.jsonl")
+        let one = try checkpoint("postgres://u:p@127.0.0.1:5432/onboard")
+        let two = try checkpoint("postgres://u:p@127.0.0.1:5432/onboard_copy")
+        #expect(one == "var/audit-checkpoints-127.0.0.1-5432-onboard.jsonl")
+        #expect(one != two)
+        #expect(!one.contains("u:p"))
+        // A setting still wins, and production still requires one.
+        let chosen = try Settings.load(from: ["DATABASE_URL": "sqlite:var/a.sqlite", "AUDIT_CHECKPOINT": "/x.jsonl"])
+        #expect(chosen.audit.checkpoint == "/x.jsonl")
+    }
+
     @Test("A SESSION_SECRET that is too short is named, and its value is not shown")
     func shortSecret() throws {
         let value = "too-short-secret-xyz"

@@ -109,3 +109,27 @@ struct BarChartTests {
         #expect(percent.contains("width=\"160\""))
     }
 }
+
+@Suite("Checkpoint selection")
+struct CheckpointSelectionTests {
+    private let mine = AuditCheckpoint(chain: "a", count: 3, mac: "m3", at: "t1")
+    private let theirs = AuditCheckpoint(chain: "b", count: 9, mac: "n9", at: "t2")
+    private let unnamed = AuditCheckpoint(count: 2, mac: "m2", at: "t0")
+
+    @Test("Only this chain's checkpoints count, and those written before chains had names")
+    func own() {
+        let selection = CheckpointSelection([unnamed, mine, theirs], chain: "a")
+        #expect(selection.own == [unnamed, mine])
+        #expect(selection.others == 1)
+        #expect(selection.problem == nil)
+    }
+
+    @Test("A chain with none of its own beside another chain's is a problem; an empty sink is not")
+    func swapped() {
+        let swapped = CheckpointSelection([theirs], chain: "a")
+        #expect(swapped.own.isEmpty)
+        #expect(swapped.problem?.contains("the sink holds another chain's") == true)
+        #expect(CheckpointSelection([theirs], chain: nil).problem != nil)
+        #expect(CheckpointSelection([], chain: "a").problem == nil)
+    }
+}

@@ -111,6 +111,13 @@ enum AuditLog {
         let mac: String
     }
 
+    /// The chain's identity: its first event's id, fixed when that event is written (nil before any event).
+    static func chainIdentity(on db: any SQLDatabase) async throws -> String? {
+        struct First: Decodable { let id: UUID }
+        return try await db.raw("SELECT id FROM audit_events WHERE seq = 1").first(decoding: First.self)?
+            .id.uuidString.lowercased()
+    }
+
     static func head(on db: any SQLDatabase) async throws -> Head? {
         try await db.raw("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
     }

@@ -240,6 +240,8 @@ public struct Settings: Sendable {
             throw Problem(
                 setting: "AUDIT_CHECKPOINT",
                 reason: "is required in production: a file path or an https address outside the database")
+        } else {
+            audit.checkpoint = AuditSettings.developmentCheckpoint(for: database)
         }
         if value("SECURITY_EVENT_RETENTION_DAYS") == "off" {
             throw Problem(setting: "SECURITY_EVENT_RETENTION_DAYS", reason: "must be a whole number")
@@ -313,9 +315,30 @@ public struct AuditSettings: Sendable, Equatable {
     /// a development database still verifies after a restart; required in production.
     public var key: [UInt8] = Array("development-only-audit-key-not-secret".utf8)
     /// Where checkpoints go (`AUDIT_CHECKPOINT`): a file path, or an http(s) address that is sent each one.
+    /// In development it follows the database (`developmentCheckpoint`), so two databases never share one.
     public var checkpoint = "var/audit-checkpoints.jsonl"
     public var checkpointMinutes = 15
     public var securityEventRetentionDays = 90
+
+    /// Development's checkpoint file: beside a SQLite file (`var/onboard.sqlite` →
+    /// `var/onboard.audit-checkpoints.jsonl`), or in `var/` named after a PostgreSQL database, so seeding a second
+    /// database, a test run or a demo reset never reads another chain's checkpoints as its own.
+    static func developmentCheckpoint(for database: Settings.DatabaseLocation) -> String {
+        switch database {
+        case .sqliteFile(let path):
+            let file = URL(fileURLWithPath: path)
+            let stem = file.deletingPathExtension().lastPathComponent
+            let folder = (path as NSString).deletingLastPathComponent
+            return (folder.isEmpty ? "" : folder + "/") + stem + ".audit-checkpoints.jsonl"
+        case .sqliteMemory:
+            let name = "onboard-memory-\(ProcessInfo.processInfo.processIdentifier).audit-checkpoints.jsonl"
+            return FileManager.default.temporaryDirectory.appendingPathComponent(name).path
+        case .postgres(let url):
+            let name = url.path.split(separator: "/").last.map(String.init) ?? "postgres"
+            let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+            return "var/audit-checkpoints-\(url.host ?? "localhost")-\(url.port ?? 5432)-\(safe).jsonl"
+        }
+    }
 }
 
 public struct ClamdAddress: Sendable, Equatable {

@@ -16,7 +16,8 @@ enum AuditCheckpoints {
         let sql = app.db as! any SQLDatabase
         guard let head = try await AuditLog.head(on: sql) else { return nil }
         let checkpoint = AuditCheckpoint(
-            count: head.seq, mac: head.mac, at: ISO8601DateFormatter().string(from: app.clock.now()))
+            chain: try await AuditLog.chainIdentity(on: sql), count: head.seq, mac: head.mac,
+            at: ISO8601DateFormatter().string(from: app.clock.now()))
         let line = String(decoding: try JSONEncoder.sorted.encode(checkpoint), as: UTF8.self)
         let target = app.settings.audit.checkpoint
         if target.hasPrefix("http://") || target.hasPrefix("https://") {
@@ -29,7 +30,8 @@ enum AuditCheckpoints {
             }
             return checkpoint
         }
-        if let last = try read(path: target).last, last.count == checkpoint.count, last.mac == checkpoint.mac {
+        let own = CheckpointSelection(try read(path: target), chain: checkpoint.chain).own
+        if let last = own.last, last.count == checkpoint.count, last.mac == checkpoint.mac {
             return nil
         }
         let url = URL(fileURLWithPath: target)
@@ -71,6 +73,9 @@ enum AuditVerification {
         var events: Int64
         var redacted: Int64
         var finding: AuditFinding?
+        /// How many of the sink's checkpoints are this chain's, and what is wrong with the sink, if anything.
+        var checkpoints = 0
+        var sinkProblem: String?
     }
 
     private struct Row: Decodable {
@@ -105,6 +110,16 @@ enum AuditVerification {
             try await sql.raw("SELECT COUNT(*) AS n FROM audit_events WHERE seq IS NULL OR mac IS NULL")
             .first(decoding: Count.self)?.n ?? 0
         if unchained > 0 { return Report(events: 0, redacted: 0, finding: .unchained(count: unchained)) }
+        let selection = CheckpointSelection(checkpoints, chain: try await AuditLog.chainIdentity(on: sql))
+        let report = try await walk(sql, checkpoints: selection.own, pageSize: pageSize)
+        return Report(
+            events: report.events, redacted: report.redacted, finding: report.finding,
+            checkpoints: selection.own.count, sinkProblem: selection.problem)
+    }
+
+    private static func walk(_ sql: any SQLDatabase, checkpoints: [AuditCheckpoint], pageSize: Int)
+        async throws -> Report
+    {
         let chain = AuditKeyStore.chain
         var verifier = AuditVerifier(chain: chain, checkpoints: checkpoints)
         var redacted: Int64 = 0
@@ -232,8 +247,16 @@ struct AuditCommand: AsyncCommand {
                 context.console.error("The audit log does not verify. \(finding)")
                 throw AuditVerifyFailed()
             }
+            if let problem = report.sinkProblem {
+                // In production the sink is this database's alone, so another chain's checkpoints mean a swap.
+                guard app.settings.isDevelopment else {
+                    context.console.error("The audit log does not verify. \(problem)")
+                    throw AuditVerifyFailed()
+                }
+                context.console.warning("Warning: \(problem)")
+            }
             context.console.info(
-                "The audit log verifies: \(report.events) events, \(checkpoints.count) checkpoints, "
+                "The audit log verifies: \(report.events) events, \(report.checkpoints) checkpoints, "
                     + "\(report.redacted) with personal details erased.")
         default:
             throw Abort(.badRequest, reason: "Use `audit verify` or `audit checkpoint`.")

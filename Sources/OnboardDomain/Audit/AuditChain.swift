@@ -79,16 +79,43 @@ public struct AuditChain: Sendable {
     }
 }
 
-/// The chain's head as written outside the database: how many events there were, and the last MAC.
+/// The chain's head as written outside the database: which chain, how many events there were, and the last MAC.
 public struct AuditCheckpoint: Codable, Sendable, Equatable {
+    /// The chain's identity: the id of its first event, fixed when that event was written. Nil in checkpoints
+    /// written before chains had identities, which are read as belonging to the chain being verified.
+    public var chain: String?
     public var count: Int64
     public var mac: String
     public var at: String
 
-    public init(count: Int64, mac: String, at: String) {
+    public init(chain: String? = nil, count: Int64, mac: String, at: String) {
+        self.chain = chain
         self.count = count
         self.mac = mac
         self.at = at
+    }
+}
+
+/// Which checkpoints in a sink belong to the chain being verified. A sink shared by several databases (a
+/// development folder, a test run) holds other chains' checkpoints, which say nothing about this one; a sink
+/// holding only other chains' checkpoints while this chain has none is what a database swapped for another
+/// looks like, and is reported.
+public struct CheckpointSelection: Sendable, Equatable {
+    /// This chain's checkpoints (and those that name no chain).
+    public var own: [AuditCheckpoint]
+    /// How many belong to other chains.
+    public var others: Int
+
+    public init(_ checkpoints: [AuditCheckpoint], chain: String?) {
+        own = checkpoints.filter { $0.chain == nil || ($0.chain == chain && chain != nil) }
+        others = checkpoints.count - own.count
+    }
+
+    /// Set when this chain has no checkpoints but the sink holds another chain's.
+    public var problem: String? {
+        guard own.isEmpty, others > 0 else { return nil }
+        return "This database's chain has no checkpoints; the sink holds another chain's (\(others) of them). "
+            + "The database may have been replaced, or the sink belongs to another database."
     }
 }
 
