@@ -38,7 +38,8 @@ actor PreparedDatabases {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         if let adminURL = TestDatabase.postgresURL {
             let admin = try await adminDatabase(adminURL)
-            try await admin.raw("CREATE DATABASE \(ident: name) TEMPLATE \(ident: template)").run()
+            // FILE_COPY: for a database this small, copying its files beats writing them through the WAL.
+            try await admin.raw("CREATE DATABASE \(ident: name) TEMPLATE \(ident: template) STRATEGY FILE_COPY").run()
             return DatabaseCopy(url: Self.url(adminURL, database: name)) {
                 do {
                     try await admin.raw("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)").run()
