@@ -10,6 +10,8 @@ import Vapor
 /// The executable and the tests both call this.
 public func configure(_ app: Application, _ dependencies: Dependencies) async throws {
     app.dependencies = dependencies
+    // Requests log through the application's logger: nothing secret in it, whatever an error describes.
+    app.logger.handler = RedactingLogHandler(wrapping: app.logger.handler)
     let settings = dependencies.settings
     AuditKeyStore.use(settings.audit.key)
     ServiceMetrics.bootstrap()

@@ -33,3 +33,21 @@ public enum SignInLevel: Int, Sendable, Codable, Comparable {
 
     public static func < (lhs: SignInLevel, rhs: SignInLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+/// Where a sign-in may return to (`next`): only a path on this site. Browsers drop tabs and newlines from
+/// URLs and read a backslash as a slash, so `/\t/evil.example` and `/\evil.example` are other hosts; the rule
+/// therefore allows printable ASCII only, no backslash, and no second slash at the start.
+public enum ReturnPath {
+    public static let maximumLength = 512
+
+    /// The path itself when it is safe, otherwise nil.
+    public static func safe(_ raw: String) -> String? {
+        let scalars = raw.unicodeScalars
+        guard raw.hasPrefix("/"), scalars.count <= maximumLength,
+            scalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" })
+        else { return nil }
+        let rest = raw.dropFirst()
+        guard !rest.hasPrefix("/"), !raw.contains("://") else { return nil }
+        return raw
+    }
+}

@@ -6,7 +6,13 @@ import Vapor
 enum Entrypoint {
     static func main() async throws {
         var env = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &env)
+        // Vapor's console logger, behind redaction: no token, cookie, password or code reaches a log.
+        try LoggingSystem.bootstrap(from: &env) { level in
+            let console = Terminal()
+            return { label in
+                RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level))
+            }
+        }
 
         let settings: Settings
         do {

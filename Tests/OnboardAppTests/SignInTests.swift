@@ -151,7 +151,8 @@ struct SignInTests {
         try await withTestApp { app, _ in
             for (next, expected) in [
                 ("/organisations", "/organisations"), ("//evil.example", "/home"),
-                ("https://evil.example/", "/home"),
+                ("https://evil.example/", "/home"), ("/\t/evil.example/", "/home"), ("/\\evil.example", "/home"),
+                ("/\n/evil.example", "/home"),
             ] {
                 let visitor = try await preSession(app)
                 let response = try await app.post(

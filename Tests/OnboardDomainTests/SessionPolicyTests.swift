@@ -43,3 +43,23 @@ struct SessionPolicyTests {
         #expect(SignInLevel.password < SignInLevel.multiFactor)
     }
 }
+
+@Suite("Return paths after sign-in")
+struct ReturnPathTests {
+    @Test("A path on this site is kept")
+    func local() {
+        #expect(ReturnPath.safe("/organisations") == "/organisations")
+        #expect(ReturnPath.safe("/accounts?page=2&q=ann") == "/accounts?page=2&q=ann")
+    }
+
+    @Test("Anything a browser could read as another host is refused")
+    func otherHosts() {
+        for raw in [
+            "//evil.example", "/\t/evil.example/", "/\n/evil.example", "/\\evil.example", "\\\\evil.example",
+            "https://evil.example/", "/x?u=https://evil.example", "evil.example", "", "/ /evil", "/caf\u{E9}",
+            "/" + String(repeating: "a", count: 600),
+        ] {
+            #expect(ReturnPath.safe(raw) == nil, "\(raw.debugDescription)")
+        }
+    }
+}

@@ -57,7 +57,9 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
             status = .internalServerError
         }
         if status.code >= 500 {
-            req.logger.report(error: error)
+            // Library errors describe the whole request, headers included: redacted here as well as by the
+            // log handler, so a logger set up elsewhere cannot leak a token either.
+            req.logger.error("\(LogRedaction.redact(String(reflecting: error)))")
         }
         if req.url.path.hasPrefix("/api/") || req.url.path == "/health" {
             return Self.problem(status: status, detail: detail, fields: fields)

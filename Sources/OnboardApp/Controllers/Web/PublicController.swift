@@ -49,11 +49,8 @@ struct PublicController {
             "sign-in", req.chrome("Sign in", notice: req.notice), SignInPage(email: "", next: next, fieldErrors: [:]))
     }
 
-    /// Only a path on this site: never another host.
-    func safeNext(_ raw: String) -> String {
-        guard raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\"), !raw.contains("://") else { return "" }
-        return raw
-    }
+    /// Only a path on this site: never another host (`ReturnPath`).
+    func safeNext(_ raw: String) -> String { ReturnPath.safe(raw) ?? "" }
 
     static let failureMessage = "Enter a correct email address and password"
 
