@@ -399,7 +399,9 @@ struct AccountLifecycleTests {
             let mia = try await signIn(app, email: Demo.mia)
             let found = try await submit(app, "/accounts/joiners", mia, [("address", Demo.tom)])
             #expect(found.body.string.contains("Tom Reed left Leeds General Infirmary"))
-            let accepted = try await submit(app, "/accounts/joiners/\(tom)", mia, [("organisation", "R0A02")])
+            #expect(found.body.string.contains(#"name="address" value="\#(Demo.tom)""#), "the accept form carries it")
+            let accepted = try await submit(
+                app, "/accounts/joiners/\(tom)", mia, [("address", Demo.tom), ("organisation", "R0A02")])
             #expect(accepted.status == .seeOther)
             let moved = try #require(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase))
             #expect(moved.address == Demo.tom)
@@ -408,6 +410,28 @@ struct AccountLifecycleTests {
             #expect(moved.display_name == "REED Tom (Manchester Royal Infirmary)")
             #expect(try await page(app, "/accounts/\(tom)", liam).status == .notFound, "the old LA no longer sees them")
             #expect(try await auditCount(app, action: "account.accept_joiner") == 1)
+        }
+    }
+
+    @Test("The accept-a-joiner address answers any other account, or a leaver without their address, as not found")
+    func joinerByIDRevealsNothing() async throws {
+        try await withTestApp { app, _ in
+            let tom = try await accountID(app, email: Demo.tom)
+            let uma = try await accountID(app, email: Demo.uma)
+            let liam = try await signIn(app, email: Demo.liam)
+            _ = try await submit(app, "/accounts/\(tom)/leaver", liam, [("confirm", "yes")])
+            let mia = try await signIn(app, email: Demo.mia)
+            let random = try await submit(app, "/accounts/joiners/\(UUID())", mia, [("organisation", "")])
+            #expect(random.status == .notFound)
+            for (id, fields) in [
+                (uma, [("organisation", "")]), (uma, [("address", Demo.uma), ("organisation", "")]),
+                (tom, [("organisation", "")]), (tom, [("address", Demo.uma), ("organisation", "R0A02")]),
+            ] {
+                let answer = try await submit(app, "/accounts/joiners/\(id)", mia, fields)
+                #expect(answer.status == random.status, "\(id) \(fields)")
+                #expect(answer.body.string == random.body.string, "\(id) \(fields)")
+            }
+            #expect(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase)?.accountState == .leaver)
         }
     }
 

@@ -925,8 +925,10 @@ enum RouteTable {
             stateChanging: true, form: [("address", Demo.tom)]),
         "POST /accounts/joiners/:id": RouteRule(
             access: .staff, path: { "/accounts/joiners/\(lower($0.uma))" },
-            otherScope: .notApplicable("leavers are outside every scope by design; only a recent leaver is accepted"),
-            stateChanging: true, form: [("organisation", "RR813")]),
+            otherScope: .notApplicable(
+                "leavers are outside every scope by design; only a recent leaver, with their address, is accepted "
+                    + "(AccountLifecycleTests.joinerByIDRevealsNothing)"),
+            stateChanging: true, form: [("address", Demo.uma), ("organisation", "RR813")]),
         "GET /accounts/:id": RouteRule(
             access: .staff, path: { "/accounts/\(lower($0.uma))" },
             otherScope: .notFound(actor: Demo.liam, paths: { ["/accounts/\(lower($0.mia))"] }), stateChanging: false),

@@ -615,9 +615,8 @@ struct AccountsController {
         if address.isEmpty {
             errors.add("address", "Enter the person's email address")
         } else if let account = try await SignInController.account(forAddress: address, on: req),
-            let summary = try await AccountStore.summary(try account.requireID(), on: req.sql),
-            summary.accountState == .leaver, let left = summary.state_changed_at,
-            req.now.timeIntervalSince(left) < Double(req.settings.lifecycle.joinerWindowDays) * 86400
+            let summary = try await recentLeaver(try account.requireID(), address: address, req: req),
+            let left = summary.state_changed_at
         {
             found = Found(
                 name: "\(summary.given_name) \(summary.family_name)".tidied, address: summary.address,
@@ -638,11 +637,23 @@ struct AccountsController {
                     ? [] : try await Self.organisationOptions(req, principal: principal, selected: nil)))
     }
 
+    /// The account with this id, when it is a recent leaver and `address` is theirs. Leavers are outside every
+    /// scope, so the exact address the person gives is the only way in: any other id, or a leaver's id without
+    /// their address, answers exactly as an id that does not exist.
+    private func recentLeaver(_ id: UUID, address: String, req: Request) async throws -> AccountSummary? {
+        guard let summary = try await AccountStore.summary(id, on: req.sql), summary.accountState == .leaver,
+            summary.address == address, let left = summary.state_changed_at,
+            req.now.timeIntervalSince(left) < Double(req.settings.lifecycle.joinerWindowDays) * 86400
+        else { return nil }
+        return summary
+    }
+
     func acceptJoiner(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        guard let id = req.uuidParameter("id"), let account = try await AccountStore.summary(id, on: req.sql) else {
-            throw Abort(.notFound)
-        }
         let form = try req.content.decode(JoinerForm.self)
+        guard let id = req.uuidParameter("id"),
+            let account = try await recentLeaver(
+                id, address: Identifiers.normaliseEmail(form.address ?? ""), req: req)
+        else { throw Abort(.notFound) }
         var errors = ValidationErrors()
         guard let organisationID = try await principal.managedOrganisation(ods: form.organisation, on: req.sql)?.id
         else {
