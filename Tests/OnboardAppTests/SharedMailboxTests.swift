@@ -53,6 +53,14 @@ struct SharedMailboxAppTests {
             let members = try await SharedMailboxes.members(id, on: app.db as! any SQLDatabase)
             #expect(members.count == 2)
             #expect(members.contains { $0.address == Demo.tom && $0.send_as && !$0.full_access && !$0.owner })
+            // Tom, from another organisation, is told who gave him access to what; the change is audited.
+            try await drainJobs(app)
+            let told = try await deliveries(app, to: Demo.tom).first { $0.template == "notice" }
+            let body = try #require(told?.body, "the new member is told")
+            #expect(body.contains("You have been given access to a shared mailbox"))
+            #expect(body.contains("bramley.pharmacy@nhs.net") && body.contains("send as it"))
+            #expect(!body.contains("read and manage"), "only the rights given")
+            #expect(try await auditCount(app, action: "mailbox.member_added") == 2)
             let umaID = try await accountID(app, email: Demo.uma)
             let refused = try await submit(app, "/mailboxes/\(id)/members/\(umaID)/remove", uma, [])
             #expect(refused.body.string.contains("needs at least one owner"))

@@ -180,6 +180,7 @@ enum SharedMailboxes {
                     SQLBind(mailbox), SQLBind(account.id), SQLBind(rights.fullAccess), SQLBind(rights.sendAs),
                     SQLBind(rights.owner), SQLBind(now)
                 ).run()
+            try await tellNewMember(account, mailbox: mailbox, rights: rights, now: now, on: sql)
         }
         try await AuditLog.record(
             AuditEntry(
@@ -191,6 +192,26 @@ enum SharedMailboxes {
                     "sendAs": String(rights.sendAs), "owner": String(rights.owner),
                 ]),
             context: context, at: now, on: sql)
+    }
+
+    /// Anyone with a current account can be added by their exact address, from any organisation (a locum's own
+    /// account, say), so the person is always told, by email to that address, which mailbox and who looks after
+    /// it: access they did not expect is then reported rather than unnoticed.
+    private static func tellNewMember(
+        _ account: AccountSummary, mailbox: UUID, rights: SharedMailboxRules.Member, now: Date,
+        on sql: any SQLDatabase
+    ) async throws {
+        guard let row = try await load(mailbox, on: sql) else { return }
+        let what = [rights.fullAccess ? "read and manage its mail" : nil, rights.sendAs ? "send as it" : nil]
+            .compactMap { $0 }.joined(separator: " and ")
+        let body =
+            "You can now \(what.isEmpty ? "use it" : what): \(row.display_name) (\(row.address)), looked after by "
+            + "\(row.organisation_name)\(rights.owner ? ", and you are one of its owners" : ""). If you did not expect "
+            + "this, tell your Local Administrator or the helpdesk."
+        try await Outbox.enqueue(
+            .notice, to: account.address,
+            fields: ["subject": "You have been given access to a shared mailbox", "body": body], account: account.id,
+            now: now, on: sql)
     }
 
     static func removeMember(
