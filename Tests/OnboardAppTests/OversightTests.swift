@@ -288,6 +288,26 @@ struct ReportTests {
         }
     }
 
+    @Test("Regional staff do not see the national team's people, although their accounts sit in its organisation")
+    func regionalStaffSeeTheirRegion() async throws {
+        try await withTestApp { app, _ in
+            // Priya, of the national team, has no second factor: the report lists her for whoever may see her.
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE accounts SET totp_enrolled_at = NULL WHERE address = \(bind: Demo.priya)"
+            ).run()
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let rachel = try await signIn(app, email: Demo.rachel)
+            let peter = try await signIn(app, email: Demo.peter)
+            for (session, sees) in [(nadia, true), (rachel, false), (peter, false)] {
+                let shown = try await page(app, "/reports/second-factor", session)
+                #expect(shown.status == .ok)
+                let csv = try await page(app, "/reports/second-factor/export.csv", session).body.string
+                #expect(shown.body.string.contains(Demo.priya) == sees)
+                #expect(csv.contains(Demo.priya) == sees)
+            }
+        }
+    }
+
     @Test("A Local Administrator's reports and CSVs hold only their scope")
     func scoped() async throws {
         try await withTestApp { app, _ in

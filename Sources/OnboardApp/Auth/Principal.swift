@@ -34,7 +34,7 @@ struct Principal: Sendable {
     func hasAny(_ wanted: Set<Role>) -> Bool { !roles.isDisjoint(with: wanted) }
 
     var scope: Scope {
-        var scope = Scope(grants: grants, ownOrganisation: organisationID)
+        var scope = Scope(grants: grants)
         scope.within = narrowedTo
         return scope
     }
@@ -73,8 +73,10 @@ struct Scope: Sendable, Equatable {
         treeRoots = roots
     }
 
-    init(grants: [Grant], ownOrganisation: UUID) {
-        singles.append(ownOrganisation)
+    /// What the grants reach. A person's own organisation is not in it by being theirs: a regional contact
+    /// whose account sits in the national team's organisation sees their region, not the national team's people.
+    /// Only a grant bound to the organisation (or a tree above it) brings it in.
+    init(grants: [Grant]) {
         for grant in grants {
             switch grant.role.scopeKind {
             case .national: national = true
@@ -141,6 +143,8 @@ struct Scope: Sendable, Equatable {
             let types = [OrganisationType.communityPharmacy.rawValue, OrganisationType.pharmacyHeadOffice.rawValue]
             clauses.append("\(column) IN (SELECT id FROM organisations WHERE type IN (\(binds: types)))")
         }
+        // Deny by default: no grant, no organisation.
+        guard !clauses.isEmpty else { return "1 = 0" }
         var combined: SQLQueryString = "("
         for (index, clause) in clauses.enumerated() {
             if index > 0 { combined.appendLiteral(" OR ") }
