@@ -165,6 +165,85 @@ struct SignInTests {
         }
     }
 
+    /// A staff sign-in as far as the authenticator step: its cookie and the step's CSRF token.
+    private func passwordStep(_ app: Application, email: String) async throws -> (cookie: HTTPHeaders, csrf: String) {
+        let visitor = try await preSession(app)
+        let response = try await app.post(
+            "/sign-in", form: [("email", email), ("password", DemoData.password), ("_csrf", visitor.csrf)],
+            headers: visitor.headers)
+        let token = try #require(setCookieValue(response, SessionCookie.name))
+        let cookie: HTTPHeaders = ["Cookie": "\(SessionCookie.name)=\(token)"]
+        #expect(response.location == "/sign-in/authenticator")
+        let page = try await app.get("/sign-in/authenticator", headers: cookie)
+        return (cookie, try #require(csrfToken(in: page.body.string)))
+    }
+
+    @Test("Five wrong authenticator codes end the sign-in; the right one is then no use without the password")
+    func codeTriesPerSignIn() async throws {
+        try await withTestApp { app, _ in
+            let (cookie, csrf) = try await passwordStep(app, email: Demo.liam)
+            for attempt in 1...LockoutPolicy.codeTriesPerSignIn {
+                let wrong = try await app.post(
+                    "/sign-in/authenticator", form: [("code", "000000"), ("_csrf", csrf)], headers: cookie)
+                if attempt < LockoutPolicy.codeTriesPerSignIn {
+                    #expect(wrong.status == .ok, "attempt \(attempt) asks again")
+                } else {
+                    #expect(wrong.status == .seeOther)
+                    #expect(wrong.location?.hasPrefix("/sign-in?notice=Too%20many%20wrong%20codes") == true)
+                }
+            }
+            let right = try await app.post(
+                "/sign-in/authenticator",
+                form: [("code", try await demoTOTPCode(app, email: Demo.liam)), ("_csrf", csrf)],
+                headers: cookie)
+            #expect(right.location != "/sign-in/continue", "the ended sign-in goes no further")
+            #expect(try await app.get("/home", headers: cookie).location?.hasPrefix("/sign-in") == true)
+        }
+    }
+
+    @Test("Wrong codes count against the account across sign-ins, and lock it as wrong passwords do")
+    func codeFailuresLockTheAccount() async throws {
+        try await withTestApp { app, _ in
+            // A right password in between does not clear them: ten wrong codes in two sign-ins lock the account.
+            for _ in 0..<2 {
+                let (cookie, csrf) = try await passwordStep(app, email: Demo.liam)
+                for _ in 0..<LockoutPolicy.codeTriesPerSignIn {
+                    _ = try await app.post(
+                        "/sign-in/authenticator", form: [("code", "000000"), ("_csrf", csrf)], headers: cookie)
+                }
+            }
+            let liam = try #require(try await Account.query(on: app.db).filter(\.$address == Demo.liam).first())
+            #expect(liam.lockedUntil != nil, "locked")
+            #expect(liam.state == .locked)
+            #expect(try await auditCount(app, action: "account.locked") == 1)
+            let visitor = try await preSession(app)
+            let refused = try await app.post(
+                "/sign-in", form: [("email", Demo.liam), ("password", DemoData.password), ("_csrf", visitor.csrf)],
+                headers: visitor.headers)
+            #expect(refused.status == .ok, "even the right password waits for the lock to end")
+            #expect(refused.body.string.contains("Your account is locked"))
+        }
+    }
+
+    @Test("The cookie from before the second factor is worth nothing after it")
+    func sessionRotatesAtTheSecondFactor() async throws {
+        try await withTestApp { app, _ in
+            let (cookie, csrf) = try await passwordStep(app, email: Demo.liam)
+            let answered = try await app.post(
+                "/sign-in/authenticator",
+                form: [("code", try await demoTOTPCode(app, email: Demo.liam)), ("_csrf", csrf)],
+                headers: cookie)
+            let rotated: HTTPHeaders = [
+                "Cookie": "\(SessionCookie.name)=\(try #require(setCookieValue(answered, SessionCookie.name)))"
+            ]
+            let next = try #require(answered.location)
+            #expect(try await app.get(next, headers: cookie).location?.hasPrefix("/sign-in") == true)
+            #expect(try await app.get("/home", headers: cookie).location?.hasPrefix("/sign-in") == true, "old cookie")
+            _ = try await app.get(next, headers: rotated)
+            #expect(try await app.get("/home", headers: rotated).status == .ok, "the new cookie is signed in")
+        }
+    }
+
     @Test("A page asked for before sign-in is where the person lands after, query and all")
     func returnsToRequestedPage() async throws {
         try await withTestApp { app, _ in
@@ -213,5 +292,7 @@ func afterSecondFactor(_ app: Application, _ response: TestingHTTPResponse, emai
     let answered = try await app.post(
         step, form: [("code", try await demoTOTPCode(app, email: email)), ("_csrf", csrf)], headers: cookie)
     let next = try #require(answered.location)
-    return try await app.get(next, headers: cookie).location
+    let rotated = try #require(setCookieValue(answered, SessionCookie.name), "the second factor sets a new cookie")
+    #expect(!rotated.isEmpty && rotated != token, "the session's cookie changes once the second factor is in")
+    return try await app.get(next, headers: ["Cookie": "\(SessionCookie.name)=\(rotated)"]).location
 }

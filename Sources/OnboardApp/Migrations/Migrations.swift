@@ -19,5 +19,6 @@ extension Migrations {
         add(M014_CreateMigrationProjects())  // migration projects, plans, checklists, transfer batches, quarantine
         add(M015_ChainAuditEvents())  // the audit hash chain, erasable details, security events
         add(M016_ScopeAPITokens())  // token expiry, read-only and organisation; when a session last used its factor
+        add(M017_LimitSecondFactorAttempts())  // wrong authenticator codes counted per account and per sign-in
     }
 }

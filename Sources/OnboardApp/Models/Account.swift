@@ -40,6 +40,8 @@ final class Account: Model, @unchecked Sendable {
     @OptionalField(key: "password_hash") var passwordHash: String?
     @Field(key: "state") var state: State
     @Field(key: "failed_sign_ins") var failedSignIns: Int
+    /// Wrong authenticator codes since the last right one: a right password does not clear them.
+    @Field(key: "failed_factor_attempts") var failedFactorAttempts: Int
     @OptionalField(key: "last_sign_in_at") var lastSignInAt: Date?
     @OptionalField(key: "display_name") var displayName: String?
     @OptionalField(key: "activation_method") var activationMethod: String?
@@ -75,6 +77,7 @@ final class Account: Model, @unchecked Sendable {
         self.passwordHash = passwordHash
         self.state = state
         self.failedSignIns = 0
+        self.failedFactorAttempts = 0
         self.lockCount = 0
         self.createdAt = now
         self.updatedAt = now

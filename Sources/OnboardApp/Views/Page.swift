@@ -176,6 +176,8 @@ enum Notices {
     static let sessionEnded = "Session ended"
     static let sessionsEnded = "You have signed out everywhere"
     static let signedOut = "You have signed out"
+    static let tooManyCodes =
+        "Too many wrong codes. Sign in again with your password; after more wrong codes your account is locked for a while"
     static let decisionRecorded = "Decision recorded"
     static let accountAddedAutomated =
         "Account added. The security code and temporary password are on their way by text"
@@ -215,7 +217,8 @@ enum Notices {
     static let tokenRevoked = "Token revoked. It no longer works"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
-        sessionEnded, sessionsEnded, signedOut, decisionRecorded, accountAddedAutomated, accountAddedAssisted,
+        sessionEnded, sessionsEnded, signedOut, tooManyCodes, decisionRecorded, accountAddedAutomated,
+        accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
         mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,

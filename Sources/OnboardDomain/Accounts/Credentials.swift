@@ -112,6 +112,10 @@ public struct LockoutPolicy: Sendable, Equatable {
 
     public static let standard = LockoutPolicy()
 
+    /// Wrong authenticator codes one sign-in may try before it ends and the password is asked for again.
+    /// Each also counts against the account, towards the same timed lock as wrong passwords.
+    public static let codeTriesPerSignIn = 5
+
     public struct Counters: Equatable, Sendable {
         public var failures: Int
         /// How many times the account has been locked since its last successful sign-in.

@@ -113,6 +113,9 @@ struct NewUser {
     /// Posts a step's form and returns the next page's path, or the same path when it was refused.
     mutating func answer(_ path: String, _ fields: [(String, String)]) async throws -> (String, String) {
         let response = try await app.post(path, form: fields + [("_csrf", csrf)], headers: cookie)
+        if let rotated = setCookieValue(response, SessionCookie.name), !rotated.isEmpty {
+            cookie = ["Cookie": "\(SessionCookie.name)=\(rotated)"]
+        }
         if response.status == .seeOther, let location = response.headers.first(name: .location) {
             return (try await follow(location), "")
         }

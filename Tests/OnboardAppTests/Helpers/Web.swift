@@ -124,10 +124,10 @@ func signIn(_ app: Application, email: String, password: String = DemoData.passw
         "/sign-in", form: [("email", email), ("password", password), ("_csrf", visitor.csrf)],
         headers: visitor.headers)
     #expect(response.status == .seeOther, "sign-in as \(email) should redirect")
-    let token = try #require(
+    var token = try #require(
         setCookieValue(response, SessionCookie.name).flatMap { $0.isEmpty ? nil : $0 },
         "sign-in as \(email) set no session cookie")
-    let cookie: HTTPHeaders = ["Cookie": "\(SessionCookie.name)=\(token)"]
+    var cookie: HTTPHeaders = ["Cookie": "\(SessionCookie.name)=\(token)"]
     var location = response.headers.first(name: .location)
     for _ in 0..<6 {
         guard let next = location, next.hasPrefix("/sign-in/") else { break }
@@ -147,6 +147,11 @@ func signIn(_ app: Application, email: String, password: String = DemoData.passw
             let answer = try await app.post(
                 next, form: [("code", try await demoTOTPCode(app, email: email)), ("_csrf", csrf)], headers: cookie)
             location = answer.headers.first(name: .location)
+            // The session's cookie changes once the second factor is in.
+            if let rotated = setCookieValue(answer, SessionCookie.name), !rotated.isEmpty {
+                token = rotated
+                cookie = ["Cookie": "\(SessionCookie.name)=\(token)"]
+            }
         } else {
             location = try await app.get(next, headers: cookie).headers.first(name: .location)
         }

@@ -120,28 +120,10 @@ struct SignInController {
             ? "unknown_address"
             : locked ? "locked" : !verified ? "wrong_password" : "account_\(account!.state.rawValue)"
         try await req.db.transaction { db in
-            let sql = db as! any SQLDatabase
             if let account, let counters, !passwordRight, !locked, let id = account.id {
-                let after = policy.afterFailure(counters, now: now)
-                try await sql.raw(
-                    """
-                    UPDATE accounts SET failed_sign_ins = \(bind: after.failures), lock_count = \(bind: after.locks),
-                        locked_until = \(bind: after.lockedUntil)
-                    WHERE id = \(bind: id)
-                    """
-                ).run()
-                if after.locks > counters.locks {
-                    try await AuditLog.record(
-                        AuditEntry(
-                            "account.locked", target: "account", id: id.uuidString, before: [String: String]?.none,
-                            after: ["until": ISO8601DateFormatter().string(from: after.lockedUntil ?? now)]),
-                        context: .system, at: now, on: sql)
-                    if account.state == .active {
-                        try await AccountService.transition(
-                            id, from: .active, on: .lock, context: .system, now: now, reason: "failed sign-ins", on: sql
-                        )
-                    }
-                }
+                try await Self.countFailure(
+                    id, state: account.state, counters: counters, in: "failed_sign_ins", policy: policy,
+                    reason: "failed sign-ins", now: now, on: db as! any SQLDatabase)
             }
         }
         await SecurityEvents.record(.signInFailed, account: account?.id, attempted: email, detail: reason, on: req)
@@ -154,6 +136,33 @@ struct SignInController {
             errors.add("email", PublicController.failureMessage)
         }
         return nil
+    }
+
+    /// Counts a wrong password or code in `column`, locking the account as `policy` says. True when it locked.
+    @discardableResult
+    static func countFailure(
+        _ id: UUID, state: Account.State, counters: LockoutPolicy.Counters, in column: String, policy: LockoutPolicy,
+        reason: String, now: Date, on sql: any SQLDatabase
+    ) async throws -> Bool {
+        let after = policy.afterFailure(counters, now: now)
+        try await sql.raw(
+            """
+            UPDATE accounts SET \(ident: column) = \(bind: after.failures), lock_count = \(bind: after.locks),
+                locked_until = \(bind: after.lockedUntil)
+            WHERE id = \(bind: id)
+            """
+        ).run()
+        guard after.locks > counters.locks else { return false }
+        try await AuditLog.record(
+            AuditEntry(
+                "account.locked", target: "account", id: id.uuidString, before: [String: String]?.none,
+                after: ["until": ISO8601DateFormatter().string(from: after.lockedUntil ?? now), "after": reason]),
+            context: .system, at: now, on: sql)
+        if state == .active {
+            try await AccountService.transition(
+                id, from: .active, on: .lock, context: .system, now: now, reason: reason, on: sql)
+        }
+        return true
     }
 
     static func nextQuery(_ next: String) -> String {
@@ -584,6 +593,12 @@ struct SignInController {
         let now = req.now
         let settings = req.settings
         let context = req.auditContext.actor(pending.accountID)
+        let policy = LockoutPolicy(threshold: settings.lockoutThreshold)
+        let counters = LockoutPolicy.Counters(
+            failures: account.failedFactorAttempts, locks: account.lockCount, lockedUntil: account.lockedUntil)
+        // A locked account's codes are not even checked: the sign-in ends.
+        if policy.isLocked(counters, now: now) { return try await endSignIn(pending, req: req) }
+        let newToken = req.application.dependencies.secrets.token()
         let accepted = try await req.inTransaction { sql -> Bool in
             var how = "totp"
             var ok = try await SecondFactor.verify(typed, account: account, settings: settings, now: now, on: sql)
@@ -593,8 +608,17 @@ struct SignInController {
                 how = "recovery_code"
             }
             if ok {
+                // A new session id once the second factor is in: one seen before it (in a log, a shared
+                // machine) is worth nothing after.
                 try await sql.raw(
-                    "UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue), factor_at = \(bind: now) WHERE id = \(bind: pending.sessionID)"
+                    """
+                    UPDATE sessions SET level = \(bind: SignInLevel.multiFactor.rawValue), factor_at = \(bind: now),
+                        token_hash = \(bind: SecretHash.sha256Hex(newToken))
+                    WHERE id = \(bind: pending.sessionID)
+                    """
+                ).run()
+                try await sql.raw(
+                    "UPDATE accounts SET failed_factor_attempts = 0 WHERE id = \(bind: pending.accountID)"
                 ).run()
             }
             if ok {
@@ -607,6 +631,23 @@ struct SignInController {
             return ok
         }
         if !accepted { await SecurityEvents.record(.secondFactorRefused, account: pending.accountID, on: req) }
+        if !accepted, !typed.isEmpty {
+            let state = account.state
+            let ended = try await req.inTransaction { sql -> Bool in
+                struct Tries: Decodable { let factor_failures: Int }
+                try await sql.raw(
+                    "UPDATE sessions SET factor_failures = factor_failures + 1 WHERE id = \(bind: pending.sessionID)"
+                ).run()
+                let tries =
+                    try await sql.raw("SELECT factor_failures FROM sessions WHERE id = \(bind: pending.sessionID)")
+                    .first(decoding: Tries.self)?.factor_failures ?? 0
+                let locked = try await Self.countFailure(
+                    pending.accountID, state: state, counters: counters, in: "failed_factor_attempts", policy: policy,
+                    reason: "wrong authenticator codes", now: now, on: sql)
+                return locked || tries >= LockoutPolicy.codeTriesPerSignIn
+            }
+            if ended { return try await endSignIn(pending, req: req) }
+        }
         guard accepted else {
             var errors = ValidationErrors()
             errors.add(
@@ -618,7 +659,20 @@ struct SignInController {
                 "signin/authenticator", req.chrome("Enter the code from your authenticator app", errors: errors),
                 StepPage(next: nextParameter(req), mobileEnding: "", fieldErrors: errors.byField))
         }
-        return req.redirect(to: SiteURL.signInContinue.path + Self.nextQuery(nextParameter(req)))
+        let response = req.redirect(to: SiteURL.signInContinue.path + Self.nextQuery(nextParameter(req)))
+        response.cookies[SessionCookie.name] = SessionCookie.make(
+            newToken, maxAge: Int(SessionPolicy.standard.absoluteLimit))
+        return response
+    }
+
+    /// Ends a sign-in that may go no further (too many wrong codes, or a lock): the password is asked again.
+    private func endSignIn(_ pending: PendingSignIn, req: Request) async throws -> Response {
+        let now = req.now
+        try await req.sql.raw("UPDATE sessions SET ended_at = \(bind: now) WHERE id = \(bind: pending.sessionID)")
+            .run()
+        let response = req.seeOther(.signIn, notice: Notices.tooManyCodes)
+        response.cookies[SessionCookie.name] = SessionCookie.expired
+        return response
     }
 
     // MARK: welcome
