@@ -33,21 +33,33 @@ extension APIHandler {
         var bytes: [UInt8]?
         var filename = "upload"
         var kindText: String?
-        for try await part in parts {
-            switch part {
-            case .file(let file):
-                filename = file.filename ?? filename
-                bytes = try await [UInt8](collecting: file.payload.body, upTo: BulkFile.maxBytes + 1)
-            case .kind(let kind):
-                kindText = try await String(collecting: kind.payload.body, upTo: 100)
-            case .undocumented:
-                break
+        var errors = ValidationErrors()
+        try await APIMultipart.each(parts) { part in
+            do {
+                switch part {
+                case .file(let file):
+                    filename = file.filename ?? filename
+                    bytes = try await APIMultipart.bytes(
+                        file.payload.body, limit: BulkFile.maxBytes, field: "file",
+                        tooLarge: "The sheet is larger than 10 MB. Split it into smaller sheets")
+                case .kind(let kind):
+                    kindText = String(
+                        decoding: try await APIMultipart.bytes(
+                            kind.payload.body, limit: 100, field: "kind",
+                            tooLarge: "Send kind: pharmacy_multiple or accounts"),
+                        as: UTF8.self)
+                case .undocumented(let other):
+                    try await APIMultipart.skip(other.body)
+                }
+            } catch let problems as ValidationErrors {
+                for problem in problems.errors { errors.add(problem.field, problem.message) }
             }
         }
-        var errors = ValidationErrors()
         let kind = kindText.flatMap(BulkSheet.Kind.init(rawValue:))
-        if kind == nil { errors.add("kind", "Send kind: pharmacy_multiple or accounts") }
-        if bytes == nil { errors.add("file", "Send the sheet as the file part") }
+        if kind == nil, errors.message(for: "kind") == nil {
+            errors.add("kind", "Send kind: pharmacy_multiple or accounts")
+        }
+        if bytes == nil, errors.message(for: "file") == nil { errors.add("file", "Send the sheet as the file part") }
         try errors.throwIfAny()
         guard let kind, let bytes else { throw errors }
         guard BulkUploads.kinds(for: principal).contains(kind) else {

@@ -208,13 +208,15 @@ extension APIHandler {
             }
             var bytes: [UInt8]?
             var filename = "upload"
-            for try await part in parts {
+            try await APIMultipart.each(parts) { part in
                 switch part {
                 case .file(let file):
                     filename = file.filename ?? filename
-                    bytes = try await [UInt8](collecting: file.payload.body, upTo: BodyLimits.transfer.value)
-                case .undocumented:
-                    break
+                    bytes = try await APIMultipart.bytes(
+                        file.payload.body, limit: BodyLimits.transfer.value, field: "file",
+                        tooLarge: "The batch is larger than 100 MB. Send it in smaller batches")
+                case .undocumented(let other):
+                    try await APIMultipart.skip(other.body)
                 }
             }
             guard let bytes, !bytes.isEmpty else {

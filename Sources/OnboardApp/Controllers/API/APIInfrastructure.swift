@@ -105,6 +105,12 @@ struct APIErrorMiddleware: AsyncMiddleware {
                     status: .unprocessableEntity, detail: "A query parameter is not valid.",
                     fields: [.init(field: field ?? "query", message: "This value is not valid here")])
             }
+            // What the runtime refused (an Accept it cannot answer, a content type it does not take) is the
+            // caller's to fix, and says so.
+            let status = HTTPStatus(statusCode: Int(error.httpStatus.code))
+            if (400..<500).contains(status.code) {
+                return OnboardErrorMiddleware.problem(status: status, detail: Self.detail(for: status), fields: nil)
+            }
             if error.operationInput == nil {
                 return OnboardErrorMiddleware.problem(
                     status: .badRequest, detail: "The request body is not valid JSON for this operation.",
@@ -112,6 +118,18 @@ struct APIErrorMiddleware: AsyncMiddleware {
             }
             req.logger.report(error: error)
             return OnboardErrorMiddleware.problem(status: .internalServerError, detail: nil, fields: nil)
+        }
+    }
+}
+
+extension APIErrorMiddleware {
+    static func detail(for status: HTTPStatus) -> String {
+        switch status {
+        case .notAcceptable:
+            "This operation answers application/json (or the format its documentation names): send an Accept "
+                + "header that allows it, or none."
+        case .unsupportedMediaType: "Send the body as the content type this operation's documentation names."
+        default: "The request could not be read. Check it against the OpenAPI document at /api/v1/openapi.yaml."
         }
     }
 }
