@@ -75,6 +75,17 @@ struct AccountAPITests {
             let mia = try await apiToken(app, email: Demo.mia)
             let uma = try await accountID(app, email: Demo.uma)
             #expect(try await app.send(.GET, "/api/v1/accounts/\(uma)", headers: bearer(mia)).status == .notFound)
+            // A NUL would cut the stored name short while the address is made from all of it; a right-to-left
+            // override makes a name read backwards. Both are refused, naming the field, and nothing is saved.
+            let before = try await OnboardApp.Account.query(on: app.db).count()
+            let hidden = try await post(
+                app, "/api/v1/accounts",
+                #"{"firstName":"Ann\u0000x","surname":"Lee\u202E","mobile":"07700900123","organisation":"RR801"}"#,
+                token: liam)
+            #expect(hidden.status == .unprocessableEntity)
+            #expect(Set(hidden.problemFields) == ["firstName", "surname"])
+            #expect(hidden.body.string.contains("hidden or control character"))
+            #expect(try await OnboardApp.Account.query(on: app.db).count() == before)
         }
     }
 

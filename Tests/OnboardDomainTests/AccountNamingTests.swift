@@ -81,3 +81,24 @@ struct AccountNamingTests {
         #expect(AccountNaming.displayName(givenName: "", familyName: "Suharto", organisation: "X") == "SUHARTO (X)")
     }
 }
+
+@Suite("Hidden characters in names")
+struct HiddenCharacterTests {
+    @Test("NUL, bidi overrides, zero-width characters and line breaks are refused, naming the field")
+    func refused() {
+        for name in [
+            "Ann\u{0}Lee", "Ann\u{202E}eeL", "An\u{200B}n", "Ann\u{200D}", "\u{FEFF}Ann", "Ann\u{2028}Lee", "A\u{E000}",
+        ] {
+            let problem = AccountNaming.hiddenCharacterProblem(name, field: "First name")
+            #expect(
+                problem?.hasPrefix("First name has a hidden or control character") == true, "\(name.debugDescription)")
+        }
+    }
+
+    @Test("Names in any script, with accents, hyphens, apostrophes and spaces, are kept")
+    func kept() {
+        for name in ["Siân", "O'Neill", "Jean-Luc", "Zoë Smith", "Ngozi Okonjo-Iweala", "محمد", "李"] {
+            #expect(AccountNaming.hiddenCharacterProblem(name, field: "First name") == nil, "\(name)")
+        }
+    }
+}

@@ -35,6 +35,12 @@ struct AccountRequest: Sendable {
         }
         if checked.givenName.count > 100 { errors.add("firstName", "First name must be 100 characters or fewer") }
         if checked.familyName.count > 100 { errors.add("surname", "Surname must be 100 characters or fewer") }
+        if let problem = AccountNaming.hiddenCharacterProblem(givenName, field: "First name") {
+            errors.add("firstName", problem)
+        }
+        if let problem = AccountNaming.hiddenCharacterProblem(familyName, field: "Surname") {
+            errors.add("surname", problem)
+        }
         if mobile.tidied.isEmpty {
             errors.add("mobile", "Enter a UK mobile number: the security code is sent to it")
         } else if let normalised = Identifiers.normaliseUKMobile(mobile) {

@@ -82,6 +82,24 @@ public enum AccountNaming {
 
     /// Whether an LA-typed local part is acceptable: lower-case letters, digits, dots and hyphens, starting
     /// and ending with a letter or digit, no two dots together, at most 64 characters.
+    /// Why a name typed or pasted cannot be kept as it is, or nil when it can. Control characters (NUL among
+    /// them, which cuts a stored name short while the address is made from all of it), format characters
+    /// (right-to-left overrides that make a name read backwards, zero-width spaces and joiners that make two
+    /// names look the same), line breaks inside a name and private-use characters are refused, not stripped:
+    /// the person can see what they typed and fix it.
+    public static func hiddenCharacterProblem(_ name: String, field: String) -> String? {
+        let refused = name.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .privateUse, .surrogate, .unassigned, .lineSeparator, .paragraphSeparator:
+                true
+            default: false
+            }
+        }
+        guard refused else { return nil }
+        return "\(field) has a hidden or control character in it, such as a right-to-left mark or a zero-width "
+            + "space. Type it again rather than pasting it"
+    }
+
     public static func isValidLocalPart(_ part: String) -> Bool {
         guard (1...localPartLimit).contains(part.count), !part.contains("..") else { return false }
         return part.wholeMatch(of: /[a-z0-9]([a-z0-9.-]*[a-z0-9])?/) != nil

@@ -37,6 +37,7 @@ public enum SharedMailboxRules {
         let tidy = name.tidied
         if tidy.isEmpty { errors.add("name", "Enter a name for the mailbox, like Armley Pharmacy team") }
         if tidy.count > 100 { errors.add("name", "The name must be 100 characters or fewer") }
+        if let problem = AccountNaming.hiddenCharacterProblem(name, field: "The name") { errors.add("name", problem) }
         return errors
     }
 

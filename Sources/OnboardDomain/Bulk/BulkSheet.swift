@@ -274,6 +274,12 @@ public enum BulkSheet {
             let surname = cell("surname")
             if first.isEmpty && surname.isEmpty { add("first_name", "Enter a first name or a surname") }
             if first.count > 100 || surname.count > 100 { add("first_name", "Names must be 100 characters or fewer") }
+            if let problem = AccountNaming.hiddenCharacterProblem(first, field: "The first name") {
+                add("first_name", problem)
+            }
+            if let problem = AccountNaming.hiddenCharacterProblem(surname, field: "The surname") {
+                add("surname", problem)
+            }
             if !(first.isEmpty && surname.isEmpty),
                 AccountNaming.localPart(givenName: first, familyName: surname) == nil
             {
