@@ -40,6 +40,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
 
     // Outermost first: headers on everything, then errors become pages or problems.
     app.middleware = .init()
+    app.middleware.use(RequestIDMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(production: !settings.isDevelopment))
     app.middleware.use(OnboardErrorMiddleware())
     app.middleware.use(SecurityEventMiddleware())

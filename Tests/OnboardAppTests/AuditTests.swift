@@ -335,6 +335,35 @@ struct AuditTests {
             #expect(row.token_id != nil)
         }
     }
+
+    @Test("A client's request id is kept only when short and plain; otherwise the service makes its own")
+    func clientRequestIDs() async throws {
+        try await withTestApp { app, _ in
+            let token = try await apiToken(app, email: Demo.nadia)
+            struct Row: Decodable { let request_id: String? }
+            let huge = String(repeating: "x", count: 60_000)
+            for (index, (sent, kept)) in [("trace-42.a:b", true), (huge, false), ("has space\u{0}", false)].enumerated()
+            {
+                var headers: HTTPHeaders = ["Content-Type": "application/json", "X-Request-Id": sent]
+                headers.add(name: .authorization, value: "Bearer \(token)")
+                let response = try await app.send(
+                    .POST, "/api/v1/organisations", headers: headers,
+                    body: ByteBuffer(
+                        string: #"{"odsCode":"RR89\#(index)","name":"Annex","type":"trust_site","country":"england"}"#))
+                #expect(response.status == .created)
+                let row = try #require(
+                    try await (app.db as! any SQLDatabase).raw(
+                        "SELECT request_id FROM audit_events ORDER BY seq DESC LIMIT 1"
+                    ).first(decoding: Row.self))
+                let stored = try #require(row.request_id)
+                if kept {
+                    #expect(stored == sent)
+                } else {
+                    #expect(stored != sent && UUID(uuidString: stored) != nil, "made by the service")
+                }
+            }
+        }
+    }
 }
 
 extension Result where Failure == any Error {

@@ -31,7 +31,7 @@ struct ApplicationService {
     }
 
     var applicantContext: AuditContext {
-        AuditContext(actorRole: Reviewer.applicant.rawValue, requestID: req.id, clientAddress: req.clientAddress)
+        AuditContext(actorRole: Reviewer.applicant.rawValue, requestID: req.requestID, clientAddress: req.clientAddress)
     }
 
     // MARK: Applicant

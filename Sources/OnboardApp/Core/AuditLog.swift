@@ -247,10 +247,21 @@ enum AuditLog {
 }
 
 extension Request {
+    private struct RequestIDKey: StorageKey { typealias Value = String }
+
+    /// This request's id in logs and the audit log: the client's `X-Request-Id` only when it is short and plain
+    /// (`RequestIdentifier`), otherwise one the service makes.
+    var requestID: String {
+        if let chosen = storage[RequestIDKey.self] { return chosen }
+        let chosen = RequestIdentifier.acceptable(id) ?? UUID().uuidString
+        storage[RequestIDKey.self] = chosen
+        return chosen
+    }
+
     var auditContext: AuditContext {
         AuditContext(
             actorAccountID: principal?.accountID, actorRole: principal?.topRole.rawValue,
-            actorScope: principal?.scopeSummary, requestID: id, clientAddress: clientAddress,
+            actorScope: principal?.scopeSummary, requestID: requestID, clientAddress: clientAddress,
             tokenID: principal?.tokenID)
     }
 

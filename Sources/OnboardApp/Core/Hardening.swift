@@ -88,3 +88,11 @@ extension Request {
         return hops.reversed().first { !trusted.contains($0) } ?? peer
     }
 }
+
+/// Puts the request's id (`Request.requestID`: a client's only when short and plain) on its logger, first of all.
+struct RequestIDMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        req.logger[metadataKey: "request-id"] = .string(req.requestID)
+        return try await next.respond(to: req)
+    }
+}

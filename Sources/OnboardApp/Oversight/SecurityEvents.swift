@@ -44,7 +44,7 @@ enum SecurityEvents {
                     COALESCE(\(bind: req.principal?.organisationID),
                         (SELECT organisation_id FROM accounts WHERE id = \(bind: account))),
                     \(bind: attempted.map { String($0.prefix(254)) }), \(bind: detail.map { String($0.prefix(200)) }),
-                    \(bind: String(req.url.path.prefix(300))), \(bind: req.id), \(bind: req.clientAddress))
+                    \(bind: String(req.url.path.prefix(300))), \(bind: req.requestID), \(bind: req.clientAddress))
                 """
             ).run()
         } catch {
