@@ -37,6 +37,9 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = !settings.isDevelopment
     app.routes.defaultMaxBodySize = BodyLimits.standard
+    // Nothing sent or received for this long closes the connection: a request sent in part and then left
+    // does not hold a connection (and its event loop's attention) for ever.
+    app.http.server.configuration.idleTimeout = .seconds(Int64(settings.httpIdleTimeoutSeconds))
 
     // Outermost first: headers on everything, then errors become pages or problems.
     app.middleware = .init()

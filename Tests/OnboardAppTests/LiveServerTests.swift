@@ -71,6 +71,37 @@ struct LiveServerTests {
             + "Content-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
     }
 
+    @Test("A connection that sends part of a request and stops is closed after the idle timeout")
+    func stalledRequestIsClosed() async throws {
+        try await withTestApp { app, _ in
+            #expect(app.http.server.configuration.idleTimeout == .seconds(30), "configure applies HTTP_IDLE_TIMEOUT")
+            // The same setting at one second, so the test waits one second rather than thirty.
+            app.http.server.configuration.idleTimeout = .seconds(1)
+            try await withServer(app) { _ in
+                let port = try #require(app.http.server.shared.localAddress?.port)
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: port).get()
+                try await channel.writeAndFlush(ByteBuffer(string: "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")).get()
+                // Bounded: the server closes it after about a second, or the test fails after ten.
+                let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await channel.closeFuture.get()
+                        return true
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(10))
+                        return false
+                    }
+                    let first = try await group.next() ?? false
+                    group.cancelAll()
+                    return first
+                }
+                if !closed { try? await channel.close() }
+                #expect(closed, "the stalled connection was still open after ten seconds")
+            }
+        }
+    }
+
     @Test("An upload that arrives in pieces keeps its body: the CSRF check must not swallow it")
     func streamedUploadKeepsBody() async throws {
         try await withTestApp { app, _ in

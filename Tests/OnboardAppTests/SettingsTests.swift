@@ -96,7 +96,7 @@ struct SettingsTests {
             ("ONBOARD_ENV", "staging"), ("TRUSTED_PROXIES", "10.0.0.1, not-an-ip"), ("MAIL_DOMAIN", "nhsmail"),
             ("ONBOARD_JOBS_IN_SERVE", "sometimes"), ("DATABASE_URL", "postgres://nohost"),
             ("CLAMD_ADDRESS", "clamd.internal"), ("BULK_RETENTION_DAYS", "soon"), ("BULK_RETENTION_DAYS", "off"),
-            ("BULK_STOP_AFTER_CHUNKS", "x2"),
+            ("BULK_STOP_AFTER_CHUNKS", "x2"), ("HTTP_IDLE_TIMEOUT", "9999"), ("HTTP_IDLE_TIMEOUT", "forever"),
         ])
     func otherSettings(name: String, value: String) throws {
         let problem = try #require(refusal([name: value]), "\(name)=\(value) should be refused")

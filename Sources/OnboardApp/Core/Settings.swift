@@ -74,6 +74,9 @@ public struct Settings: Sendable {
     public var retention = RetentionSettings()
     /// The client addresses `/metrics` answers (`METRICS_ALLOWED`); everyone else gets 404.
     public var metricsAllowed: Set<String> = ["127.0.0.1", "::1"]
+    /// Seconds a connection may send and receive nothing before it is closed (`HTTP_IDLE_TIMEOUT`): a client that
+    /// sends part of a request and stops does not hold a connection for ever.
+    public var httpIdleTimeoutSeconds = 30
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -184,6 +187,15 @@ public struct Settings: Sendable {
                 return flag
             } ?? false)
 
+        func bounded(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(Problem) -> Int {
+            guard let raw = value(key) else { return fallback }
+            guard let number = Int(raw), range.contains(number) else {
+                throw Problem(
+                    setting: key, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+
         func bulkSettings() throws(Problem) -> BulkSettings {
             var bulk = BulkSettings()
             // Uploads hold personal data: they are always purged, so "off" is not a choice here.
@@ -286,7 +298,8 @@ public struct Settings: Sendable {
             runJobsInServe: runJobs, mfaKey: mfaKey, notify: notify, lockoutThreshold: lockout,
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
             bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays, audit: audit,
-            retention: retention, metricsAllowed: metricsAllowed)
+            retention: retention, metricsAllowed: metricsAllowed,
+            httpIdleTimeoutSeconds: try bounded("HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600))
 
     }
 
