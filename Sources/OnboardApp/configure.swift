@@ -19,11 +19,11 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
 
     switch settings.database {
     case .sqliteMemory:
-        app.databases.use(.sqlite(.memory), as: .sqlite)
+        app.databases.use(.immediateSQLite(.memory), as: .sqlite)
     case .sqliteFile(let path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.databases.use(.immediateSQLite(.file(path)), as: .sqlite)
     case .postgres(let url):
         do {
             app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
