@@ -50,6 +50,18 @@ struct BulkSheetTests {
         #expect(checked.users.isEmpty)
     }
 
+    @Test("A name with a hidden character (NUL, a right-to-left override) is a problem in its own column")
+    func hiddenCharacters() {
+        let checked = BulkSheet.checkPharmacyMultiple(
+            stores: stores,
+            users: users([
+                ["E001", "Ann\u{0}", "Lee", "07700 900123", "FA001", "Pharmacist"],
+                ["E002", "Tom", "Re\u{202E}ed", "07700 900124", "FA002", "locum"],
+            ]))
+        #expect(checked.problems.map { "\($0.row):\($0.column ?? "-")" } == ["2:first_name", "3:surname"])
+        #expect(checked.problems.allSatisfy { $0.message.contains("hidden or control character") })
+    }
+
     @Test("A wrong header suggests the nearest expected one, and a missing one is named")
     func headers() {
         let (_, problems) = BulkSheet.columns(

@@ -21,6 +21,7 @@ struct SharedMailboxRulesTests {
             ("", "Armley team", ["localPart"]),
             ("Armley Pharmacy!", "Armley team", ["localPart"]),
             ("armley", "", ["name"]),
+            ("armley", "Armley\u{202E}maet", ["name"]),
         ])
     func validation(localPart: String, name: String, fields: [String]) {
         #expect(SharedMailboxRules.validate(localPart: localPart, name: name).errors.map(\.field) == fields)

@@ -96,14 +96,11 @@ enum AuditLog {
         Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
-    /// Holds the chain until the transaction ends: an advisory lock on PostgreSQL; on SQLite an update of a
-    /// one-row table, which takes the single write lock before the head is read.
+    /// Holds the chain until the transaction ends: an advisory lock on PostgreSQL. SQLite needs nothing more: its
+    /// transactions begin IMMEDIATE (`ImmediateSQLite`), so the single write lock is held before the head is read.
     static func lockChain(on db: any SQLDatabase) async throws {
-        if db.dialect.name == "postgresql" {
-            try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_424_100))").run()
-        } else {
-            try await db.raw("UPDATE audit_chain_lock SET taken = taken + 1 WHERE id = 1").run()
-        }
+        guard db.dialect.name == "postgresql" else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_424_100))").run()
     }
 
     struct Head: Decodable {

@@ -7,7 +7,7 @@ import SQLKit
 /// SQLite with every transaction begun `IMMEDIATE`: the write lock is taken when the transaction starts, so a
 /// second writer waits in SQLite's busy handler. Fluent begins transactions deferred; one that reads and then
 /// writes while another holds the write lock gets "database is locked" at once, because SQLite will not wait
-/// where waiting could deadlock. (The audit log's lock table did the same for its own writes only.)
+/// where waiting could deadlock.
 struct ImmediateSQLiteConfiguration: DatabaseConfiguration {
     var inner: any DatabaseConfiguration
 
@@ -70,8 +70,8 @@ private struct ImmediateSQLiteDatabase: Database, SQLDatabase {
                 closure(transaction).flatMap { result in
                     sql.raw("COMMIT TRANSACTION").run().map { result }
                 }.flatMapError { error in
-                    sql.raw("ROLLBACK TRANSACTION").run().flatMapThrowing { throw error }
-                        .flatMapErrorThrowing { _ in throw error }
+                    // The transaction's own error is the one to report, whether or not the rollback worked.
+                    sql.raw("ROLLBACK TRANSACTION").run().recover { _ in }.flatMapThrowing { throw error }
                 }
             }
         }

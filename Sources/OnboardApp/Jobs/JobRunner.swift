@@ -92,42 +92,29 @@ struct JobRunner: Sendable {
                 """
             ).first(decoding: ClaimedJob.self)
         }
-        // SQLite has one writer: BEGIN IMMEDIATE takes the write lock before reading, so two workers
-        // cannot pick the same row.
-        return try await database.withConnection { connection in
-            let sql = connection as! any SQLDatabase
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                struct Due: Decodable { let id: UUID }
-                guard
-                    let due = try await sql.raw(
-                        """
-                        SELECT id FROM jobs
-                        WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
-                           OR (state = \(bind: running) AND lease_until < \(bind: now))
-                        ORDER BY run_at LIMIT 1
-                        """
-                    ).first(decoding: Due.self)
-                else {
-                    try await sql.raw("COMMIT").run()
-                    return nil
-                }
-                try await sql.raw(
+        // SQLite has one writer, and its transactions begin IMMEDIATE (`ImmediateSQLite`): the write lock is
+        // held before the read, so two workers cannot pick the same row.
+        return try await database.transaction { transaction in
+            let sql = transaction as! any SQLDatabase
+            struct Due: Decodable { let id: UUID }
+            guard
+                let due = try await sql.raw(
                     """
-                    UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
-                        lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
-                    WHERE id = \(bind: due.id)
+                    SELECT id FROM jobs
+                    WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
+                       OR (state = \(bind: running) AND lease_until < \(bind: now))
+                    ORDER BY run_at LIMIT 1
                     """
-                ).run()
-                let job = try await sql.raw(
-                    "SELECT id, kind, payload, attempts, max_attempts FROM jobs WHERE id = \(bind: due.id)"
-                ).first(decoding: ClaimedJob.self)
-                try await sql.raw("COMMIT").run()
-                return job
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+                ).first(decoding: Due.self)
+            else { return nil }
+            return try await sql.raw(
+                """
+                UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
+                    lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
+                WHERE id = \(bind: due.id)
+                RETURNING id, kind, payload, attempts, max_attempts
+                """
+            ).first(decoding: ClaimedJob.self)
         }
     }
 

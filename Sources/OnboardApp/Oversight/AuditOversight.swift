@@ -111,10 +111,10 @@ enum AuditVerification {
             .first(decoding: Count.self)?.n ?? 0
         if unchained > 0 { return Report(events: 0, redacted: 0, finding: .unchained(count: unchained)) }
         let selection = CheckpointSelection(checkpoints, chain: try await AuditLog.chainIdentity(on: sql))
-        let report = try await walk(sql, checkpoints: selection.own, pageSize: pageSize)
-        return Report(
-            events: report.events, redacted: report.redacted, finding: report.finding,
-            checkpoints: selection.own.count, sinkProblem: selection.problem)
+        var report = try await walk(sql, checkpoints: selection.own, pageSize: pageSize)
+        report.checkpoints = selection.own.count
+        report.sinkProblem = selection.problem
+        return report
     }
 
     private static func walk(_ sql: any SQLDatabase, checkpoints: [AuditCheckpoint], pageSize: Int)

@@ -635,12 +635,13 @@ struct SignInController {
             let state = account.state
             let ended = try await req.inTransaction { sql -> Bool in
                 struct Tries: Decodable { let factor_failures: Int }
-                try await sql.raw(
-                    "UPDATE sessions SET factor_failures = factor_failures + 1 WHERE id = \(bind: pending.sessionID)"
-                ).run()
                 let tries =
-                    try await sql.raw("SELECT factor_failures FROM sessions WHERE id = \(bind: pending.sessionID)")
-                    .first(decoding: Tries.self)?.factor_failures ?? 0
+                    try await sql.raw(
+                        """
+                        UPDATE sessions SET factor_failures = factor_failures + 1 WHERE id = \(bind: pending.sessionID)
+                        RETURNING factor_failures
+                        """
+                    ).first(decoding: Tries.self)?.factor_failures ?? 0
                 let locked = try await Self.countFailure(
                     pending.accountID, state: state, counters: counters, in: "failed_factor_attempts", policy: policy,
                     reason: "wrong authenticator codes", now: now, on: sql)
