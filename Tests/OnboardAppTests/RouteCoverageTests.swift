@@ -122,6 +122,15 @@ struct RouteCoverageTests {
                 let response = try await request(app, rule: rule, method: method, path: path, as: actor)
                 #expect(
                     response.status == .notFound, "\(key): \(actor) asking for \(path) in another scope must get 404")
+                // Another scope's record must read exactly like one that does not exist.
+                let nowhere = Counterpart.random(for: path)
+                let missing = try await request(app, rule: rule, method: method, path: nowhere, as: actor)
+                #expect(
+                    missing.status == response.status,
+                    "\(key): \(path) answered \(response.status) but the random \(nowhere) answered \(missing.status)")
+                #expect(
+                    Counterpart.normalised(missing.body.string) == Counterpart.normalised(response.body.string),
+                    "\(key): another scope's \(path) must read exactly like the random \(nowhere)")
             }
         case .forbidden(let actor, let path):
             let response = try await request(app, rule: rule, method: method, path: path(fixture), as: actor)
@@ -219,6 +228,37 @@ struct RouteCoverageTests {
             if method == .GET { return try await app.get(path, headers: session.headers) }
             return try await app.post(path, form: rule.form + [("_csrf", session.csrf)], headers: session.headers)
         }
+    }
+}
+
+/// A record that does not exist, in the place of another scope's record, and answers compared without what
+/// differs between any two requests (ids, CSRF tokens).
+enum Counterpart {
+    static func random(for path: String) -> String {
+        var result = path
+        for match in path.matches(of: uuid) {
+            result = result.replacingOccurrences(of: String(path[match.range]), with: lower(UUID()))
+        }
+        result = result.replacing(reference) { _ in "APP-\(digits(4))-\(digits(4))" }
+        result = result.replacing(ods) { _ in "/organisations/ZZ\(digits(3))" }
+        return result
+    }
+
+    static func normalised(_ body: String) -> String {
+        body.replacing(uuid, with: "<id>")
+            .replacing(reference, with: "<reference>")
+            .replacing(/name="_csrf" value="[^"]*"/, with: "<csrf>")
+            .replacing(/content="[A-Za-z0-9_-]{20,}"/, with: "<token>")
+    }
+
+    private static var uuid: Regex<Substring> {
+        /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/
+    }
+    private static var reference: Regex<Substring> { /APP-[0-9A-Z]{4}-[0-9A-Z]{4}/ }
+    private static var ods: Regex<Substring> { /\/organisations\/[A-Z0-9]{3,6}$/ }
+
+    private static func digits(_ count: Int) -> String {
+        String((0..<count).map { _ in "23456789".randomElement()! })
     }
 }
 

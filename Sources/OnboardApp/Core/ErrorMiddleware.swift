@@ -14,6 +14,13 @@ struct Problem: Content {
     var status: Int
     var detail: String?
     var errors: [Field]?
+
+    /// The body, with its keys in a fixed order: one 404 must read exactly like another.
+    var encoded: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)) ?? Data()
+    }
 }
 
 /// An error that carries every bad field, for the API's 422.
@@ -71,7 +78,7 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
         let body = Problem(title: status.reasonPhrase, status: Int(status.code), detail: detail, errors: fields)
         let response = Response(status: status)
         response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
-        response.body = .init(data: (try? JSONEncoder().encode(body)) ?? Data())
+        response.body = .init(data: body.encoded)
         if status == .unauthorized {
             response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
         }

@@ -40,7 +40,7 @@ struct APIProblem: Error, HTTPResponseConvertible {
 
     var httpBody: OpenAPIRuntime.HTTPBody? {
         let body = Problem(title: status.reasonPhrase, status: Int(status.code), detail: detail, errors: fields)
-        return .init((try? JSONEncoder().encode(body)) ?? Data())
+        return .init(body.encoded)
     }
 }
 
