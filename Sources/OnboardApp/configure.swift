@@ -52,6 +52,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes.all))
 
     app.jobs = JobRunner.standard(app: app)
 

@@ -237,5 +237,6 @@ func routes(_ app: Application) throws {
         RateLimitMiddleware(limiter: app.eligibilityLimiter, paths: BearerAuthenticator.publicPaths),
         BearerAuthenticator())
     let transport = VaporTransport(routesBuilder: api)
-    try APIHandler(app: app).registerHandlers(on: transport, serverURL: URL(string: "/")!)
+    try APIHandler(app: app).registerHandlers(
+        on: transport, serverURL: URL(string: "/")!, middlewares: [NoBodyWhenEmpty()])
 }

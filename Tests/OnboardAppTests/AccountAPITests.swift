@@ -105,6 +105,24 @@ struct AccountAPITests {
         }
     }
 
+    @Test("A name change is held to the same rules as a new account: length and hidden characters, by field")
+    func renameRules() async throws {
+        try await withTestApp { app, _ in
+            let token = try await apiToken(app, email: Demo.liam)
+            let uma = try await accountID(app, email: Demo.uma)
+            let long = String(repeating: "a", count: 101)
+            let refused = try await post(
+                app, "/api/v1/accounts/\(uma)", #"{"firstName":"\#(long)","surname":"Le\u202Ee"}"#, token: token,
+                method: .PATCH)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(Set(refused.problemFields) == ["firstName", "surname"])
+            #expect(refused.body.string.contains("100 characters or fewer"))
+            #expect(refused.body.string.contains("hidden or control character"))
+            let unchanged = try #require(try await AccountStore.summary(uma, on: app.db as! any SQLDatabase))
+            #expect(unchanged.address == Demo.uma, "nothing is saved")
+        }
+    }
+
     @Test("Reset, leaver and joiner through the API")
     func lifecycle() async throws {
         try await withTestApp { app, _ in

@@ -57,6 +57,23 @@ struct BadInputTests {
         }
     }
 
+    @Test("An API address asked with a method it does not take is 405 naming the methods it does; others 404")
+    func methodNotAllowed() async throws {
+        try await withTestApp(seed: false) { app, _ in
+            for method in [HTTPMethod.TRACE, .DELETE, .PUT] {
+                let response = try await app.send(method, "/api/v1/accounts")
+                #expect(response.status == .methodNotAllowed, "\(method)")
+                #expect(response.headers.first(name: .allow) == "POST")
+                #expect(response.isProblemJSON)
+            }
+            let id = lower(UUID())
+            let patch = try await app.send(.PUT, "/api/v1/accounts/\(id)")
+            #expect(patch.headers.first(name: .allow) == "GET, PATCH")
+            #expect(try await app.send(.TRACE, "/api/v1/nowhere").status == .notFound)
+            #expect(try await app.get("/api/v1/accounts/\(id)").status == .unauthorized, "a method it takes goes on")
+        }
+    }
+
     @Test("A sheet upload missing its parts, with an extra part, over 10 MB or cut short is a clear 4xx")
     func multipartUploads() async throws {
         try await withTestApp { app, _ in

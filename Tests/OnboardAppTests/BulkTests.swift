@@ -424,6 +424,17 @@ struct BulkTests {
                 "assisted: nothing is texted yet")
             let results = try await app.get("/api/v1/bulk-uploads/\(body.id)/results", headers: bearer(token))
             #expect(results.body.string.contains("ann.lee@nhs.net"))
+
+            // The body is optional: without one (no Content-Type, no bytes) the default method applies.
+            let another = [header, ["P3", "Cy", "Ray", "07700 900003", "B86001"]].map(CSV.line).joined(separator: "\n")
+            let second = try await apiUpload(app, token: token, bytes: Array(another.utf8), kind: "accounts")
+            let secondID = try JSONDecoder().decode(Body.self, from: Data(buffer: second.body)).id
+            let bare = try await app.send(.POST, "/api/v1/bulk-uploads/\(secondID)/apply", headers: bearer(token))
+            #expect(bare.status == .accepted, "an optional body may be left out (got \(bare.status))")
+            try await drainJobs(app)
+            #expect(
+                try await count(app, "FROM outbox WHERE template = 'credentials'") == 1,
+                "with no body the method is the default, automated")
         }
     }
 

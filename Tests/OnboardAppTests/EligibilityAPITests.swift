@@ -90,6 +90,16 @@ struct EligibilityAPITests {
             )
             #expect(badDate.status == .unprocessableEntity)
             #expect(badDate.problemFields == ["appliedOn"])
+            let long = String(repeating: "q", count: 41)
+            let longProgramme = try await check(
+                app, #"{"applicantType":"community_pharmacy","country":"england","programme":"\#(long)"}"#)
+            #expect(longProgramme.status == .unprocessableEntity, "the document's maxLength holds")
+            #expect(longProgramme.problemFields.contains("programme"))
+            let nulls = try await check(
+                app,
+                #"{"applicantType":"dentist","country":"england","odsCode":null,"exchangesPatientInformation":"regular","usesOtherPubliclyFundedEmail":false,"appliedOn":null}"#
+            )
+            #expect(nulls.status == .ok, "an optional property sent as null is one left out")
             #expect(try await check(app, #"{"applicantType":"#).status == .badRequest)
             #expect(try await check(app, #"{"applicantType":"wizard","country":"england"}"#).status == .badRequest)
         }

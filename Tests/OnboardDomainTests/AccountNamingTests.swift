@@ -95,6 +95,15 @@ struct HiddenCharacterTests {
         }
     }
 
+    @Test("A name's problems are named by field: empty, too long, hidden characters")
+    func nameProblems() {
+        #expect(AccountNaming.nameProblems(givenName: " ", familyName: "").map(\.field) == ["firstName"])
+        let long = String(repeating: "a", count: AccountNaming.nameLimit + 1)
+        #expect(AccountNaming.nameProblems(givenName: "Ann", familyName: long).map(\.field) == ["surname"])
+        #expect(AccountNaming.nameProblems(givenName: "An\u{200B}n", familyName: "Lee").map(\.field) == ["firstName"])
+        #expect(AccountNaming.nameProblems(givenName: "Siân", familyName: "O'Neill").isEmpty)
+    }
+
     @Test("Names in any script, with accents, hyphens, apostrophes and spaces, are kept")
     func kept() {
         for name in ["Siân", "O'Neill", "Jean-Luc", "Zoë Smith", "Ngozi Okonjo-Iweala", "محمد", "李"] {

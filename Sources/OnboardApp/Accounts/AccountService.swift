@@ -30,16 +30,8 @@ struct AccountRequest: Sendable {
         var checked = self
         checked.givenName = givenName.tidied
         checked.familyName = familyName.tidied
-        if checked.givenName.isEmpty && checked.familyName.isEmpty {
-            errors.add("firstName", "Enter a first name or a surname")
-        }
-        if checked.givenName.count > 100 { errors.add("firstName", "First name must be 100 characters or fewer") }
-        if checked.familyName.count > 100 { errors.add("surname", "Surname must be 100 characters or fewer") }
-        if let problem = AccountNaming.hiddenCharacterProblem(givenName, field: "First name") {
-            errors.add("firstName", problem)
-        }
-        if let problem = AccountNaming.hiddenCharacterProblem(familyName, field: "Surname") {
-            errors.add("surname", problem)
+        for problem in AccountNaming.nameProblems(givenName: givenName, familyName: familyName) {
+            errors.add(problem.field, problem.message)
         }
         if mobile.tidied.isEmpty {
             errors.add("mobile", "Enter a UK mobile number: the security code is sent to it")

@@ -80,8 +80,31 @@ public enum AccountNaming {
         return "\(base)\(n)"
     }
 
-    /// Whether an LA-typed local part is acceptable: lower-case letters, digits, dots and hyphens, starting
-    /// and ending with a letter or digit, no two dots together, at most 64 characters.
+    /// The longest first name or surname kept.
+    public static let nameLimit = 100
+
+    /// What is wrong with a person's name, by field (`firstName`, `surname`), or nothing. Both parts are
+    /// checked as typed, before tidying, so a hidden character cannot hide behind trimming.
+    public static func nameProblems(givenName: String, familyName: String) -> [(field: String, message: String)] {
+        var problems: [(field: String, message: String)] = []
+        if givenName.tidied.isEmpty && familyName.tidied.isEmpty {
+            problems.append(("firstName", "Enter a first name or a surname"))
+        }
+        if givenName.tidied.count > nameLimit {
+            problems.append(("firstName", "First name must be \(nameLimit) characters or fewer"))
+        }
+        if familyName.tidied.count > nameLimit {
+            problems.append(("surname", "Surname must be \(nameLimit) characters or fewer"))
+        }
+        if let problem = hiddenCharacterProblem(givenName, field: "First name") {
+            problems.append(("firstName", problem))
+        }
+        if let problem = hiddenCharacterProblem(familyName, field: "Surname") {
+            problems.append(("surname", problem))
+        }
+        return problems
+    }
+
     /// Why a name typed or pasted cannot be kept as it is, or nil when it can. Control characters (NUL among
     /// them, which cuts a stored name short while the address is made from all of it), format characters
     /// (right-to-left overrides that make a name read backwards, zero-width spaces and joiners that make two
@@ -100,6 +123,8 @@ public enum AccountNaming {
             + "space. Type it again rather than pasting it"
     }
 
+    /// Whether an LA-typed local part is acceptable: lower-case letters, digits, dots and hyphens, starting
+    /// and ending with a letter or digit, no two dots together, at most 64 characters.
     public static func isValidLocalPart(_ part: String) -> Bool {
         guard (1...localPartLimit).contains(part.count), !part.contains("..") else { return false }
         return part.wholeMatch(of: /[a-z0-9]([a-z0-9.-]*[a-z0-9])?/) != nil

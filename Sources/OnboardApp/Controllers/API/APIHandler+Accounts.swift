@@ -174,9 +174,13 @@ extension AccountService {
         context: AuditContext, now: Date, on sql: any SQLDatabase
     ) async throws {
         var errors = ValidationErrors()
+        for problem in AccountNaming.nameProblems(
+            givenName: firstName ?? account.given_name, familyName: surname ?? account.family_name)
+        {
+            errors.add(problem.field, problem.message)
+        }
         let given = (firstName ?? account.given_name).tidied
         let family = (surname ?? account.family_name).tidied
-        if given.isEmpty && family.isEmpty { errors.add("firstName", "Enter a first name or a surname") }
         var newMobile: String?
         if let mobile {
             if let normalised = Identifiers.normaliseUKMobile(mobile) {

@@ -111,6 +111,9 @@ struct APIHandler: APIProtocol {
                 errors.add("odsCode", "ODS code must be 3 to 10 letters and numbers, like RR8 or FA123")
             }
         }
+        if let programme = body.programme, programme.count > 40 {
+            errors.add("programme", "Programme code must be 40 characters or fewer")
+        }
         var submittedAt = req.now
         if let day = body.appliedOn {
             // A what-if date: noon in London that day, so it is the same date wherever it is read.

@@ -143,3 +143,54 @@ enum OpenAPIDocument {
         return text
     }()
 }
+
+/// A request that sends nothing (no `Content-Length`, or zero, and not chunked) has no body. The Vapor
+/// transport hands every request a body, empty or not, and the generated code then reads an empty optional
+/// JSON body as malformed JSON; this lets an optional body be left out, as the document says it may be.
+struct NoBodyWhenEmpty: ServerMiddleware {
+    func intercept(
+        _ request: HTTPTypes.HTTPRequest, body: OpenAPIRuntime.HTTPBody?, metadata: ServerRequestMetadata,
+        operationID: String,
+        next:
+            @Sendable (HTTPTypes.HTTPRequest, OpenAPIRuntime.HTTPBody?, ServerRequestMetadata) async throws -> (
+                HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?
+            )
+    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
+        let length = request.headerFields[.contentLength]
+        let sendsNothing = request.headerFields[.transferEncoding] == nil && (length == nil || length == "0")
+        return try await next(request, sendsNothing ? nil : body, metadata)
+    }
+}
+
+/// An API path asked with a method it does not take answers 405 with `Allow`, not 404: the path exists, and
+/// a client learns what it may do there. Only the API's own routes are considered, and `HEAD` goes with `GET`.
+struct MethodNotAllowedMiddleware: AsyncMiddleware {
+    private let routes: [(method: HTTPMethod, path: [PathComponent])]
+
+    init(routes: [Route]) {
+        self.routes = routes.filter { $0.path.first?.description == "api" }.map { ($0.method, $0.path) }
+    }
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard req.url.path.hasPrefix("/api/") else { return try await next.respond(to: req) }
+        let segments = req.url.path.split(separator: "/", omittingEmptySubsequences: true)
+        let methods = Set(routes.filter { Self.matches($0.path, segments) }.map(\.method.rawValue))
+        let asked = req.method == .HEAD ? HTTPMethod.GET : req.method
+        guard !methods.isEmpty, !methods.contains(asked.rawValue) else { return try await next.respond(to: req) }
+        let response = OnboardErrorMiddleware.problem(
+            status: .methodNotAllowed, detail: "This address does not take \(req.method.rawValue).", fields: nil)
+        response.headers.replaceOrAdd(name: .allow, value: methods.sorted().joined(separator: ", "))
+        return response
+    }
+
+    private static func matches(_ pattern: [PathComponent], _ segments: [Substring]) -> Bool {
+        guard pattern.count == segments.count else { return false }
+        return zip(pattern, segments).allSatisfy { component, segment in
+            switch component {
+            case .constant(let value): value == segment
+            case .parameter: true
+            case .anything, .catchall: true
+            }
+        }
+    }
+}
