@@ -476,6 +476,8 @@ struct ApplicationService {
         var action: ApplicationAction
         var reason: String?
         var assignee: UUID?
+        /// How a care home manager's account is activated, as the approving LA chooses.
+        var activation: ActivationMethod = .automated
     }
 
     /// A reviewer's (or the applicant's) step through the workflow. Refusals are field errors.
@@ -512,8 +514,30 @@ struct ApplicationService {
         let reason = decision.reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         let context = actor == .applicant ? applicantContext : req.auditContext
         let finalAssignee = assignee
+        let settings = req.settings
         try await req.inTransaction { sql in
             var created: UUID?
+            var setUp: ApplicationSetUp.Result?
+            do {
+                if decision.action == .approve, kind == .careHome {
+                    setUp = try await ApplicationSetUp.careHome(
+                        row, administeredBy: try await Self.organisation(of: account, on: sql),
+                        activation: decision.activation, approver: account, settings: settings, context: context,
+                        now: now, on: sql)
+                } else if decision.action == .approve, kind == .communityPharmacy {
+                    setUp = try await ApplicationSetUp.communityPharmacy(
+                        row, approver: account, settings: settings, context: context, now: now, on: sql)
+                }
+            } catch let problems as ValidationErrors {
+                // What went wrong belongs to the decision: the form has no field for the account or mailbox.
+                throw ValidationErrors([
+                    FieldError(
+                        field: "action",
+                        message: "This application cannot be approved yet: "
+                            + problems.errors.map(\.message).joined(separator: ". "))
+                ])
+            }
+            created = setUp?.organisation
             if decision.action == .approve, kind.approvalCreatesOrganisation {
                 created = try await Self.createOrLinkOrganisation(
                     for: row, now: now, context: context, on: sql)
@@ -528,6 +552,8 @@ struct ApplicationService {
                 UPDATE applications SET state = \(bind: next.rawValue),
                     assigned_organisation_id = COALESCE(\(bind: finalAssignee), assigned_organisation_id),
                     created_organisation_id = COALESCE(\(bind: created), created_organisation_id),
+                    created_account_id = COALESCE(\(bind: setUp?.account?.id), created_account_id),
+                    created_mailbox_id = COALESCE(\(bind: setUp?.mailbox), created_mailbox_id),
                     duplicate_key = CASE WHEN \(bind: releaseKey) THEN NULL ELSE duplicate_key END,
                     updated_at = \(bind: now)
                 WHERE id = \(bind: row.id) AND state = \(bind: state.rawValue)
@@ -577,8 +603,11 @@ struct ApplicationService {
             ApplicationMessageJob.kind, payload: ApplicationMessageJob.payload(event: eventID), runAt: now, on: sql)
     }
 
+    /// The organisation an approved application is about: the one on record with its ODS code (moved to
+    /// onboarding), or a new one of `type`, placed under `parent` and administered by `administeredBy`.
     static func createOrLinkOrganisation(
-        for row: ApplicationRow, now: Date, context: AuditContext, on sql: any SQLDatabase
+        for row: ApplicationRow, type: OrganisationType? = nil, parent: UUID? = nil, administeredBy: UUID? = nil,
+        igStatus: IGToolkitStatus = .notStarted, now: Date, context: AuditContext, on sql: any SQLDatabase
     ) async throws -> UUID {
         let answers = row.answerMap
         struct Existing: Decodable {
@@ -599,41 +628,68 @@ struct ApplicationService {
                     """
                 ).run()
             }
+            // The reviewer who approves a care home or a pharmacy confirms the toolkit status it gave.
+            if igStatus == .completed {
+                try await sql.raw(
+                    """
+                    UPDATE organisations SET ig_status = \(bind: igStatus.rawValue),
+                        ig_completed_on = COALESCE(ig_completed_on, \(bind: now))
+                    WHERE id = \(bind: existing.id)
+                    """
+                ).run()
+            }
+            var after = ["status": OnboardingStatus.onboarding.rawValue, "application": row.reference]
+            if igStatus == .completed { after["ig_status"] = igStatus.rawValue }
             try await AuditLog.record(
                 AuditEntry(
                     "organisation.link_application", target: "organisation", id: existing.id.uuidString,
-                    before: ["status": existing.status],
-                    after: ["status": OnboardingStatus.onboarding.rawValue, "application": row.reference]),
+                    before: ["status": existing.status], after: after),
                 context: context, at: now, on: sql)
             return existing.id
         }
         let id = UUID()
         let type: OrganisationType =
-            switch row.applicationKind {
-            case .nonNHSOrganisation: .nonNHS
-            case .pharmacyMultiple: .pharmacyHeadOffice
-            default: .nhsTrust
-            }
+            type
+            ?? {
+                switch row.applicationKind {
+                case .nonNHSOrganisation: .nonNHS
+                case .pharmacyMultiple: .pharmacyHeadOffice
+                default: .nhsTrust
+                }
+            }()
+        let name = answers["organisationName"] ?? answers["homeName"] ?? answers["premisesName"] ?? row.reference
         try await sql.insert(into: "organisations")
             .columns(
                 "id", "ods_code", "name", "type", "country", "region", "postcode", "status", "ig_status",
-                "delivers_nhs_care", "other_public_email", "created_at", "updated_at"
+                "ig_completed_on", "delivers_nhs_care", "other_public_email", "parent_id", "administered_by_id",
+                "created_at", "updated_at"
             )
             .values(
                 SQLBind(id), SQLBind(answers["odsCode"].flatMap { $0.isEmpty ? nil : $0 }),
-                SQLBind(answers["organisationName"] ?? row.reference), SQLBind(type.rawValue),
+                SQLBind(name), SQLBind(type.rawValue),
                 SQLBind(Country.england.rawValue), SQLBind(row.region), SQLBind(answers["postcode"]),
-                SQLBind(OnboardingStatus.onboarding.rawValue), SQLBind(IGToolkitStatus.notStarted.rawValue),
-                SQLBind(true), SQLBind(false), SQLBind(now), SQLBind(now)
+                SQLBind(OnboardingStatus.onboarding.rawValue), SQLBind(igStatus.rawValue),
+                SQLBind(igStatus == .completed ? now : nil), SQLBind(true), SQLBind(false), SQLBind(parent),
+                SQLBind(administeredBy), SQLBind(now), SQLBind(now)
             )
             .run()
         try await AuditLog.record(
             AuditEntry(
                 "organisation.create_from_application", target: "organisation", id: id.uuidString,
                 before: [String: String]?.none,
-                after: ["name": answers["organisationName"] ?? "", "type": type.rawValue, "application": row.reference]),
+                after: [
+                    "name": name, "type": type.rawValue, "application": row.reference, "ig_status": igStatus.rawValue,
+                ]),
             context: context, at: now, on: sql)
         return id
+    }
+
+    /// The organisation an approver's account belongs to: a care home is administered from there.
+    static func organisation(of account: UUID?, on sql: any SQLDatabase) async throws -> UUID? {
+        guard let account else { return nil }
+        struct Row: Decodable { let organisation_id: UUID }
+        return try await sql.raw("SELECT organisation_id FROM accounts WHERE id = \(bind: account)")
+            .first(decoding: Row.self)?.organisation_id
     }
 
     static let invitationLifetime: TimeInterval = 14 * 24 * 3600

@@ -23,6 +23,8 @@ struct ApplicationRow: Decodable, Sendable {
     let commissioner_id: UUID?
     let assigned_organisation_id: UUID?
     let created_organisation_id: UUID?
+    let created_account_id: UUID?
+    let created_mailbox_id: UUID?
     let decision: String?
     let rules: String?
     let parameter_version: String?
@@ -33,7 +35,7 @@ struct ApplicationRow: Decodable, Sendable {
     static let columns: SQLQueryString = """
         a.id, a.reference, a.kind, a.state, a.applicant_email, a.email_verified_at, a.code_hash, a.code_expires_at,
         a.code_attempts, a.answers, a.region, a.organisation_id, a.commissioner_id, a.assigned_organisation_id,
-        a.created_organisation_id, a.decision, a.rules, a.parameter_version, a.submitted_at, a.created_at, a.updated_at
+        a.created_organisation_id, a.created_account_id, a.created_mailbox_id, a.decision, a.rules, a.parameter_version, a.submitted_at, a.created_at, a.updated_at
         """
 
     var applicationKind: ApplicationKind { ApplicationKind(rawValue: kind) ?? .nonNHSOrganisation }

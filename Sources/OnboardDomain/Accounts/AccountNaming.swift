@@ -80,6 +80,14 @@ public enum AccountNaming {
         return "\(base)\(n)"
     }
 
+    /// A full name as people write it, split into a first name and a surname: the last word is the surname,
+    /// the rest the first name ("Mary Ann Lee" is Mary Ann, Lee); a single word is a surname alone.
+    public static func split(fullName: String) -> (givenName: String, familyName: String) {
+        let words = fullName.tidied.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let family = words.last else { return ("", "") }
+        return (words.dropLast().joined(separator: " "), family)
+    }
+
     /// The longest first name or surname kept.
     public static let nameLimit = 100
 

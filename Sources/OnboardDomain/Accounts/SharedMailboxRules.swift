@@ -23,6 +23,9 @@ public enum SharedMailboxRules {
         return "\(tidy) (\(organisationName))"
     }
 
+    /// A community pharmacy's premises mailbox, promised on its application: `pharmacy.<ods>`.
+    public static func premisesLocalPart(ods: String) -> String { "pharmacy.\(ods.tidied.lowercased())" }
+
     /// Problems with a new mailbox's fields, by field.
     public static func validate(localPart: String, name: String) -> ValidationErrors {
         var errors = ValidationErrors()

@@ -64,6 +64,10 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
         self == .nhsOrganisation || self == .nonNHSOrganisation || self == .pharmacyMultiple
     }
 
+    /// Approval sets up what the application asked for (an organisation when needed, the applicant's account,
+    /// a premises mailbox) and so completes it: nothing is left for anyone to do by hand.
+    public var approvalSetsUp: Bool { self == .careHome || self == .communityPharmacy }
+
     /// Organisations sign the AUP on their application; people accept it at first sign-in.
     public var signsAUP: Bool { self == .nhsOrganisation || self == .nonNHSOrganisation }
 }
@@ -224,6 +228,7 @@ public enum ApplicationWorkflow {
         let text = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if action.needsReason, text.isEmpty { return .failure(.reasonRequired) }
         if text.count > reasonLimit { return .failure(.reasonTooLong(reasonLimit)) }
+        if action == .approve, kind.approvalSetsUp { return .success(.completed) }
         return .success(edge.to)
     }
 

@@ -122,4 +122,10 @@ enum SampleAnswers {
         "gphcPremisesNumber": "1012345", "meetsIGTerms": "yes", "programme": "numsas",
         "staff": "Amir Khan, 07700 900124\nBeth Jones, 07700 900125",
     ]) { _, new in new }
+
+    static let careHome = contact.merging([
+        "applicantName": "Helen Price", "applicantRole": "Registered manager", "cqcLocationID": "1-123456789",
+        "odsCode": "", "homeName": "Sunnybank Care Home", "postcode": "LS15 8AA", "region": "north_east_and_yorkshire",
+        "managerName": "Helen Price", "commissionerODS": "QWO", "igStatus": "completed", "accountsWanted": "3",
+    ]) { _, new in new }
 }

@@ -66,6 +66,8 @@ struct ApplicationsController {
         let hasActions: Bool
         let assignees: [ActionOption]
         let hasAssignees: Bool
+        /// A care home's approval makes its manager's account: the LA chooses how it is activated.
+        let choosesActivation: Bool
         let decisionURL: String
         let reason: String
         let actionError: String?
@@ -216,7 +218,9 @@ struct ApplicationsController {
                         id: index == 0 ? "assignee" : "assignee-\(index + 1)", value: choice.id.uuidString.lowercased(),
                         label: choice.name + (choice.ods_code.map { " (\($0))" } ?? ""), checked: false)
                 },
-                hasAssignees: !assignees.isEmpty, decisionURL: SiteURL.applicationDecisions(row.id).path,
+                hasAssignees: !assignees.isEmpty,
+                choosesActivation: row.applicationKind == .careHome && actions.contains(.approve),
+                decisionURL: SiteURL.applicationDecisions(row.id).path,
                 reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
                 assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo,
                 setUpAccountURL: invitation.map {
@@ -232,11 +236,13 @@ struct ApplicationsController {
             let action: String?
             let reason: String?
             let assignee: String?
+            let activation: String?
         }
         let form = try req.content.decode(Form.self)
         do {
             let updated = try await Self.decide(
-                req, principal: principal, row: row, action: form.action, reason: form.reason, assignee: form.assignee)
+                req, principal: principal, row: row, action: form.action, reason: form.reason, assignee: form.assignee,
+                activation: form.activation)
             return req.seeOther(.application(updated.id), notice: Notices.decisionRecorded)
         } catch let errors as ValidationErrors {
             return try await render(
@@ -247,7 +253,7 @@ struct ApplicationsController {
     /// Shared by the page and the API: checks the caller may decide, then decides.
     static func decide(
         _ req: Request, principal: Principal, row: ApplicationRow, action rawAction: String?, reason: String?,
-        assignee: String?
+        assignee: String?, activation rawActivation: String? = nil
     ) async throws -> ApplicationRow {
         var errors = ValidationErrors()
         guard let action = rawAction.flatMap(ApplicationAction.init(rawValue:)) else {
@@ -258,8 +264,19 @@ struct ApplicationsController {
             errors.add("action", "You can see this application, but the decision belongs to someone else")
             throw errors
         }
+        var activation = ActivationMethod.automated
+        if let raw = rawActivation?.nilIfEmpty {
+            guard let chosen = ActivationMethod(rawValue: raw) else {
+                errors.add("activation", "Select how the account is activated")
+                throw errors
+            }
+            activation = chosen
+        }
         return try await ApplicationService(req: req).decide(
-            row, .init(action: action, reason: reason, assignee: assignee.flatMap(UUID.init(uuidString:))),
+            row,
+            .init(
+                action: action, reason: reason, assignee: assignee.flatMap(UUID.init(uuidString:)),
+                activation: activation),
             as: reviewer, actorLabel: "\(principal.name) (\(principal.topRole.displayName))",
             account: principal.accountID)
     }

@@ -409,7 +409,7 @@ struct ApplyController {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         var mailbox: String?
         if row.applicationKind == .communityPharmacy, let ods = answers["odsCode"] {
-            mailbox = "pharmacy.\(ods.lowercased())@\(req.settings.mailDomain)"
+            mailbox = "\(SharedMailboxRules.premisesLocalPart(ods: ods))@\(req.settings.mailDomain)"
         }
         return try await req.render(
             "apply/check", req.chrome("Check your answers before sending your application", errors: errors),

@@ -35,6 +35,8 @@ struct TrackController {
         /// Place on the programme's waiting list (1 is next), while waiting.
         let queuePosition: Int?
         let programmeName: String?
+        /// What an approval set up, and what to do next.
+        let setUp: [String]
     }
 
     func open(req: Request) async throws -> Response {
@@ -88,7 +90,8 @@ struct TrackController {
                 history: history, replyAction: SiteURL.trackReply(token).path,
                 withdrawAction: SiteURL.trackWithdraw(token).path, resumeAction: SiteURL.trackResume(token).path,
                 latestReason: state == .moreInformationNeeded ? latest : nil, replyError: errors.message(for: "reason"),
-                queuePosition: position, programmeName: programmeName),
+                queuePosition: position, programmeName: programmeName,
+                setUp: try await ApplicationSetUp.summary(of: row, settings: req.settings, on: req.sql)),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 

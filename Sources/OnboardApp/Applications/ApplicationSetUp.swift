@@ -1,0 +1,137 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// What an approval sets up, inside the decision's transaction, so that an approved application and what it
+/// promised exist together or not at all (DOMAIN.md, "Joining"; docs/decisions.md, "Approval sets up").
+enum ApplicationSetUp {
+    struct Result: Sendable {
+        var organisation: UUID
+        var account: CreatedAccount?
+        var mailbox: UUID?
+    }
+
+    /// A care home: an organisation under its commissioner, administered by the approving Local
+    /// Administrator's organisation, with the toolkit status it gave; and the registered manager's account,
+    /// once the toolkit is complete (before that, accounts cannot be added, and the home's LA adds them later).
+    static func careHome(
+        _ row: ApplicationRow, administeredBy: UUID?, activation: ActivationMethod, approver: UUID?,
+        settings: Settings, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws -> Result {
+        let answers = row.answerMap
+        let ig: IGToolkitStatus = answers["igStatus"] == "completed" ? .completed : .notStarted
+        let organisation = try await ApplicationService.createOrLinkOrganisation(
+            for: row, type: .careHome, parent: row.commissioner_id, administeredBy: administeredBy, igStatus: ig,
+            now: now, context: context, on: sql)
+        guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
+            return Result(organisation: organisation)
+        }
+        let manager = AccountNaming.split(fullName: answers["managerName"] ?? answers["applicantName"] ?? "")
+        let account = try await createAccount(
+            row, givenName: manager.givenName, familyName: manager.familyName, organisation: organisation,
+            activation: activation, approver: approver, settings: settings, context: context, now: now, on: sql)
+        return Result(organisation: organisation, account: account)
+    }
+
+    /// A community pharmacy: the premises (matched by ODS code, or made), its premises mailbox
+    /// `pharmacy.<ods>@…`, and the pharmacist's account, activated by text on the mobile number they gave and
+    /// owning that mailbox.
+    static func communityPharmacy(
+        _ row: ApplicationRow, approver: UUID?, settings: Settings, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws -> Result {
+        let answers = row.answerMap
+        // Meeting the pharmacy IG terms of service is the premises' toolkit requirement (DOMAIN.md).
+        let ig: IGToolkitStatus = answers["meetsIGTerms"] == "yes" ? .completed : .notStarted
+        let organisation = try await ApplicationService.createOrLinkOrganisation(
+            for: row, type: .communityPharmacy, parent: nil, administeredBy: nil, igStatus: ig, now: now,
+            context: context, on: sql)
+        let person = AccountNaming.split(fullName: answers["applicantName"] ?? "")
+        let account = try await createAccount(
+            row, givenName: person.givenName, familyName: person.familyName, organisation: organisation,
+            activation: .automated, approver: approver, settings: settings, context: context, now: now, on: sql)
+        var mailbox: UUID?
+        if let ods = answers["odsCode"], !ods.isEmpty,
+            let owner = try await AccountStore.summary(account.id, on: sql)
+        {
+            mailbox = try await SharedMailboxes.create(
+                organisation: organisation, localPart: SharedMailboxRules.premisesLocalPart(ods: ods),
+                name: answers["premisesName"] ?? ods, owner: owner, createdBy: approver, settings: settings,
+                context: context, now: now, on: sql)
+        }
+        return Result(organisation: organisation, account: account, mailbox: mailbox)
+    }
+
+    private static func createAccount(
+        _ row: ApplicationRow, givenName: String, familyName: String, organisation: UUID,
+        activation: ActivationMethod, approver: UUID?, settings: Settings, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
+    ) async throws -> CreatedAccount {
+        let answers = row.answerMap
+        let request: AccountRequest
+        do {
+            request = try AccountRequest(
+                givenName: givenName, familyName: familyName, mobile: answers["mobile"] ?? "", organisationODS: "-",
+                localPart: nil, method: activation
+            ).validated()
+        } catch {
+            // The form checked these answers; what fails here is a name that cannot become an address.
+            throw AccountService.refuse(
+                "action",
+                "The account cannot be made from this application's name and mobile number. Ask the applicant "
+                    + "for them and add the account from the organisation's page.")
+        }
+        return try await AccountService.create(
+            request, organisation: organisation, createdBy: approver, settings: settings, context: context, now: now,
+            on: sql)
+    }
+}
+
+extension ApplicationSetUp {
+    /// What the applicant reads on their tracking page once their application is complete: what exists now,
+    /// and the next step, in plain words.
+    static func summary(of row: ApplicationRow, settings: Settings, on sql: any SQLDatabase) async throws -> [String] {
+        guard row.applicationState == .completed, row.applicationKind.approvalSetsUp else { return [] }
+        struct Names: Decodable {
+            let organisation: String?
+            let address: String?
+            let activation_method: String?
+            let state: String?
+        }
+        let names = try await sql.raw(
+            """
+            SELECT o.name AS organisation, a.address, a.activation_method, a.state
+            FROM applications p
+            LEFT JOIN organisations o ON o.id = p.created_organisation_id
+            LEFT JOIN accounts a ON a.id = p.created_account_id
+            WHERE p.id = \(bind: row.id)
+            """
+        ).first(decoding: Names.self)
+        var lines: [String] = []
+        if let organisation = names?.organisation {
+            lines.append("\(organisation) has joined the service.")
+        }
+        if let address = names?.address {
+            if names?.state == AccountState.pendingActivation.rawValue {
+                lines.append(
+                    names?.activation_method == ActivationMethod.assisted.rawValue
+                        ? "Your account is \(address). Your Local Administrator will phone you to activate it."
+                        : "Your account is \(address). A security code and a temporary password have been sent by "
+                            + "text message to the mobile number you gave: use them to activate it.")
+            } else {
+                lines.append("Your account is \(address).")
+            }
+        } else if row.applicationKind == .careHome {
+            lines.append(
+                "Accounts are added once the home has completed the Data Security and Protection Toolkit. Your "
+                    + "Local Administrator will add them then.")
+        }
+        if row.created_mailbox_id != nil, let ods = row.answerMap["odsCode"] {
+            lines.append(
+                "The pharmacy's shared mailbox is \(SharedMailboxRules.premisesLocalPart(ods: ods))@\(settings.mailDomain). "
+                    + "You own it, and can give your staff and locums access.")
+        }
+        return lines
+    }
+}

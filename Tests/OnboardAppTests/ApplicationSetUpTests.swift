@@ -1,0 +1,197 @@
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+/// Approval sets up what an application promised, in the decision's transaction, and the applicant reads what
+/// exists on their tracking page.
+@Suite("Approval sets up")
+struct ApplicationSetUpTests {
+    struct Made: Decodable {
+        let state: String
+        let created_organisation_id: UUID?
+        let created_account_id: UUID?
+        let created_mailbox_id: UUID?
+    }
+
+    func made(_ app: Application, _ reference: String) async throws -> Made {
+        try #require(
+            try await (app.db as! any SQLDatabase).raw(
+                """
+                SELECT state, created_organisation_id, created_account_id, created_mailbox_id
+                FROM applications WHERE reference = \(bind: reference)
+                """
+            ).first(decoding: Made.self))
+    }
+
+    func decide(
+        _ app: Application, _ reference: String, as email: String, _ form: [(String, String)]
+    ) async throws -> TestingHTTPResponse {
+        let id = try await ApplicationSetUpTests.id(app, reference)
+        let session = try await signIn(app, email: email)
+        return try await app.post(
+            "/applications/\(id)/decisions", form: form + [("_csrf", session.csrf)], headers: session.headers)
+    }
+
+    static func id(_ app: Application, _ reference: String) async throws -> String {
+        struct Row: Decodable { let id: UUID }
+        let row = try await (app.db as! any SQLDatabase).raw(
+            "SELECT id FROM applications WHERE reference = \(bind: reference)"
+        ).first(decoding: Row.self)
+        return try #require(row?.id).uuidString.lowercased()
+    }
+
+    /// The tracking page, from the link in the last email the applicant was sent.
+    func trackingPage(_ app: Application, _ applicant: ApplicantBrowser, email: String) async throws -> String {
+        try await drainJobs(app)
+        let body = try #require(applicant.lastMessage(to: email)?.body)
+        let link = String(try #require(body.firstMatch(of: /\/track\/[A-Za-z0-9_-]+/)).output)
+        return try await applicant.post(link).body.string
+    }
+
+    @Test("A care home's approval makes the home an organisation under its commissioner and the manager's account")
+    func careHome() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(.careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            let reference = try #require(try await applicant.submit())
+            let approved = try await decide(
+                app, reference, as: Demo.chloe,
+                [
+                    ("action", "approve"), ("reason", "Registered with CQC; toolkit complete."),
+                    ("activation", "assisted"),
+                ])
+            #expect(approved.status == .seeOther)
+            let result = try await made(app, reference)
+            #expect(result.state == "completed", "nothing is left to do by hand")
+            let sql = app.db as! any SQLDatabase
+            struct Home: Decodable {
+                let name: String
+                let type: String
+                let status: String
+                let ig_status: String
+                let parent: String?
+                let administrator: String?
+            }
+            let homeID = try #require(result.created_organisation_id)
+            let home = try #require(
+                try await sql.raw(
+                    """
+                    SELECT o.name, o.type, o.status, o.ig_status, p.ods_code AS parent, a.ods_code AS administrator
+                    FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id
+                    LEFT JOIN organisations a ON a.id = o.administered_by_id
+                    WHERE o.id = \(bind: homeID)
+                    """
+                ).first(decoding: Home.self))
+            #expect(home.name == "Sunnybank Care Home")
+            #expect(home.type == "care_home")
+            #expect(home.status == "onboarding")
+            #expect(home.ig_status == "completed")
+            #expect(home.parent == "QWO", "under its commissioner")
+            #expect(home.administrator == "QWO", "administered by the approving LA's organisation")
+            let accountID = try #require(result.created_account_id)
+            let account = try #require(try await AccountStore.summary(accountID, on: sql))
+            #expect(account.address == "helen.price@nhs.net")
+            #expect(account.accountState == .pendingActivation)
+            // The LA chose to phone: nothing is texted yet, and the page says so.
+            #expect(try await count(app, "FROM outbox WHERE template = 'credentials'") == 0)
+            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            #expect(page.contains("What has been set up"))
+            #expect(page.contains("Sunnybank Care Home has joined the service."))
+            #expect(page.contains("Your account is helen.price@nhs.net. Your Local Administrator will phone you"))
+            #expect(!page.contains("Withdraw application"), "withdrawal is no longer offered")
+            // Chloe's organisation pages hold the home: its other accounts are added from there.
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let organisations = try await app.get("/organisations?q=Sunnybank", headers: chloe.headers)
+            #expect(organisations.body.string.contains("Sunnybank Care Home"))
+        }
+    }
+
+    @Test("A care home that has not completed the toolkit joins, and its accounts wait for it")
+    func careHomeWithoutToolkit() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            var answers = SampleAnswers.careHome
+            answers["igStatus"] = "in_progress"
+            try await applicant.fillIn(.careHome, email: "helen@sunnybank.example", answers: answers)
+            let reference = try #require(try await applicant.submit())
+            _ = try await decide(app, reference, as: Demo.chloe, [("action", "approve"), ("reason", "Welcome.")])
+            let result = try await made(app, reference)
+            #expect(result.state == "completed")
+            #expect(result.created_organisation_id != nil)
+            #expect(result.created_account_id == nil, "no account before the toolkit is complete")
+            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            #expect(page.contains("Accounts are added once the home has completed the Data Security"))
+        }
+    }
+
+    @Test("A community pharmacy's approval makes its account, texted, owning the premises mailbox it was promised")
+    func communityPharmacy() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .communityPharmacy, email: "ada@seacroftchemist.co.uk", answers: SampleAnswers.pharmacy)
+            let reference = try #require(try await applicant.submit())
+            let before = try await organisationCount(app)
+            let approved = try await decide(
+                app, reference, as: Demo.priya, [("action", "approve"), ("reason", "Meets the IG terms of service.")])
+            #expect(approved.status == .seeOther)
+            let result = try await made(app, reference)
+            #expect(result.state == "completed")
+            #expect(try await organisationCount(app) == before, "FB006 is on record: matched, not made again")
+            let sql = app.db as! any SQLDatabase
+            let accountID = try #require(result.created_account_id)
+            let account = try #require(try await AccountStore.summary(accountID, on: sql))
+            #expect(account.address == "ada.lovelace@nhs.net")
+            #expect(account.mobile == "+447700900123", "the mobile number the application gave")
+            #expect(
+                try await count(app, "FROM outbox WHERE template = 'credentials' AND account_id = \(bind: account.id)")
+                    == 1,
+                "automated: the credentials are texted")
+            struct Member: Decodable {
+                let address: String
+                let owner: Bool
+            }
+            let members = try await sql.raw(
+                """
+                SELECT m.address, s.owner FROM shared_mailbox_members s JOIN shared_mailboxes m ON m.id = s.mailbox_id
+                WHERE s.account_id = \(bind: account.id)
+                """
+            ).all(decoding: Member.self)
+            #expect(members.map(\.address) == ["pharmacy.fb006@nhs.net"])
+            #expect(members.first?.owner == true)
+            let page = try await trackingPage(app, applicant, email: "ada@seacroftchemist.co.uk")
+            #expect(page.contains("Your account is ada.lovelace@nhs.net. A security code and a temporary password"))
+            #expect(page.contains("shared mailbox is pharmacy.fb006@nhs.net"))
+        }
+    }
+
+    @Test("When what an approval sets up cannot be made, nothing is: the application stays as it was")
+    func allOrNothing() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .communityPharmacy, email: "ada@seacroftchemist.co.uk", answers: SampleAnswers.pharmacy)
+            let reference = try #require(try await applicant.submit())
+            let sql = app.db as! any SQLDatabase
+            // Someone already holds the premises mailbox's address.
+            try await sql.raw(
+                """
+                INSERT INTO address_reservations (address, stem, kind, reserved_at)
+                VALUES ('pharmacy.fb006@nhs.net', 'pharmacy.fb006', 'shared', \(bind: Date()))
+                """
+            ).run()
+            let accounts = try await count(app, "FROM accounts")
+            let refused = try await decide(
+                app, reference, as: Demo.priya, [("action", "approve"), ("reason", "Meets the IG terms of service.")])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("This application cannot be approved yet"))
+            #expect(refused.body.string.contains("href=\"#action\""), "the error summary links to the decision")
+            #expect(try await made(app, reference).state == "submitted")
+            #expect(try await count(app, "FROM accounts") == accounts, "no account half-made")
+        }
+    }
+}
