@@ -12,7 +12,17 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import Auditor, Page, accounts_by_role, base_url, click_and_wait, current_path, navigate, sign_in
+from harness import (
+    Auditor,
+    Page,
+    accounts_by_role,
+    base_url,
+    click_and_wait,
+    current_path,
+    demo_accounts,
+    navigate,
+    sign_in,
+)
 
 KINDS = [
     "optometrist",
@@ -332,4 +342,61 @@ def test_tracking_link_shows_the_application_only_after_the_button(browser):
     assert sent["reference"] in heading, f"the status page's heading is {heading!r}"
     state = browser.find_element(By.CSS_SELECTOR, "main [data-state]")
     assert state.text.strip(), "no status on the tracking page"
+    auditor.assert_clean()
+
+
+def _approve_as(browser, auditor: Auditor, email: str, reference: str, choices: dict[str, str], reason: str) -> None:
+    """Sign in as `email`, open the application from the list and approve it with `choices` ticked."""
+    account = next(a for a in demo_accounts() if a["email"] == email)
+    browser.delete_all_cookies()
+    sign_in(browser, account["email"], account["password"])
+    auditor.visit("/applications")
+    link = browser.find_elements(By.LINK_TEXT, reference)
+    assert link, f"{reference} is not listed on /applications for {email}"
+    click_and_wait(browser, link[0])
+    auditor.audit_current(Page(label=f"/applications/:id before approval ({reference})"))
+    browser.find_element(By.CSS_SELECTOR, 'input[name="action"][value="approve"]').click()
+    for name, value in choices.items():
+        browser.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]').click()
+    browser.find_element(By.CSS_SELECTOR, "textarea#reason").send_keys(reason)
+    click_and_wait(browser, main_button(browser, "Record decision"))
+    assert not error_summary(browser), f"the approval was refused: {error_summary(browser)}"
+    state = browser.find_element(By.CSS_SELECTOR, "main [data-state]")
+    assert state.text.strip() == "Completed", f"after approval the state shows {state.text!r}"
+    auditor.audit_current(Page(label=f"/applications/:id after approval ({reference})"))
+
+
+def _set_up_card(browser, auditor: Auditor, email: str) -> str:
+    """The applicant's tracking page, shown: the text of its 'What has been set up' card."""
+    browser.delete_all_cookies()
+    path = tracking_path(browser, email)
+    auditor.visit(path)
+    click_and_wait(browser, main_button(browser, "Show my application"))
+    auditor.audit_current(Page(label="/track/:token (set up)"))
+    assert not browser.find_elements(By.XPATH, "//button[contains(., 'Withdraw')]"), "withdrawal is still offered"
+    cards = browser.find_elements(By.ID, "set-up")
+    assert cards, "the completed application's tracking page does not say what was set up"
+    return " ".join(cards[0].text.split())
+
+
+def test_care_home_approved_by_its_la_has_its_home_and_managers_account(browser):
+    sent = send_application(browser, Auditor(browser, "apply-care-home-journey"), "care_home")
+    auditor = Auditor(browser, "care-home-approval")
+    _approve_as(
+        browser, auditor, "chloe.brown@nhs.net", sent["reference"], {"activation": "assisted"},
+        "Registered with the CQC and the toolkit is complete.",
+    )
+    card = _set_up_card(browser, auditor, sent["email"])
+    assert "Wharfe View Care Home has joined the service." in card, card
+    assert re.search(r"Your account is \S+@nhs\.net\. Your Local Administrator will phone you", card), card
+    auditor.assert_clean()
+
+
+def test_community_pharmacy_approved_has_its_account_and_premises_mailbox(browser):
+    sent = send_application(browser, Auditor(browser, "apply-pharmacy-journey"), "community_pharmacy")
+    auditor = Auditor(browser, "pharmacy-approval")
+    _approve_as(browser, auditor, "priya.patel@nhs.net", sent["reference"], {}, "Meets the IG terms of service.")
+    card = _set_up_card(browser, auditor, sent["email"])
+    assert "A security code and a temporary password have been sent by text message" in card, card
+    assert "shared mailbox is pharmacy.fb007@nhs.net" in card, card
     auditor.assert_clean()
