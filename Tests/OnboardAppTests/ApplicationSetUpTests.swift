@@ -197,4 +197,46 @@ struct ApplicationSetUpTests {
             #expect(try await count(app, "FROM accounts") == accounts, "no account half-made")
         }
     }
+
+    @Test("The LA an optometrist is passed to sets the account up in one step, linked both ways")
+    func optometristSetUpByLA() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            let reference = try #require(try await applicant.submit())
+            let qwo = try await organisationID(app, ods: "QWO")
+            _ = try await decide(
+                app, reference, as: Demo.rachel,
+                [("action", "pass_to_la"), ("assignee", lower(qwo)), ("reason", "Regular referrals.")])
+            #expect(try await made(app, reference).state == "passed_to_la")
+            // The LA's page offers the set-up with the answers already held, and how to activate.
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let id = try await ApplicationSetUpTests.id(app, reference)
+            let page = try await app.get("/applications/\(id)", headers: chloe.headers).body.string
+            #expect(page.contains("Set up their account from this application"))
+            #expect(page.contains("name=\"activation\""))
+            let done = try await decide(
+                app, reference, as: Demo.chloe,
+                [("action", "complete"), ("activation", "automated"), ("reason", "Your account is ready.")])
+            #expect(done.status == .seeOther)
+            let result = try await made(app, reference)
+            #expect(result.state == "completed")
+            let sql = app.db as! any SQLDatabase
+            let accountID = try #require(result.created_account_id)
+            let account = try #require(try await AccountStore.summary(accountID, on: sql))
+            #expect(account.address == "ada.lovelace@nhs.net")
+            #expect(account.organisation_id == (try await organisationID(app, ods: "TP004")), "in the practice")
+            #expect(
+                try await count(app, "FROM outbox WHERE template = 'credentials' AND account_id = \(bind: accountID)")
+                    == 1)
+            // Linked both ways: the account page names the application.
+            let accountPage = try await app.get("/accounts/\(lower(accountID))", headers: chloe.headers)
+            #expect(accountPage.body.string.contains("Application \(reference)"))
+            let tracking = try await trackingPage(app, applicant, email: "ada@wetherbyvision.co.uk")
+            #expect(tracking.contains("Your account is ada.lovelace@nhs.net. A security code"))
+            #expect(!tracking.contains("Passed to a Local Administrator</strong>"))
+            #expect(!tracking.contains("Withdraw application"))
+        }
+    }
 }

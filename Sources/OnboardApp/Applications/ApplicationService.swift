@@ -527,13 +527,18 @@ struct ApplicationService {
                 } else if decision.action == .approve, kind == .communityPharmacy {
                     setUp = try await ApplicationSetUp.communityPharmacy(
                         row, approver: account, settings: settings, context: context, now: now, on: sql)
+                } else if decision.action == .complete, kind.completionSetsUp, row.created_account_id == nil {
+                    setUp = try await ApplicationSetUp.practitioner(
+                        row, administeredBy: try await Self.organisation(of: account, on: sql),
+                        activation: decision.activation, approver: account, settings: settings, context: context,
+                        now: now, on: sql)
                 }
             } catch let problems as ValidationErrors {
                 // What went wrong belongs to the decision: the form has no field for the account or mailbox.
                 throw ValidationErrors([
                     FieldError(
                         field: "action",
-                        message: "This application cannot be approved yet: "
+                        message: "This application cannot be \(decision.action == .complete ? "completed" : "approved") yet: "
                             + problems.errors.map(\.message).joined(separator: ". "))
                 ])
             }

@@ -66,6 +66,25 @@ enum ApplicationSetUp {
         return Result(organisation: organisation, account: account, mailbox: mailbox)
     }
 
+    /// An optometrist or dentist, completed by the Local Administrator it was passed to: the practice (on
+    /// record, or made and administered by that LA's organisation) and the applicant's account in it, from the
+    /// answers the application already holds.
+    static func practitioner(
+        _ row: ApplicationRow, administeredBy: UUID?, activation: ActivationMethod, approver: UUID?,
+        settings: Settings, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws -> Result {
+        let answers = row.answerMap
+        // A practice on record is found by its ODS code; one that is not is made for this LA to administer.
+        let organisation = try await ApplicationService.createOrLinkOrganisation(
+            for: row, type: row.applicationKind == .dentist ? .dentalPractice : .optometrist, parent: nil,
+            administeredBy: row.assigned_organisation_id ?? administeredBy, now: now, context: context, on: sql)
+        let person = AccountNaming.split(fullName: answers["applicantName"] ?? "")
+        let account = try await createAccount(
+            row, givenName: person.givenName, familyName: person.familyName, organisation: organisation,
+            activation: activation, approver: approver, settings: settings, context: context, now: now, on: sql)
+        return Result(organisation: organisation, account: account)
+    }
+
     private static func createAccount(
         _ row: ApplicationRow, givenName: String, familyName: String, organisation: UUID,
         activation: ActivationMethod, approver: UUID?, settings: Settings, context: AuditContext, now: Date,
@@ -95,7 +114,8 @@ extension ApplicationSetUp {
     /// What the applicant reads on their tracking page once their application is complete: what exists now,
     /// and the next step, in plain words.
     static func summary(of row: ApplicationRow, settings: Settings, on sql: any SQLDatabase) async throws -> [String] {
-        guard row.applicationState == .completed, row.applicationKind.approvalSetsUp else { return [] }
+        guard row.applicationState == .completed, row.created_organisation_id != nil || row.created_account_id != nil
+        else { return [] }
         struct Names: Decodable {
             let organisation: String?
             let address: String?
@@ -112,7 +132,7 @@ extension ApplicationSetUp {
             """
         ).first(decoding: Names.self)
         var lines: [String] = []
-        if let organisation = names?.organisation {
+        if let organisation = names?.organisation, row.applicationKind.approvalSetsUp {
             lines.append("\(organisation) has joined the service.")
         }
         if let address = names?.address {

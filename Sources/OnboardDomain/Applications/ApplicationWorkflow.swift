@@ -68,6 +68,10 @@ public enum ApplicationKind: String, CaseIterable, Sendable, Codable {
     /// a premises mailbox) and so completes it: nothing is left for anyone to do by hand.
     public var approvalSetsUp: Bool { self == .careHome || self == .communityPharmacy }
 
+    /// An optometrist or dentist is set up by the Local Administrator the application is passed to: completing
+    /// it makes the applicant's account in the practice from the application's answers.
+    public var completionSetsUp: Bool { self == .optometrist || self == .dentist }
+
     /// Organisations sign the AUP on their application; people accept it at first sign-in.
     public var signsAUP: Bool { self == .nhsOrganisation || self == .nonNHSOrganisation }
 }

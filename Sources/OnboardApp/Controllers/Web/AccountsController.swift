@@ -307,6 +307,13 @@ struct AccountsController {
         let isPending: Bool
         let canSendCode: Bool
         let sendCodeURL: String
+        /// The application the account was set up from, when the viewer may see it.
+        let application: Link?
+    }
+
+    struct Link: Encodable {
+        let text: String
+        let url: String
     }
 
     struct ActionButton: Encodable {
@@ -323,6 +330,15 @@ struct AccountsController {
             try await req.audit(AuditEntry("account.view", target: "account", id: id.uuidString), on: req.sql)
         }
         return page
+    }
+
+    /// The application an approval or a completion made this account from, if the viewer's scope holds it.
+    private func joinedThrough(_ account: UUID, req: Request, principal: Principal) async throws -> Link? {
+        guard
+            let row = try? await ApplicationStore.scoped(
+                "a.created_account_id = \(bind: account)", for: principal, on: req.sql)
+        else { return nil }
+        return Link(text: row.reference, url: SiteURL.application(row.id).path)
     }
 
     private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {
@@ -425,7 +441,8 @@ struct AccountsController {
                 rolesURL: SiteURL.person(account.id).path, fieldErrors: errors.byField,
                 isPending: state == .pendingActivation,
                 canSendCode: state == .pendingActivation && allowed.contains(.sendCode),
-                sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path))
+                sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path,
+                application: try await joinedThrough(account.id, req: req, principal: principal)))
     }
 
     struct ActionForm: Content {

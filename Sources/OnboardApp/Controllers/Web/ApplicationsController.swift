@@ -68,6 +68,7 @@ struct ApplicationsController {
         let hasAssignees: Bool
         /// A care home's approval makes its manager's account: the LA chooses how it is activated.
         let choosesActivation: Bool
+        let activationHint: String
         let decisionURL: String
         let reason: String
         let actionError: String?
@@ -210,7 +211,9 @@ struct ApplicationsController {
                 actions: actions.enumerated().map { index, action in
                     ActionOption(
                         id: index == 0 ? "action" : "action-\(index + 1)", value: action.rawValue,
-                        label: action.displayName, checked: chosen == action.rawValue)
+                        label: row.applicationKind.completionSetsUp && action == .complete
+                            ? "Set up their account from this application" : action.displayName,
+                        checked: chosen == action.rawValue)
                 },
                 hasActions: !actions.isEmpty,
                 assignees: assignees.enumerated().map { index, choice in
@@ -219,7 +222,12 @@ struct ApplicationsController {
                         label: choice.name + (choice.ods_code.map { " (\($0))" } ?? ""), checked: false)
                 },
                 hasAssignees: !assignees.isEmpty,
-                choosesActivation: row.applicationKind == .careHome && actions.contains(.approve),
+                choosesActivation: (row.applicationKind == .careHome && actions.contains(.approve))
+                    || (row.applicationKind.completionSetsUp && actions.contains(.complete)
+                        && row.created_account_id == nil),
+                activationHint: row.applicationKind == .careHome
+                    ? "Approving adds the home and the registered manager's account, using the mobile number in the application"
+                    : "Setting up adds their account to the practice, with the name and mobile number in the application",
                 decisionURL: SiteURL.applicationDecisions(row.id).path,
                 reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
                 assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo,
