@@ -535,10 +535,11 @@ struct ApplicationService {
                 }
             } catch let problems as ValidationErrors {
                 // What went wrong belongs to the decision: the form has no field for the account or mailbox.
+                let verb = decision.action == .complete ? "completed" : "approved"
                 throw ValidationErrors([
                     FieldError(
                         field: "action",
-                        message: "This application cannot be \(decision.action == .complete ? "completed" : "approved") yet: "
+                        message: "This application cannot be \(verb) yet: "
                             + problems.errors.map(\.message).joined(separator: ". "))
                 ])
             }
