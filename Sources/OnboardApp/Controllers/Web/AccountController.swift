@@ -27,6 +27,8 @@ struct AccountController {
     }
 
     struct HomePage: Encodable {
+        /// What waits for this person, oldest first; only queues with something in them.
+        let queues: [WorkQueue.Queue]
         let sections: [RoleSection]
         let guidance: [Guidance.Item]
     }
@@ -68,7 +70,12 @@ struct AccountController {
         let guidance = try await Guidance.items(for: audiences, on: req.sql)
         return try await req.render(
             "home", req.chrome("Hello, \(principal.name)", notice: req.notice),
-            HomePage(sections: sections, guidance: guidance))
+            HomePage(
+                queues: [
+                    try await WorkQueue.applications(for: principal, now: req.now, on: req.sql),
+                    try await WorkQueue.activations(for: principal, now: req.now, on: req.sql),
+                ].compactMap { $0 }.filter { !$0.items.isEmpty },
+                sections: sections, guidance: guidance))
     }
 
     private func audiences(for roles: Set<Role>) -> [String] {

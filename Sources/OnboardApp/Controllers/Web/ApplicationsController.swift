@@ -16,6 +16,7 @@ struct ApplicationsController {
         let region: String?
         let submitted_at: Date?
         let answers: String
+        let received: Date
     }
 
     struct ListItem: Encodable {
@@ -26,6 +27,8 @@ struct ApplicationsController {
         let stateName: String
         let state: String
         let submitted: String
+        /// How long since it was sent.
+        let age: String
     }
 
     struct StateFilter: Encodable {
@@ -38,6 +41,9 @@ struct ApplicationsController {
         let items: [ListItem]
         let hasItems: Bool
         let filters: [StateFilter]
+        let kinds: [StateFilter]
+        let regions: [StateFilter]
+        let waitingForMe: Bool
         let nextURL: String?
         let canImport: Bool
     }
@@ -82,25 +88,40 @@ struct ApplicationsController {
 
     static let pageSize = 50
 
+    /// Every application the caller may see, oldest first (by when it was sent), narrowed by state, kind,
+    /// region, or to those waiting for the caller's decision; paged by a cursor on (received, id).
     func list(req: Request, principal: Principal) async throws -> Response {
-        let state = (try? req.query.get(String.self, at: "state")).flatMap(ApplicationState.init(rawValue:))
-        let after = try? req.query.get(String.self, at: "after")
+        let text = { (name: String) in (try? req.query.get(String.self, at: name))?.nilIfEmpty }
+        let state = text("state").flatMap(ApplicationState.init(rawValue:))
+        let kind = text("kind").flatMap(ApplicationKind.init(rawValue:))
+        let regions = try await RegionDirectory.all(on: req.sql)
+        let region = text("region").flatMap { code in regions.first { $0.code == code }?.code }
+        let mine = text("waiting") == "me"
+        let after = text("after").flatMap(NameCursor.init(encoded:))
+        let received: SQLQueryString = "COALESCE(a.submitted_at, a.created_at)"
         var query: SQLQueryString = """
-            SELECT a.id, a.reference, a.kind, a.state, a.region, a.submitted_at, a.answers FROM applications a
+            SELECT a.id, a.reference, a.kind, a.state, a.region, a.submitted_at, a.answers,
+                \(received) AS received FROM applications a
             WHERE \(ApplicationStore.visible(to: principal))
             """
-        if let state {
-            let clause: SQLQueryString = " AND a.state = \(bind: state.rawValue)"
+        var clauses: [SQLQueryString] = []
+        if let state { clauses.append("a.state = \(bind: state.rawValue)") }
+        if let kind { clauses.append("a.kind = \(bind: kind.rawValue)") }
+        if let region { clauses.append("a.region = \(bind: region)") }
+        if mine { clauses.append(WorkQueue.applicationCondition(for: principal) ?? "1 = 0") }
+        if let after, let since = ISO8601DateFormatter().date(from: after.name) {
+            clauses.append(
+                "(\(received) > \(bind: since) OR (\(received) = \(bind: since) AND a.id > \(bind: after.id)))")
+        }
+        for clause in clauses {
+            query.appendLiteral(" AND ")
             query.appendInterpolation(clause)
         }
-        if let after {
-            let clause: SQLQueryString = " AND a.reference > \(bind: after)"
-            query.appendInterpolation(clause)
-        }
-        let limit: SQLQueryString = " ORDER BY a.reference LIMIT \(literal: Self.pageSize + 1)"
-        query.appendInterpolation(limit)
+        let order: SQLQueryString = " ORDER BY received, a.id LIMIT \(literal: Self.pageSize + 1)"
+        query.appendInterpolation(order)
         let rows = try await req.sql.raw(query).all(decoding: ListRow.self)
         let page = rows.prefix(Self.pageSize)
+        let now = req.now
         let items = page.map { row in
             let answers = ApplicationStore.decodeAnswers(row.answers)
             let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
@@ -108,15 +129,21 @@ struct ApplicationsController {
                 url: SiteURL.application(row.id).path, reference: row.reference, kindName: kind.displayName,
                 subject: ApplicationStore.subjectName(answers) ?? "",
                 stateName: (ApplicationState(rawValue: row.state) ?? .submitted).displayName, state: row.state,
-                submitted: row.submitted_at.map(LondonTime.receipt) ?? "")
+                submitted: row.submitted_at.map(LondonTime.receipt) ?? "",
+                age: Waiting.describe(since: row.received, now: now))
         }
+        let kept: [URLQueryItem] = [
+            state.map { URLQueryItem(name: "state", value: $0.rawValue) },
+            kind.map { URLQueryItem(name: "kind", value: $0.rawValue) },
+            region.map { URLQueryItem(name: "region", value: $0) },
+            mine ? URLQueryItem(name: "waiting", value: "me") : nil,
+        ].compactMap { $0 }
         var next: String?
         if rows.count > Self.pageSize, let last = page.last {
             var components = URLComponents()
             components.path = SiteURL.applications.path
-            components.queryItems =
-                [URLQueryItem(name: "after", value: last.reference)]
-                + (state.map { [URLQueryItem(name: "state", value: $0.rawValue)] } ?? [])
+            let cursor = NameCursor(name: ISO8601DateFormatter().string(from: last.received), id: last.id)
+            components.queryItems = kept + [URLQueryItem(name: "after", value: cursor.encoded)]
             next = components.string
         }
         let filters =
@@ -124,11 +151,19 @@ struct ApplicationsController {
             + ApplicationState.allCases.filter { $0 != .draft }.map {
                 StateFilter(value: $0.rawValue, label: $0.displayName, selected: $0 == state)
             }
+        let kinds =
+            [StateFilter(value: "", label: "All types", selected: kind == nil)]
+            + ApplicationKind.allCases.map {
+                StateFilter(value: $0.rawValue, label: $0.displayName, selected: $0 == kind)
+            }
+        let regionFilters =
+            [StateFilter(value: "", label: "All regions", selected: region == nil)]
+            + regions.map { StateFilter(value: $0.code, label: $0.name, selected: $0.code == region) }
         return try await req.render(
             "applications/list", req.chrome("Applications"),
             ListPage(
-                items: Array(items), hasItems: !items.isEmpty, filters: filters, nextURL: next,
-                canImport: principal.has(.nationalAdmin)))
+                items: Array(items), hasItems: !items.isEmpty, filters: filters, kinds: kinds, regions: regionFilters,
+                waitingForMe: mine, nextURL: next, canImport: principal.has(.nationalAdmin)))
     }
 
     func show(req: Request, principal: Principal) async throws -> Response {

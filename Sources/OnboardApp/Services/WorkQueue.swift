@@ -1,0 +1,148 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// Row types here mirror their SQL column names, so they decode without a key mapping.
+
+import Foundation
+import OnboardDomain
+import SQLKit
+
+/// What waits for a member of staff, oldest first: applications whose next decision is theirs, and accounts in
+/// their scope waiting to be activated. The home page shows it; the same scopes as every other read decide it.
+enum WorkQueue {
+    struct Item: Encodable, Sendable {
+        let text: String
+        let href: String
+        let waiting: String
+    }
+
+    struct Queue: Encodable, Sendable {
+        let title: String
+        let items: [Item]
+        let total: Int
+        let moreHref: String?
+    }
+
+    static let shown = 10
+
+    /// Applications whose next step belongs to this person's roles: kinds they review in their region or
+    /// scope, in a state that waits for staff (sent, in review, or passed to their Local Administrators).
+    static func applicationCondition(for principal: Principal) -> SQLQueryString? {
+        let waiting = [ApplicationState.submitted.rawValue, ApplicationState.inReview.rawValue]
+        var clauses: [SQLQueryString] = []
+        if principal.has(.nationalAdmin) {
+            let kinds = ApplicationKind.allCases.filter { $0.reviewer == .nationalAdmin }.map(\.rawValue)
+            clauses.append("(a.kind IN (\(binds: kinds)) AND a.state IN (\(binds: waiting)))")
+        }
+        let regions = { (role: Role) in principal.grants.filter { $0.role == role }.compactMap(\.region) }
+        let contact = regions(.regionalContact)
+        if !contact.isEmpty {
+            let kinds = [ApplicationKind.optometrist.rawValue, ApplicationKind.dentist.rawValue]
+            clauses.append(
+                "(a.kind IN (\(binds: kinds)) AND a.region IN (\(binds: contact)) AND a.state IN (\(binds: waiting)))")
+        }
+        let pharmacy = ApplicationKind.communityPharmacy.rawValue
+        if principal.has(.pharmacyAdminTeam) {
+            clauses.append("(a.kind = \(bind: pharmacy) AND a.state IN (\(binds: waiting)))")
+        } else if !regions(.regionalPharmacyTeam).isEmpty {
+            clauses.append(
+                """
+                (a.kind = \(bind: pharmacy) AND a.region IN (\(binds: regions(.regionalPharmacyTeam)))
+                    AND a.state IN (\(binds: waiting)))
+                """)
+        }
+        let administered = principal.administering([.localAdmin])
+        if !administered.treeRoots.isEmpty {
+            clauses.append(
+                """
+                (a.kind = \(bind: ApplicationKind.careHome.rawValue) AND a.state IN (\(binds: waiting))
+                    AND \(administered.contains(SQLColumn("commissioner_id", table: "a"))))
+                """)
+            clauses.append(
+                """
+                (a.state = \(bind: ApplicationState.passedToLA.rawValue)
+                    AND \(administered.contains(SQLColumn("assigned_organisation_id", table: "a"))))
+                """)
+        }
+        guard !clauses.isEmpty else { return nil }
+        var combined: SQLQueryString = "("
+        for (index, clause) in clauses.enumerated() {
+            if index > 0 { combined.appendLiteral(" OR ") }
+            combined.appendInterpolation(clause)
+        }
+        combined.appendLiteral(")")
+        return combined
+    }
+
+    static func applications(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> Queue? {
+        guard let condition = applicationCondition(for: principal) else { return nil }
+        struct Row: Decodable {
+            let id: UUID
+            let reference: String
+            let kind: String
+            let answers: String
+            let waiting_since: Date
+        }
+        // A passed application waits from when it was passed; any other from when it was sent.
+        let rows = try await sql.raw(
+            """
+            SELECT a.id, a.reference, a.kind, a.answers,
+                CASE WHEN a.state = \(bind: ApplicationState.passedToLA.rawValue) THEN a.updated_at
+                     ELSE COALESCE(a.submitted_at, a.created_at) END AS waiting_since
+            FROM applications a WHERE \(condition)
+            ORDER BY waiting_since, a.id LIMIT \(literal: shown)
+            """
+        ).all(decoding: Row.self)
+        struct Count: Decodable { let n: Int }
+        let total =
+            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM applications a WHERE \(condition)")
+            .first(decoding: Count.self)?.n ?? 0
+        let items = rows.map { row in
+            let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
+            let subject = ApplicationStore.subjectName(ApplicationStore.decodeAnswers(row.answers))
+            return Item(
+                text: "\(kind.displayName)" + (subject.map { ": \($0)" } ?? "") + " (\(row.reference))",
+                href: SiteURL.application(row.id).path,
+                waiting: "Waiting " + Waiting.describe(since: row.waiting_since, now: now))
+        }
+        return Queue(
+            title: "Applications waiting for your decision", items: items, total: total,
+            moreHref: total > items.count ? SiteURL.applications.path + "?waiting=me" : nil)
+    }
+
+    /// Accounts in this person's scope that wait to be activated: a call to make, or a code not yet used.
+    static func activations(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> Queue? {
+        let scope = principal.accountScope(includeHelpers: false)
+        guard scope.national || !scope.treeRoots.isEmpty, !principal.has(.nationalAdmin) else { return nil }
+        struct Row: Decodable {
+            let id: UUID
+            let given_name: String
+            let family_name: String
+            let activation_method: String?
+            let created_at: Date
+        }
+        let condition: SQLQueryString = """
+            a.state = \(bind: AccountState.pendingActivation.rawValue)
+                AND \(scope.contains(SQLColumn("organisation_id", table: "a")))
+            """
+        let rows = try await sql.raw(
+            """
+            SELECT a.id, p.given_name, p.family_name, a.activation_method, a.created_at
+            FROM accounts a JOIN people p ON p.id = a.person_id
+            WHERE \(condition) ORDER BY a.created_at, a.id LIMIT \(literal: shown)
+            """
+        ).all(decoding: Row.self)
+        struct Count: Decodable { let n: Int }
+        let total =
+            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM accounts a WHERE \(condition)")
+            .first(decoding: Count.self)?.n ?? 0
+        let items = rows.map { row in
+            let call = row.activation_method == ActivationMethod.assisted.rawValue
+            return Item(
+                text: "\(row.given_name) \(row.family_name)".tidied + (call ? ": phone them to activate" : ""),
+                href: SiteURL.account(row.id).path,
+                waiting: "Waiting " + Waiting.describe(since: row.created_at, now: now))
+        }
+        return Queue(
+            title: "Accounts waiting to be activated", items: items, total: total,
+            moreHref: total > items.count ? SiteURL.accounts.path + "?state=pending_activation" : nil)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import NIOCore
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+/// Staff see their work: what waits for their decision, oldest first with its age, and nothing of others'.
+@Suite("Work queues")
+struct WorkQueueTests {
+    func send(_ app: Application, _ kind: ApplicationKind, email: String, answers: [String: String]) async throws
+        -> String
+    {
+        let applicant = ApplicantBrowser(app)
+        try await applicant.fillIn(kind, email: email, answers: answers)
+        return try #require(try await applicant.submit())
+    }
+
+    func home(_ app: Application, as email: String) async throws -> String {
+        let session = try await signIn(app, email: email)
+        return try await app.get("/home", headers: session.headers).body.string
+    }
+
+    @Test("Each reviewer's home page lists what waits for their decision, oldest first, with its age")
+    func applicationsWaiting() async throws {
+        try await withTestApp { app, clock in
+            let optometrist = try await send(
+                app, .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            clock.advance(by: 3 * 86_400)
+            let careHome = try await send(
+                app, .careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            clock.advance(by: 2 * 3_600)
+
+            let rachel = try await home(app, as: Demo.rachel)
+            #expect(rachel.contains("Applications waiting for your decision (1)"))
+            #expect(rachel.contains(optometrist))
+            #expect(rachel.contains("Waiting 3 days"))
+            #expect(!rachel.contains(careHome), "a care home is not the regional contact's to decide")
+
+            let chloe = try await home(app, as: Demo.chloe)
+            #expect(chloe.contains(careHome), "the commissioner's LA decides care homes")
+            #expect(chloe.contains("Waiting 2 hours"))
+            #expect(!chloe.contains(optometrist), "not passed to her yet")
+
+            let liam = try await home(app, as: Demo.liam)
+            #expect(!liam.contains("Applications waiting for your decision"), "Leeds's LA has nothing waiting")
+
+            // Passed to Chloe's organisation, the optometrist joins her queue, ahead of the newer care home.
+            let qwo = try await organisationID(app, ods: "QWO")
+            let id = try await ApplicationSetUpTests.id(app, optometrist)
+            let session = try await signIn(app, email: Demo.rachel)
+            _ = try await app.post(
+                "/applications/\(id)/decisions",
+                form: [
+                    ("action", "pass_to_la"), ("assignee", lower(qwo)), ("reason", "Regular referrals."),
+                    ("_csrf", session.csrf),
+                ], headers: session.headers)
+            clock.advance(by: 86_400)
+            let after = try await home(app, as: Demo.chloe)
+            #expect(after.contains("Applications waiting for your decision (2)"))
+            let first = try #require(after.range(of: careHome)).lowerBound
+            let second = try #require(after.range(of: optometrist)).lowerBound
+            #expect(first < second, "oldest first: the care home has waited 1 day and 2 hours, the passed one 1 day")
+            #expect(!(try await home(app, as: Demo.rachel)).contains(optometrist), "no longer hers to decide")
+        }
+    }
+
+    @Test("An LA's home page lists accounts waiting to be activated in their scope, and no one else's")
+    func activationsWaiting() async throws {
+        try await withTestApp { app, clock in
+            let token = try await apiToken(app, email: Demo.liam)
+            var headers = bearer(token)
+            headers.contentType = .json
+            let created = try await app.send(
+                .POST, "/api/v1/accounts", headers: headers,
+                body: ByteBuffer(
+                    string:
+                        #"{"firstName":"Nina","surname":"Wells","mobile":"07700900555","organisation":"RR801","activation":"assisted"}"#
+                ))
+            #expect(created.status == .created)
+            clock.advance(by: 2 * 86_400)
+            let liam = try await home(app, as: Demo.liam)
+            #expect(liam.contains("Accounts waiting to be activated"))
+            #expect(liam.contains("Nina Wells: phone them to activate"))
+            #expect(liam.contains("Waiting 2 days"))
+            #expect(!(try await home(app, as: Demo.mia)).contains("Nina Wells"), "another trust's LA")
+        }
+    }
+
+    @Test("The applications list is oldest first, filters by type and region, and by what waits for me")
+    func listFilters() async throws {
+        try await withTestApp { app, clock in
+            let older = try await send(
+                app, .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            clock.advance(by: 3_600)
+            let newer = try await send(
+                app, .communityPharmacy, email: "ada@seacroftchemist.co.uk", answers: SampleAnswers.pharmacy)
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let all = try await app.get("/applications", headers: nadia.headers).body.string
+            let first = try #require(all.range(of: older)).lowerBound
+            let second = try #require(all.range(of: newer)).lowerBound
+            #expect(first < second, "oldest first")
+            let pharmacies = try await app.get("/applications?kind=community_pharmacy", headers: nadia.headers)
+            #expect(pharmacies.body.string.contains(newer))
+            #expect(!pharmacies.body.string.contains(older))
+            let london = try await app.get("/applications?region=london", headers: nadia.headers)
+            #expect(!london.body.string.contains(older) && !london.body.string.contains(newer))
+            // Nadia decides organisations, not practices or pharmacies: neither waits for her.
+            let mine = try await app.get("/applications?waiting=me", headers: nadia.headers).body.string
+            #expect(!mine.contains(older) && !mine.contains(newer))
+            let priya = try await signIn(app, email: Demo.priya)
+            let hers = try await app.get("/applications?waiting=me", headers: priya.headers).body.string
+            #expect(hers.contains(newer))
+        }
+    }
+}
