@@ -115,4 +115,38 @@ struct WorkQueueTests {
             #expect(hers.contains(newer))
         }
     }
+
+    @Test("Staff are emailed when an application arrives in their queue, and only they are")
+    func staffNotified() async throws {
+        try await withTestApp { app, _ in
+            let careHome = try await send(
+                app, .careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            let optometrist = try await send(
+                app, .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            try await drainJobs(app)
+            let sent = app.dependencies.sentMessages
+            let chloe = sent.to(Demo.chloe)
+            #expect(chloe.contains { $0.subject.contains(careHome) && $0.subject.contains("waits for you") })
+            #expect(!chloe.contains { $0.subject.contains(optometrist) }, "not hers until it is passed to her")
+            #expect(sent.to(Demo.rachel).contains { $0.subject.contains(optometrist) }, "the region's contact")
+            #expect(!sent.to(Demo.liam).contains { $0.subject.contains(careHome) }, "another area's LA")
+            #expect(
+                !chloe.contains { $0.body.contains("Helen") || $0.body.contains("07700") },
+                "the email names the application, not the applicant")
+
+            let qwo = try await organisationID(app, ods: "QWO")
+            let id = try await ApplicationSetUpTests.id(app, optometrist)
+            let session = try await signIn(app, email: Demo.rachel)
+            _ = try await app.post(
+                "/applications/\(id)/decisions",
+                form: [
+                    ("action", "pass_to_la"), ("assignee", lower(qwo)), ("reason", "Regular referrals."),
+                    ("_csrf", session.csrf),
+                ], headers: session.headers)
+            try await drainJobs(app)
+            let passed = app.dependencies.sentMessages.to(Demo.chloe).last
+            #expect(passed?.subject == "Optometrist application \(optometrist) has been passed to you")
+            #expect(passed?.body.contains("/applications/\(id)") == true)
+        }
+    }
 }

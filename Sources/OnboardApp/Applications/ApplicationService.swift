@@ -607,6 +607,10 @@ struct ApplicationService {
             context: context, at: now, on: sql)
         try await JobRunner.enqueue(
             ApplicationMessageJob.kind, payload: ApplicationMessageJob.payload(event: eventID), runAt: now, on: sql)
+        if StaffNoticeJob.notifies(action) {
+            try await JobRunner.enqueue(
+                StaffNoticeJob.kind, payload: StaffNoticeJob.payload(event: eventID), runAt: now, on: sql)
+        }
     }
 
     /// The organisation an approved application is about: the one on record with its ODS code (moved to

@@ -31,6 +31,7 @@ struct JobRunner: Sendable {
         JobRunner(handlers: [
             SessionPruneJob.kind: SessionPruneJob.run,
             ApplicationMessageJob.kind: ApplicationMessageJob.run,
+            StaffNoticeJob.kind: StaffNoticeJob.run,
             InvitationMessageJob.kind: InvitationMessageJob.run,
             Outbox.jobKind: Outbox.run,
             AccountLifecycleJob.kind: AccountLifecycleJob.run,
