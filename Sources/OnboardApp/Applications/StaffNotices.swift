@@ -40,11 +40,14 @@ enum StaffNoticeJob {
         let passed = event.action == ApplicationAction.passToLA.rawValue
         let link = app.settings.publicURL + SiteURL.application(row.id).path
         let what = "\(kind.displayName) application \(row.reference)"
-        let subject =
-            passed
-            ? "\(what) has been passed to you"
-            : event.action == ApplicationAction.reply.rawValue
-                ? "The applicant has replied: \(what)" : "A new \(what.prefix(1).lowercased() + what.dropFirst()) waits for you"
+        let subject: String
+        if passed {
+            subject = "\(what) has been passed to you"
+        } else if event.action == ApplicationAction.reply.rawValue {
+            subject = "The applicant has replied: \(what)"
+        } else {
+            subject = "A new \(what.prefix(1).lowercased() + what.dropFirst()) waits for you"
+        }
         let body = """
             \(subject).
             It is waiting for a decision from you or your team. Open it to review it (you will be asked to sign in):
