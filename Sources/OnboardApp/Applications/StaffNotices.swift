@@ -46,7 +46,7 @@ enum StaffNoticeJob {
         } else if event.action == ApplicationAction.reply.rawValue {
             subject = "The applicant has replied: \(what)"
         } else {
-            subject = "A new \(what.prefix(1).lowercased() + what.dropFirst()) waits for you"
+            subject = "\(what) is waiting for you"
         }
         let body = """
             \(subject).
