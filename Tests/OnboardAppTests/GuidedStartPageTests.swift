@@ -29,6 +29,19 @@ struct GuidedStartPageTests {
         }
     }
 
+    @Test("Sending a question with nothing chosen says what to choose, on the first question and on a later one")
+    func nothingChosen() async throws {
+        try await withTestApp { app, _ in
+            let first = try await app.get("/join?answering=applicantType")
+            #expect(first.status == .unprocessableEntity)
+            #expect(html(first).contains(##"href="#applicantType""##))
+            let later = try await app.get("/join?applicantType=dentist&answering=country")
+            #expect(later.status == .unprocessableEntity, "Where are you based? sent empty")
+            #expect(html(later).contains(##"href="#country""##))
+            #expect(html(later).contains(#"name="answering" value="country""#))
+        }
+    }
+
     @Test("A dentist at a practice whose headquarters completed the IG toolkit is told they can apply")
     func dentistOutcome() async throws {
         try await withTestApp { app, _ in

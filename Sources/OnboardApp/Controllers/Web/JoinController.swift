@@ -53,10 +53,18 @@ struct JoinController {
 
     func start(req: Request) async throws -> Response {
         var answers: [String: String] = [:]
-        for item in URLComponents(string: req.url.string)?.queryItems ?? [] {
+        let items = URLComponents(string: req.url.string)?.queryItems ?? []
+        for item in items {
             if GuidedStart.Question(rawValue: item.name) != nil, let value = item.value {
                 answers[item.name] = String(value.prefix(100))
             }
+        }
+        // A question's form names itself: sent with nothing chosen, its answer is empty (and refused with a
+        // message), not missing (which would only ask it again).
+        if let answering = items.first(where: { $0.name == "answering" })?.value,
+            GuidedStart.Question(rawValue: answering) != nil, answers[answering] == nil
+        {
+            answers[answering] = ""
         }
         var known: KnownOrganisation?
         if let ods = answers[GuidedStart.Question.odsCode.rawValue], !ods.isEmpty {
