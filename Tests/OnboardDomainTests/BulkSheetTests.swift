@@ -30,6 +30,15 @@ struct BulkSheetTests {
         #expect(checked.users.map(\.role) == [.pharmacist, .locum])
     }
 
+    @Test("A row with one name empty is refused: a sheet never makes an address of one name")
+    func bothNames() {
+        let checked = BulkSheet.checkPharmacyMultiple(
+            stores: stores, users: users([["E003", "Cara", "", "07700 900125", "FA001", "staff"]]))
+        #expect(checked.problems.map(\.column) == ["surname"])
+        #expect(checked.problems.first?.message.hasPrefix("Enter the surname") == true)
+        #expect(checked.users.isEmpty)
+    }
+
     @Test("Every problem is named by sheet, row and column")
     func problems() {
         let checked = BulkSheet.checkPharmacyMultiple(
@@ -44,6 +53,7 @@ struct BulkSheetTests {
                 "stores:4:ods_code", "stores:4:premises_name", "stores:4:gphc_premises_number",
                 "stores:4:shared_mailbox",
                 "users:2:mobile", "users:2:store_ods_code", "users:2:role", "users:3:local_id", "users:3:first_name",
+                "users:3:surname",
             ])
         #expect(checked.problems[0].message == "FA001 is in the file twice: rows 2 and 4")
         #expect(checked.problems[5].message == "FA009 is not on the stores sheet")

@@ -272,15 +272,17 @@ public enum BulkSheet {
             }
             let first = cell("first_name")
             let surname = cell("surname")
-            if first.isEmpty && surname.isEmpty { add("first_name", "Enter a first name or a surname") }
-            if first.count > 100 || surname.count > 100 { add("first_name", "Names must be 100 characters or fewer") }
-            if let problem = AccountNaming.hiddenCharacterProblem(first, field: "The first name") {
-                add("first_name", problem)
+            // A sheet needs both names: an empty cell is far likelier a slip than a single name, and would make
+            // an address of one name (cara@…). People with one name are added on the account page.
+            if first.isEmpty { add("first_name", "Enter the first name") }
+            if surname.isEmpty {
+                add("surname", "Enter the surname. Someone with only one name is added on the accounts page")
             }
-            if let problem = AccountNaming.hiddenCharacterProblem(surname, field: "The surname") {
-                add("surname", problem)
+            for problem in AccountNaming.nameProblems(givenName: first, familyName: surname)
+            where !(first.isEmpty || surname.isEmpty) || !problem.message.hasPrefix("Enter") {
+                add(problem.field == "firstName" ? "first_name" : "surname", problem.message)
             }
-            if !(first.isEmpty && surname.isEmpty),
+            if !first.isEmpty, !surname.isEmpty,
                 AccountNaming.localPart(givenName: first, familyName: surname) == nil
             {
                 add("first_name", "This name cannot be made into an address. Add this person on the accounts page")
