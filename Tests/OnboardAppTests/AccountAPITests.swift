@@ -123,6 +123,23 @@ struct AccountAPITests {
         }
     }
 
+    @Test("An account activated by text says so on its page, with no call to make")
+    func textedActivationPage() async throws {
+        try await withTestApp { app, _ in
+            let token = try await apiToken(app, email: Demo.liam)
+            let created = try await post(
+                app, "/api/v1/accounts",
+                #"{"firstName":"Nina","surname":"Wells","mobile":"07700900555","organisation":"RR801","activation":"automated"}"#,
+                token: token)
+            let id = try created.content.decode(Account.self).id
+            let liam = try await signIn(app, email: Demo.liam)
+            let page = try await app.get("/accounts/\(id)", headers: liam.headers).body.string
+            #expect(page.contains("you do not need to phone them"))
+            #expect(!page.contains("Phone them on"), "no call-and-read-back instructions")
+            #expect(!page.contains("Security code waiting to be sent"))
+        }
+    }
+
     @Test("Reset, leaver and joiner through the API")
     func lifecycle() async throws {
         try await withTestApp { app, _ in

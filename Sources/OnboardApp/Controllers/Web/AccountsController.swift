@@ -301,6 +301,8 @@ struct AccountsController {
         let hasAliases: Bool
         let actions: [ActionButton]
         let codeSent: Bool
+        /// Activated by text: the person uses the texted code and temporary password themselves.
+        let texted: Bool
         let confirmURL: String
         let rolesURL: String
         let fieldErrors: [String: String]
@@ -407,6 +409,8 @@ struct AccountsController {
                     warning: false))
         }
         let activation: String
+        // Automated activation texts the code and the temporary password at once; nobody phones.
+        let texted = account.activation_method == ActivationMethod.automated.rawValue
         switch state {
         case .pendingActivation:
             if account.temp_password_expires_at != nil {
@@ -414,6 +418,8 @@ struct AccountsController {
                     "Temporary password issued; it expires on \(Format.dateTime(account.temp_password_expires_at!))"
             } else if liveCode?.issued_at != nil {
                 activation = "Security code sent \(Format.dateTime(liveCode!.issued_at!))"
+            } else if liveCode != nil, texted {
+                activation = "Being texted to them: a security code and a temporary password"
             } else if liveCode != nil {
                 activation = "Security code waiting to be sent"
             } else {
@@ -436,7 +442,9 @@ struct AccountsController {
                 lastSignIn: account.last_sign_in_at.map(Format.dateTime) ?? "Never",
                 lockedUntil: locked ? account.locked_until.map(Format.dateTime) : nil,
                 aliases: aliases, hasAliases: !aliases.isEmpty, actions: actions,
-                codeSent: state == .pendingActivation && liveCode != nil && account.temp_password_expires_at == nil,
+                codeSent: state == .pendingActivation && liveCode != nil && account.temp_password_expires_at == nil
+                    && !texted,
+                texted: state == .pendingActivation && texted && liveCode != nil,
                 confirmURL: SiteURL.accountAction(account.id, .confirmCode).path,
                 rolesURL: SiteURL.person(account.id).path, fieldErrors: errors.byField,
                 isPending: state == .pendingActivation,
