@@ -285,6 +285,8 @@ struct ApplicationTests {
             #expect(page.body.string.contains("How often do you refer"))
             let empty = try await applicant.post(link + "/reply", [("reason", " ")])
             #expect(empty.status == .unprocessableEntity)
+            #expect(empty.body.string.contains("Enter your reply"))
+            #expect(!empty.body.string.contains("your decision"), "the applicant is not a reviewer")
             let replied = try await applicant.post(link + "/reply", [("reason", "Weekly referrals.")])
             #expect(replied.status == .ok)
             #expect(try await state(app, reference) == "in_review")

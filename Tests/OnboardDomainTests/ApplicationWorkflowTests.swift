@@ -47,6 +47,26 @@ struct ApplicationWorkflowTests {
         }
     }
 
+    @Test("An applicant's empty reply is asked for in the applicant's words, not a reviewer's")
+    func emptyReply() {
+        let refused = W.transition(
+            .moreInformationNeeded, .reply, kind: .dentist, by: .applicant, reason: " ")
+        #expect(refused == .failure(.replyRequired))
+        #expect(WorkflowRefusal.replyRequired.message == "Enter your reply")
+    }
+
+    @Test("Care home and pharmacy approvals complete the application; an optometrist's completion is the LA's")
+    func approvalCompletes() {
+        #expect(
+            W.transition(.submitted, .approve, kind: .careHome, by: .localAdmin, reason: "ok") == .success(.completed))
+        #expect(
+            W.transition(.inReview, .approve, kind: .communityPharmacy, by: .pharmacyTeam, reason: "ok")
+                == .success(.completed))
+        #expect(
+            W.transition(.submitted, .approve, kind: .nonNHSOrganisation, by: .nationalAdmin, reason: "ok")
+                == .success(.approved))
+    }
+
     @Test("Every decision needs a reason; submitting, withdrawing and starting review do not")
     func reasons() {
         #expect(
@@ -227,5 +247,17 @@ struct ApplicationFormTests {
             #expect(fields.contains("mobile"), "\(kind)")
             #expect(fields.contains("aupAccepted") == kind.signsAUP, "\(kind)")
         }
+    }
+}
+
+@Suite("Form messages")
+struct FormMessageTests {
+    @Test("A label inside a sentence keeps an acronym's capitals and lowers an ordinary first word")
+    func midSentence() {
+        #expect(ApplicationForm.midSentence("UK mobile number") == "UK mobile number")
+        #expect(ApplicationForm.midSentence("IG terms of service") == "IG terms of service")
+        #expect(ApplicationForm.midSentence("GPhC premises number") == "GPhC premises number")
+        #expect(ApplicationForm.midSentence("Full name") == "full name")
+        #expect(ApplicationForm.midSentence("Postcode") == "postcode")
     }
 }

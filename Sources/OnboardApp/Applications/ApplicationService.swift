@@ -492,7 +492,7 @@ struct ApplicationService {
         case .success(let to): next = to
         case .failure(let refusal):
             switch refusal {
-            case .reasonRequired, .reasonTooLong: errors.add("reason", refusal.message)
+            case .reasonRequired, .replyRequired, .reasonTooLong: errors.add("reason", refusal.message)
             case .notInThisState, .notYours: errors.add("action", refusal.message)
             }
             throw errors

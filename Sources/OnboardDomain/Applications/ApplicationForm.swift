@@ -392,15 +392,24 @@ public enum ApplicationForm {
     }
 
     static func emptyMessage(_ field: FormField) -> String {
+        let label = midSentence(field.label)
         switch field.input {
         case .choice, .region:
-            "Select \(field.label.lowercased().hasPrefix("how") ? "an answer" : field.label.lowercased())"
+            return "Select \(label.hasPrefix("how") ? "an answer" : label)"
         case .confirm:
-            field.name == "intentConfirmed"
+            return field.name == "intentConfirmed"
                 ? "Tick the box to confirm your organisation's intent"
                 : "Tick the box to accept the Acceptable Use Policy"
-        default: "Enter \(field.label.prefix(1).lowercased() + field.label.dropFirst())"
+        default: return "Enter \(label)"
         }
+    }
+
+    /// A label as it reads inside a sentence: its first word in lower case, unless that word is an acronym
+    /// or a name (UK, IG, GPhC, ODS, CQC), which keep their capitals.
+    static func midSentence(_ label: String) -> String {
+        let first = label.prefix { $0 != " " }
+        let isAcronym = first.dropFirst().contains { $0.isUppercase }
+        return isAcronym ? label : label.prefix(1).lowercased() + label.dropFirst()
     }
 
     /// The first page whose answers are missing or wrong, or nil when the form is complete.

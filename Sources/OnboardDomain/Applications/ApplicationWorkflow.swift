@@ -158,6 +158,8 @@ public enum WorkflowRefusal: Error, Equatable, Sendable {
     case notInThisState(ApplicationState, ApplicationAction)
     case notYours(Reviewer, ApplicationAction)
     case reasonRequired
+    /// The applicant sent an empty reply.
+    case replyRequired
     case reasonTooLong(Int)
 
     public var message: String {
@@ -167,6 +169,7 @@ public enum WorkflowRefusal: Error, Equatable, Sendable {
         case .notYours(_, let action):
             "You cannot \(action.displayName.lowercased()) this application: the decision belongs to someone else."
         case .reasonRequired: "Enter the reason for your decision. The applicant will read it."
+        case .replyRequired: "Enter your reply"
         case .reasonTooLong(let limit): "The reason must be \(limit) characters or fewer."
         }
     }
@@ -230,7 +233,7 @@ public enum ApplicationWorkflow {
         guard edge.from.contains(state) else { return .failure(.notInThisState(state, action)) }
         guard mayAct(actor, action, kind: kind, state: state) else { return .failure(.notYours(actor, action)) }
         let text = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if action.needsReason, text.isEmpty { return .failure(.reasonRequired) }
+        if action.needsReason, text.isEmpty { return .failure(action == .reply ? .replyRequired : .reasonRequired) }
         if text.count > reasonLimit { return .failure(.reasonTooLong(reasonLimit)) }
         if action == .approve, kind.approvalSetsUp { return .success(.completed) }
         return .success(edge.to)
