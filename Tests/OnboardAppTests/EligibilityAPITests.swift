@@ -105,6 +105,25 @@ struct EligibilityAPITests {
         }
     }
 
+    @Test("Programmes are accepted as people write them; an unknown one is named, with the known ones listed")
+    func programmeAsWritten() async throws {
+        try await withTestApp { app, _ in
+            let lower = try await check(
+                app, #"{"applicantType":"community_pharmacy","country":"england","programme":"numsas"}"#)
+            let upper = try await check(
+                app, #"{"applicantType":"community_pharmacy","country":"england","programme":" NUMSAS "}"#)
+            #expect(lower.status == .ok)
+            #expect(upper.status == .ok, "NUMSAS is numsas")
+            #expect(upper.body.string == lower.body.string)
+            let unknown = try await check(
+                app, #"{"applicantType":"community_pharmacy","country":"england","programme":"Pharmacy First"}"#)
+            #expect(unknown.status == .unprocessableEntity)
+            #expect(unknown.problemFields == ["programme"])
+            #expect(unknown.body.string.contains("There is no programme called Pharmacy First"))
+            #expect(unknown.body.string.contains("(numsas)"), "the known programmes are listed")
+        }
+    }
+
     @Test("Checks have no side effects")
     func noSideEffects() async throws {
         try await withTestApp { app, _ in

@@ -143,8 +143,17 @@ public struct EligibilityParameters: Sendable, Equatable, Codable {
         self.programmes = programmes
     }
 
-    public func programme(_ code: String) -> ProgrammeParameters? {
-        programmes.first { $0.code == code }
+    /// The programme as people write it: its code or its name, in any case, with spaces around ignored.
+    public func programme(_ written: String) -> ProgrammeParameters? {
+        let wanted = written.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return programmes.first { $0.code.lowercased() == wanted || $0.name.lowercased() == wanted }
+    }
+
+    /// Why `written` names no programme, listing those there are; nil when it names one.
+    public func unknownProgrammeProblem(_ written: String) -> String? {
+        guard programme(written) == nil else { return nil }
+        let known = programmes.map { "\($0.name) (\($0.code))" }.joined(separator: ", ")
+        return "There is no programme called \(written). The programmes are: \(known)"
     }
 
     /// The seeded first version, from the source page.

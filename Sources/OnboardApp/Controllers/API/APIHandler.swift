@@ -111,8 +111,15 @@ struct APIHandler: APIProtocol {
                 errors.add("odsCode", "ODS code must be 3 to 10 letters and numbers, like RR8 or FA123")
             }
         }
-        if let programme = body.programme, programme.count > 40 {
-            errors.add("programme", "Programme code must be 40 characters or fewer")
+        let parameters = try await EligibilityParameterStore.current(on: req.sql)
+        var programme: String?
+        if let written = body.programme, !written.isEmpty {
+            if written.count > 40 {
+                errors.add("programme", "Programme code must be 40 characters or fewer")
+            } else if let problem = parameters.unknownProgrammeProblem(written) {
+                errors.add("programme", problem)
+            }
+            programme = parameters.programme(written)?.code
         }
         var submittedAt = req.now
         if let day = body.appliedOn {
@@ -133,8 +140,8 @@ struct APIHandler: APIProtocol {
             },
             usesOtherPubliclyFundedEmail: body.usesOtherPubliclyFundedEmail,
             igToolkitCompletedBy: body.igToolkitCompletedBy.flatMap { IGCompletedBy(rawValue: $0.rawValue) },
-            programme: body.programme, submittedAt: submittedAt)
-        let engine = EligibilityEngine(parameters: try await EligibilityParameterStore.current(on: req.sql))
+            programme: programme, submittedAt: submittedAt)
+        let engine = EligibilityEngine(parameters: parameters)
         switch engine.decide(facts) {
         case .success(let result):
             return .ok(
