@@ -90,9 +90,9 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.ownMobile.pattern, allow: .everyone, use: account.sendMobileCode)
     staff.on(.POST, SiteURL.ownMobileCode.pattern, allow: .everyone, use: account.confirmMobile)
     let tokens = TokensController()
-    staff.on(.GET, ["account", "tokens"], allow: .everyone, use: tokens.list)
-    staff.on(.GET, ["account", "tokens", "new"], allow: .everyone, use: tokens.newPage)
-    staff.on(.POST, ["account", "tokens", "new"], allow: .everyone, use: tokens.create)
+    staff.on(.GET, SiteURL.ownTokens.pattern, allow: .everyone, use: tokens.list)
+    staff.on(.GET, SiteURL.ownTokenNew.pattern, allow: .everyone, use: tokens.newPage)
+    staff.on(.POST, SiteURL.ownTokenNew.pattern, allow: .everyone, use: tokens.create)
     staff.on(.POST, ["account", "tokens", ":id", "revoke"], allow: .everyone, use: tokens.revoke)
 
     let organisations = OrganisationsController()

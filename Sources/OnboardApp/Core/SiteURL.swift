@@ -68,6 +68,8 @@ enum SiteURL: Sendable {
     case ownAuthenticator
     case ownMobile
     case ownMobileCode
+    case ownTokens
+    case ownTokenNew
     case mailboxes
     case mailboxNew
     case mailbox(UUID)
@@ -150,6 +152,8 @@ enum SiteURL: Sendable {
         case .ownAuthenticator: "/account/authenticator"
         case .ownMobile: "/account/mobile"
         case .ownMobileCode: "/account/mobile/code"
+        case .ownTokens: "/account/tokens"
+        case .ownTokenNew: "/account/tokens/new"
         case .mailboxes: "/mailboxes"
         case .mailboxNew: "/mailboxes/new"
         case .mailbox(let id): "/mailboxes/\(id.uuidString.lowercased())"

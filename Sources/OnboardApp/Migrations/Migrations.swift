@@ -21,5 +21,6 @@ extension Migrations {
         add(M016_ScopeAPITokens())  // token expiry, read-only and organisation; when a session last used its factor
         add(M017_LimitSecondFactorAttempts())  // wrong authenticator codes counted per account and per sign-in
         add(M018_ApplicationSetUp())  // the account and shared mailbox an approval set up
+        add(M019_MigrationContact())  // migration questions go to the national helpdesk, not a placeholder
     }
 }

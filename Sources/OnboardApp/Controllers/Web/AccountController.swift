@@ -65,6 +65,9 @@ struct AccountController {
                     Task(
                         text: "Shared mailboxes you own", href: SiteURL.mailboxes.path,
                         description: "Choose who can read and send from the shared mailboxes you own."),
+                    Task(
+                        text: "Your API tokens", href: SiteURL.ownTokens.path,
+                        description: "Make and revoke tokens that let your own systems use Onboard's API as you."),
                 ]))
         let audiences = audiences(for: principal.roles)
         let guidance = try await Guidance.items(for: audiences, on: req.sql)

@@ -1,0 +1,33 @@
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+
+@testable import OnboardApp
+@testable import OnboardDomain
+
+/// What trying the service as a new user found (issue 16, item 4), each kept fixed.
+@Suite("Found by new users")
+struct FoundByNewUsersTests {
+    @Test("No page links a placeholder contact: migration questions go to the national helpdesk")
+    func noPlaceholderContact() async throws {
+        try await withTestApp { app, _ in
+            struct Row: Decodable { let url: String }
+            let urls = try await (app.db as! any SQLDatabase).raw("SELECT url FROM guidance_items")
+                .all(decoding: Row.self).map(\.url)
+            #expect(!urls.contains { $0.contains("onboard.example") })
+            #expect(urls.contains("mailto:helpdesk@nhs.net"))
+            let front = try await app.get("/")
+            #expect(!front.body.string.contains("onboard.example"))
+        }
+    }
+
+    @Test("The API tokens page is linked from everyone's home page")
+    func tokensLinked() async throws {
+        try await withTestApp { app, _ in
+            let uma = try await signIn(app, email: Demo.uma)
+            let home = try await app.get("/home", headers: uma.headers).body.string
+            #expect(home.contains(#"href="/account/tokens""#))
+        }
+    }
+}
