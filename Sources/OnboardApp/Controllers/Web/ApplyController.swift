@@ -120,7 +120,7 @@ struct ApplyController {
     func steps(_ req: Request, kind: ApplicationKind) async throws -> [FormStep] {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         return ApplicationForm.steps(
-            for: kind, aupVersion: parameters.aupVersion,
+            for: kind, aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
             programmes: ApplicationService.programmes(parameters, openOn: req.now))
     }
 
@@ -174,7 +174,7 @@ struct ApplyController {
     {
         try await req.render(
             "apply/start",
-            req.chrome("Apply as: \(kind.displayName.lowercased())", backLink: SiteURL.join.path, errors: errors),
+            req.chrome("Apply to join: \(kind.displayName)", backLink: SiteURL.join.path, errors: errors),
             StartPage(
                 kind: kind.rawValue, kindName: kind.displayName, action: SiteURL.apply(kind.rawValue).path,
                 email: email,
@@ -415,7 +415,7 @@ struct ApplyController {
             "apply/check", req.chrome("Check your answers before sending your application", errors: errors),
             CheckPage(
                 reference: row.reference, kindName: row.applicationKind.displayName, sections: sections,
-                aupVersion: parameters.aupVersion, email: row.applicant_email, mailbox: mailbox),
+                aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion), email: row.applicant_email, mailbox: mailbox),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 

@@ -711,3 +711,12 @@ extension PrincipalLoader {
         return Set(rows.compactMap { Role(rawValue: $0.role) }).union([.user])
     }
 }
+
+extension SignInController {
+    /// The Acceptable Use Policy's version as people are shown it everywhere: the one accounts accept at first
+    /// sign-in (`aup_versions`). The eligibility parameters' own version label is used only before any is
+    /// recorded, so an organisation signs the same policy its people later accept.
+    static func aupVersion(on sql: any SQLDatabase, fallback: String) async throws -> String {
+        try await currentAUP(on: sql)?.version ?? fallback
+    }
+}
