@@ -187,7 +187,8 @@ struct ApplicationsController {
         let regions = try await RegionDirectory.all(on: req.sql)
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let steps = ApplicationForm.steps(
-            for: row.applicationKind, aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+            for: row.applicationKind,
+            aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
             programmes: ApplicationService.programmes(parameters))
         let answers = row.answerMap
         // Contact details are shown to the reviewer who needs them; the list shows none.

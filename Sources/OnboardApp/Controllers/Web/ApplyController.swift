@@ -415,7 +415,8 @@ struct ApplyController {
             "apply/check", req.chrome("Check your answers before sending your application", errors: errors),
             CheckPage(
                 reference: row.reference, kindName: row.applicationKind.displayName, sections: sections,
-                aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion), email: row.applicant_email, mailbox: mailbox),
+                aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+                email: row.applicant_email, mailbox: mailbox),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
