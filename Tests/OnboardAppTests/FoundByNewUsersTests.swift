@@ -42,4 +42,21 @@ struct FoundByNewUsersTests {
             #expect(!applicant.lastBody.contains("AUP-2017"))
         }
     }
+
+    @Test("Reports name programmes as people know them, and say 'No programme' rather than None")
+    func reportWords() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .communityPharmacy, email: "ada@seacroftchemist.co.uk", answers: SampleAnswers.pharmacy)
+            _ = try await applicant.submit()
+            let nadia = try await signIn(app, email: Demo.nadia)
+            let report = try await app.get("/reports/applications", headers: nadia.headers)
+            #expect(report.status == .ok)
+            let page = report.body.string
+            #expect(page.contains("NUMSAS"))
+            #expect(!page.contains(">numsas<"))
+            #expect(!page.contains(">None<"))
+        }
+    }
 }

@@ -152,7 +152,10 @@ enum Reports {
         let byRegion = try await grouped("a.region").map { row in
             (regions.first { $0.code == row.label }?.name ?? "Not given", row.n)
         }.sorted { $0.1 > $1.1 }
-        let byProgramme = try await grouped("a.programme").map { ($0.label ?? "None", $0.n) }.sorted { $0.1 > $1.1 }
+        let parameters = try await EligibilityParameterStore.current(on: context.sql)
+        let byProgramme = try await grouped("a.programme").map { row in
+            (programmeName(row.label, parameters), row.n)
+        }.sorted { $0.1 > $1.1 }
 
         // Submission to the first decision that ends review: approved, not approved, or completed.
         struct Timing: Decodable {
@@ -395,7 +398,14 @@ enum Reports {
 
     // MARK: Programmes
 
+    /// A programme as people know it (NUMSAS, not numsas); applications that joined through none say so.
+    private static func programmeName(_ code: String?, _ parameters: EligibilityParameters) -> String {
+        guard let code else { return "No programme" }
+        return parameters.programme(code)?.name ?? code
+    }
+
     private static func programmes(_ context: Context) async throws -> Report {
+        let parameters = try await EligibilityParameterStore.current(on: context.sql)
         let visible = ApplicationStore.visible(to: context.principal)
         let waiting = try await context.sql.raw(
             """
@@ -424,18 +434,21 @@ enum Reports {
                 section(
                     "programmes-waiting", heading: "Waiting lists",
                     description: "Applications on each programme's waiting list.",
-                    counts: waiting.map { ($0.label ?? "None", $0.n) }, column: "Programme"),
+                    counts: waiting.map { (programmeName($0.label, parameters), $0.n) }, column: "Programme"),
                 Report.Section(
                     heading: "Cohorts",
                     chart: BarChart(
                         id: "programmes-cohorts", title: "Applications in each cohort",
                         description: "How many applications each cohort holds.",
-                        bars: cohorts.map { .init("\($0.programme): \($0.name)", $0.members) }),
+                        bars: cohorts.map {
+                            .init("\(programmeName($0.programme, parameters)): \($0.name)", $0.members)
+                        }),
                     table: Report.Table(
                         caption: "Cohorts", columns: ["Programme", "Cohort", "Capacity", "Applications", "Released"],
                         rows: cohorts.map { cohort in
                             [
-                                cohort.programme, cohort.name, String(cohort.capacity), String(cohort.members),
+                                programmeName(cohort.programme, parameters), cohort.name, String(cohort.capacity),
+                                String(cohort.members),
                                 cohort.released_at.map(Format.date) ?? "Not yet",
                             ]
                         })),
