@@ -293,6 +293,10 @@ def test_landline_is_refused_with_an_error_summary(browser):
     assert targets == ["mobile"], f"the error summary links to {targets}, not only #mobile"
     assert browser.find_elements(By.ID, "mobile"), "#mobile is not on the page"
     assert "mobile" in links[0].text.lower(), f"the summary says {links[0].text!r}"
+    focused = browser.execute_script(
+        "return document.activeElement && document.activeElement.classList.contains('nhsuk-error-summary')"
+    )
+    assert focused, "after an error, focus is not on the error summary"
     auditor.audit_current(Page(label="/apply/questions/contact (landline)"))
     auditor.assert_clean()
 
