@@ -48,6 +48,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.middleware.use(OnboardErrorMiddleware())
     app.middleware.use(SecurityEventMiddleware())
     app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(NoticeMiddleware())
     app.middleware.use(BodyLimitMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 

@@ -70,9 +70,15 @@ struct ApplicationTests {
                 ], headers: rachel.headers)
             #expect(passed.status == .seeOther)
             #expect(try await state(app, reference) == "passed_to_la")
-            let after = try await app.get(
-                try #require(passed.headers.first(name: .location)), headers: rachel.headers)
+            let location = try #require(passed.headers.first(name: .location))
+            #expect(!location.contains("notice"), "the notice is not in the address")
+            let after = try await app.get(location, headers: rachel.headers.following(passed))
             #expect(after.body.string.contains("Decision recorded"))
+            #expect(
+                after.headers[.setCookie].contains { $0.hasPrefix(NoticeCookie.name + "=;") },
+                "shown once: the page clears it")
+            let refreshed = try await app.get(location, headers: rachel.headers)
+            #expect(!refreshed.body.string.contains("Decision recorded"), "a refresh does not repeat it")
             #expect(after.body.string.contains("Local Administrators of NHS West Yorkshire Integrated Care Board"))
 
             let chloe = try await signIn(app, email: Demo.chloe)

@@ -149,19 +149,43 @@ extension Request {
         seeOther(path: url.path, notice: notice)
     }
 
-    /// The same, for paths `SiteURL` does not name (a migration project's pages).
+    /// The same, for paths `SiteURL` does not name (a migration project's pages). The notice travels in a
+    /// short-lived cookie, not the address: a refreshed or bookmarked page never repeats it.
     func seeOther(path: String, notice: String? = nil) -> Response {
-        var target = path
-        if let notice, let encoded = notice.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) {
-            target += "?notice=" + encoded
+        let response = redirect(to: path, redirectType: .normal)
+        if let notice, Notices.all.contains(notice) {
+            response.cookies[NoticeCookie.name] = NoticeCookie.make(notice)
         }
-        return redirect(to: target, redirectType: .normal)
+        return response
     }
 
-    /// A short confirmation carried on the redirect; only known texts are shown.
+    /// A short confirmation carried by the redirect; only known texts are shown.
     var notice: String? {
-        guard let value = try? query.get(String.self, at: "notice") else { return nil }
+        guard let value = cookies[NoticeCookie.name]?.string.removingPercentEncoding else { return nil }
         return Notices.all.contains(value) ? value : nil
+    }
+}
+
+/// The notice a redirect carries to the page it lands on, shown there once.
+enum NoticeCookie {
+    static let name = "__Host-onboard-notice"
+
+    static func make(_ notice: String) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: notice.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "", maxAge: 120, path: "/",
+            isSecure: true, isHTTPOnly: true, sameSite: .lax)
+    }
+}
+
+/// Clears the notice once a page has answered with it, so a refresh does not show it again.
+struct NoticeMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: req)
+        let redirected = (300..<400).contains(response.status.code)
+        if req.cookies[NoticeCookie.name] != nil, !redirected, response.cookies[NoticeCookie.name] == nil {
+            response.cookies[NoticeCookie.name] = SessionCookie.expired
+        }
+        return response
     }
 }
 

@@ -265,3 +265,16 @@ func uploadCSV(_ app: Application, _ session: WebSession, csv: String, to path: 
     headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
     return try await app.send(.POST, path, headers: headers, body: ByteBuffer(string: body))
 }
+
+extension HTTPHeaders {
+    /// These headers with the cookies `response` set added, as a browser following its redirect would send.
+    func following(_ response: TestingHTTPResponse) -> HTTPHeaders {
+        var headers = self
+        let set = response.headers[.setCookie].compactMap { $0.split(separator: ";").first.map(String.init) }
+            .filter { !$0.hasSuffix("=") }
+        guard !set.isEmpty else { return headers }
+        let existing = headers.first(name: .cookie).map { [$0] } ?? []
+        headers.replaceOrAdd(name: .cookie, value: (existing + set).joined(separator: "; "))
+        return headers
+    }
+}

@@ -159,6 +159,6 @@ extension AccountController {
                 MobilePage(
                     mobile: mobile.map(Identifiers.displayUKMobile) ?? "", current: "", fieldErrors: errors.byField))
         }
-        return req.redirect(to: SiteURL.home.path + "?notice=" + Notices.mobileChanged.urlQueryEncoded)
+        return req.seeOther(path: SiteURL.home.path, notice: Notices.mobileChanged)
     }
 }

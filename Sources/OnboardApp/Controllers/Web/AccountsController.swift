@@ -272,11 +272,9 @@ struct AccountsController {
                 }
                 return created
             }
-            return req.redirect(
-                to: SiteURL.account(created.id).path + "?notice="
-                    + (checked.method == .automated
-                    ? "Account added. The security code and temporary password are on their way by text"
-                    : "Account added. Phone the person, then send the security code").urlQueryEncoded)
+            return req.seeOther(
+                .account(created.id),
+                notice: checked.method == .automated ? Notices.accountAddedAutomated : Notices.accountAddedAssisted)
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
@@ -552,7 +550,7 @@ struct AccountsController {
             case .restore: Notices.restored
             case .confirmCode: ""
             }
-        return req.redirect(to: SiteURL.account(account.id).path + "?notice=" + notice.urlQueryEncoded)
+        return req.seeOther(path: SiteURL.account(account.id).path, notice: notice)
     }
 
     struct RevealPage: Encodable {
@@ -712,9 +710,7 @@ struct AccountsController {
                     errors: problems),
                 JoinerPage(address: account.address, fieldErrors: problems.byField, found: nil, organisations: []))
         }
-        return req.redirect(
-            to: SiteURL.account(account.id).path + "?notice="
-                + Notices.joined.urlQueryEncoded)
+        return req.seeOther(.account(account.id), notice: Notices.joined)
     }
 }
 
@@ -750,10 +746,4 @@ struct ManagedOrganisation: Decodable, Sendable {
 
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
-
-    var urlQueryEncoded: String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#")
-        return addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
 }

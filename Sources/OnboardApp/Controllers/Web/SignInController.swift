@@ -344,7 +344,7 @@ struct SignInController {
         } catch let errors as ValidationErrors {
             return try await renderCode(req, account: account, errors: errors)
         }
-        return req.redirect(to: SiteURL.signInCode.path + "?notice=" + Notices.newCodeSent.urlQueryEncoded)
+        return req.seeOther(path: SiteURL.signInCode.path, notice: Notices.newCodeSent)
     }
 
     // MARK: acceptable use
