@@ -3,6 +3,7 @@ import Testing
 import VaporTesting
 
 @testable import OnboardApp
+@testable import OnboardDomain
 
 @Suite("Guided start pages")
 struct GuidedStartPageTests {
@@ -68,5 +69,63 @@ struct GuidedStartPageTests {
             #expect(html(response).contains("Leeds IT service desk"))
             #expect(html(response).contains("helpdesk@nhs.net"))
         }
+    }
+
+    @Test(
+        "Answers given to the guided start are not asked again: they fill the form, and the practice on record fills its page"
+    )
+    func askedOnce() async throws {
+        try await withTestApp { app, _ in
+            let outcome = try await app.get(
+                "/join?applicantType=dentist&country=england&odsCode=V0002&exchangesPatientInformation=regular&usesOtherPubliclyFundedEmail=no"
+            )
+            let link = try #require(html(outcome).firstMatch(of: /href="(\/apply\/dentist\?[^"]+)"/)).output.1
+            let start = String(link).replacingOccurrences(of: "&amp;", with: "&")
+            #expect(start.contains("odsCode=V0002") && start.contains("exchangesPatientInformation=regular"))
+
+            let applicant = ApplicantBrowser(app)
+            let page = try await applicant.get(start)
+            #expect(page.body.string.contains(#"name="exchangesPatientInformation" value="regular""#))
+            let carried = [
+                "odsCode": "V0002", "exchangesPatientInformation": "regular", "usesOtherPubliclyFundedEmail": "no",
+            ]
+            try await applicant.post(
+                "/apply/dentist", [("email", "omar@smile.example")] + carried.map { ($0.key, $0.value) })
+            try await applicant.post("/apply/verify", [("code", try applicant.code(for: "omar@smile.example"))])
+            var asked: [String] = []
+            for _ in 0..<10 {
+                guard
+                    let match = applicant.lastBody.firstMatch(
+                        of: /<form method="post" action="\/apply\/questions\/([A-Za-z]+)"/)
+                else { break }
+                let step = String(match.output.1)
+                asked.append(step)
+                let names = Set(
+                    applicant.lastBody.matches(of: /<(?:input|textarea)[^>]*?name="([A-Za-z]+)"/).map {
+                        String($0.output.1)
+                    }
+                ).subtracting(["_csrf"])
+                try await applicant.post(
+                    "/apply/questions/\(step)",
+                    names.map { ($0, $0 == "registrationNumber" ? "104233" : SampleAnswers.optometrist[$0] ?? "") })
+            }
+            #expect(!asked.contains("practice"), "the practice on record gave its name, postcode and region")
+            #expect(!asked.contains("exchange"), "asked in the guided start")
+            #expect(!asked.contains("otherEmail"), "asked in the guided start")
+            #expect(applicant.lastBody.contains("Check your answers"))
+            #expect(applicant.lastBody.contains("V0002"), "shown on check your answers")
+            #expect(applicant.lastBody.contains("/apply/questions/exchange?return=check"), "with a change link")
+        }
+    }
+
+    @Test("Only the guided start's questions are carried, and only answers the form accepts")
+    func carriedIsChecked() {
+        let steps = ApplicationForm.steps(for: .dentist, aupVersion: "1", programmes: [])
+        let carried = ApplicationForm.carried(
+            [
+                "odsCode": "v0002", "exchangesPatientInformation": "sometimes", "usesOtherPubliclyFundedEmail": "no",
+                "applicantName": "Someone Else",
+            ], into: steps, regions: [])
+        #expect(carried == ["odsCode": "V0002", "usesOtherPubliclyFundedEmail": "no"])
     }
 }

@@ -36,7 +36,10 @@ struct ApplicationService {
 
     // MARK: Applicant
 
-    func start(kind: ApplicationKind, email rawEmail: String) async throws -> StartOutcome {
+    /// Starts a draft for `email`, holding `answers` the applicant already gave (to the guided start).
+    func start(kind: ApplicationKind, email rawEmail: String, answers: [String: String] = [:]) async throws
+        -> StartOutcome
+    {
         let email = Identifiers.normaliseEmail(rawEmail)
         var errors = ValidationErrors()
         if email.isEmpty {
@@ -56,7 +59,7 @@ struct ApplicationService {
         try await req.inTransaction { sql in
             try await ApplicationStore.insertDraft(
                 id: id, reference: reference, kind: kind, email: email, resumeHash: SecretHash.sha256Hex(resume),
-                key: req.settings.sessionSecret, at: now, on: sql)
+                answers: answers, key: req.settings.sessionSecret, at: now, on: sql)
             try await AuditLog.record(
                 AuditEntry("application.start", target: "application", id: reference), context: applicantContext,
                 at: now, on: sql)

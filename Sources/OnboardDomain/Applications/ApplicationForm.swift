@@ -376,6 +376,30 @@ public enum ApplicationForm {
         return errors.isEmpty ? .success(clean) : .failure(errors)
     }
 
+    /// What the guided start already knows, as answers this form accepts, so nobody is asked twice: only
+    /// the guided start's own questions are carried, each checked as its field would check it; anything this
+    /// form does not ask, or would refuse, is dropped. A page whose every answer is carried is not shown, and
+    /// its answers appear on check your answers with a change link.
+    public static func carried(_ given: [String: String], into steps: [FormStep], regions: Set<String>)
+        -> [String: String]
+    {
+        let askedByGuidedStart = Set(GuidedStart.Question.allCases.map(\.rawValue))
+            .subtracting([GuidedStart.Question.applicantType.rawValue, GuidedStart.Question.country.rawValue])
+        var carried: [String: String] = [:]
+        for step in steps {
+            for field in step.fields where askedByGuidedStart.contains(field.name) {
+                guard let value = given[field.name], !value.isEmpty else { continue }
+                let single = FormStep(step.id, step.title, fields: [field])
+                if case .success(let clean) = validate(single, answers: [field.name: value], regions: regions),
+                    let kept = clean[field.name], !kept.isEmpty
+                {
+                    carried[field.name] = kept
+                }
+            }
+        }
+        return carried
+    }
+
     /// Checks a whole application at once, for submission, the API and imports.
     public static func validateAll(_ steps: [FormStep], answers: [String: String], regions: Set<String>)
         -> Result<[String: String], ValidationErrors>
@@ -413,6 +437,14 @@ public enum ApplicationForm {
     }
 
     /// The first page whose answers are missing or wrong, or nil when the form is complete.
+    /// Whether every field of `step` has an answer, and an acceptable one: such a page need not be shown on
+    /// the way forward (a page with an optional answer left blank still is).
+    public static func isFullyAnswered(_ step: FormStep, _ answers: [String: String], _ regions: Set<String>) -> Bool {
+        guard step.fields.allSatisfy({ !(answers[$0.name] ?? "").isEmpty }) else { return false }
+        if case .success = validate(step, answers: answers, regions: regions) { return true }
+        return false
+    }
+
     public static func firstIncomplete(_ steps: [FormStep], answers: [String: String], regions: Set<String>)
         -> FormStep?
     {

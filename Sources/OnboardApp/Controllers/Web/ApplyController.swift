@@ -52,6 +52,13 @@ struct ApplyController {
         let action: String
         let email: String
         let needs: [String]
+        /// Answers the guided start already has, sent on with the email so they are not asked again.
+        let carried: [Carried]
+    }
+
+    struct Carried: Encodable {
+        let name: String
+        let value: String
     }
 
     struct VerifyPage: Encodable {
@@ -158,7 +165,42 @@ struct ApplyController {
 
     func startPage(req: Request) async throws -> Response {
         let kind = try kindParameter(req)
-        return try await renderStart(req, kind: kind, email: "", errors: .init())
+        var given: [String: String] = [:]
+        for item in URLComponents(string: req.url.string)?.queryItems ?? [] {
+            if let value = item.value { given[item.name] = String(value.prefix(100)) }
+        }
+        return try await renderStart(
+            req, kind: kind, email: "", carried: try await carried(req, kind: kind, from: given), errors: .init())
+    }
+
+    /// A practice or premises on record by its ODS code also gives its name, postcode and region: the page
+    /// that asks them is then not shown.
+    private func filledFromRecord(_ req: Request, _ answers: [String: String], kind: ApplicationKind) async throws
+        -> [String: String]
+    {
+        guard let ods = answers["odsCode"], !ods.isEmpty,
+            let step = try await steps(req, kind: kind).first(where: { $0.fields.contains { $0.name == "odsCode" } })
+        else { return answers }
+        struct Record: Decodable {
+            let name: String
+            let postcode: String?
+            let region: String?
+        }
+        guard
+            let record = try await req.sql.raw(
+                "SELECT name, postcode, region FROM organisations WHERE ods_code = \(bind: ods) AND closed_at IS NULL"
+            ).first(decoding: Record.self)
+        else { return answers }
+        var filled = answers
+        for field in step.fields {
+            switch field.name {
+            case "postcode": filled[field.name] = record.postcode
+            case "region": filled[field.name] = record.region
+            case let name where name.hasSuffix("Name"): filled[name] = record.name
+            default: break
+            }
+        }
+        return filled
     }
 
     private func kindParameter(_ req: Request) throws -> ApplicationKind {
@@ -168,29 +210,39 @@ struct ApplyController {
         return kind
     }
 
-    private func renderStart(_ req: Request, kind: ApplicationKind, email: String, errors: ValidationErrors)
-        async throws
-        -> Response
-    {
+    private func renderStart(
+        _ req: Request, kind: ApplicationKind, email: String, carried: [String: String], errors: ValidationErrors
+    ) async throws -> Response {
         try await req.render(
             "apply/start",
             req.chrome("Apply to join: \(kind.displayName)", backLink: SiteURL.join.path, errors: errors),
             StartPage(
                 kind: kind.rawValue, kindName: kind.displayName, action: SiteURL.apply(kind.rawValue).path,
                 email: email,
-                needs: Self.needs(kind)),
+                needs: Self.needs(kind),
+                carried: carried.sorted { $0.key < $1.key }.map { Carried(name: $0.key, value: $0.value) }),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    /// The guided start's answers this kind's form accepts, from the start page's address or its form.
+    private func carried(_ req: Request, kind: ApplicationKind, from given: [String: String]) async throws
+        -> [String: String]
+    {
+        ApplicationForm.carried(
+            given, into: try await steps(req, kind: kind), regions: try await RegionDirectory.codes(on: req.sql))
     }
 
     func start(req: Request) async throws -> Response {
         let kind = try kindParameter(req)
-        struct Form: Decodable { let email: String? }
-        let email = try req.content.decode(Form.self).email ?? ""
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
+        let email = form["email"] ?? ""
+        let carried = try await carried(req, kind: kind, from: form)
         let outcome: ApplicationService.StartOutcome
         do {
-            outcome = try await ApplicationService(req: req).start(kind: kind, email: email)
+            outcome = try await ApplicationService(req: req).start(
+                kind: kind, email: email, answers: try await filledFromRecord(req, carried, kind: kind))
         } catch let errors as ValidationErrors {
-            return try await renderStart(req, kind: kind, email: email, errors: errors)
+            return try await renderStart(req, kind: kind, email: email, carried: carried, errors: errors)
         }
         switch outcome {
         case .hasAccount:
@@ -373,10 +425,13 @@ struct ApplyController {
         if (try? req.query.get(String.self, at: "return")) == "check" {
             return req.redirect(to: SiteURL.applyCheck.path, redirectType: .normal)
         }
-        // Forward in order, so every page is seen once, including those whose answers are optional.
+        // Forward in order, so every page is seen once, including those whose answers are optional; a page
+        // whose every answer is already given (by the guided start, or the practice's record) is passed over.
         let index = all.firstIndex(of: step) ?? 0
-        if index + 1 < all.count {
-            return req.redirect(to: SiteURL.applyStep(all[index + 1].id).path, redirectType: .normal)
+        let answers = fresh.answerMap
+        if let next = all.dropFirst(index + 1).first(where: { !ApplicationForm.isFullyAnswered($0, answers, regions) })
+        {
+            return req.redirect(to: SiteURL.applyStep(next.id).path, redirectType: .normal)
         }
         return req.redirect(to: try await nextURL(req, fresh), redirectType: .normal)
     }

@@ -84,6 +84,18 @@ struct JoinController {
         }
     }
 
+    /// The application's start, carrying what the guided start was told so the form does not ask it again.
+    private func applyURL(_ kind: ApplicationKind, _ answers: [String: String]) -> String {
+        var components = URLComponents()
+        components.path = SiteURL.apply(kind.rawValue).path
+        let skipped: Set<GuidedStart.Question> = [.applicantType, .country]
+        let items = GuidedStart.Question.allCases.filter { !skipped.contains($0) }.compactMap { question in
+            answers[question.rawValue].flatMap { $0.isEmpty ? nil : URLQueryItem(name: question.rawValue, value: $0) }
+        }
+        components.queryItems = items.isEmpty ? nil : items
+        return components.string ?? SiteURL.apply(kind.rawValue).path
+    }
+
     private func url(_ answers: [String: String], keeping: [GuidedStart.Question]) -> String {
         var components = URLComponents()
         components.path = SiteURL.join.path
@@ -144,7 +156,7 @@ struct JoinController {
                 parameterVersion: result.parameterVersion, guidance: guidance, hasGuidance: !guidance.isEmpty,
                 applyURL: (result.decision == .eligible || result.decision == .needsReview
                     || facts.applicantType == .pharmacyMultiple)
-                    ? ApplicationKind(applicantType: facts.applicantType).map { SiteURL.apply($0.rawValue).path } : nil,
+                    ? ApplicationKind(applicantType: facts.applicantType).map { applyURL($0, answers) } : nil,
                 applyLabel: facts.applicantType == .pharmacyMultiple ? "Confirm your intent" : "Start your application")
         )
     }
