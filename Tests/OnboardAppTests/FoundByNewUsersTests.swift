@@ -59,4 +59,18 @@ struct FoundByNewUsersTests {
             #expect(!page.contains(">None<"))
         }
     }
+
+    @Test("A care home chooses its commissioner by name, and check your answers names it")
+    func commissionerByName() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(.careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            #expect(applicant.lastBody.contains("NHS West Yorkshire Integrated Care Board (QWO)"))
+            let step = try await applicant.get("/apply/questions/commissioner")
+            #expect(step.body.string.contains(#"<select class="nhsuk-select" id="commissionerODS""#))
+            #expect(
+                step.body.string.contains(
+                    #"<option value="QWO" selected>NHS West Yorkshire Integrated Care Board</option>"#))
+        }
+    }
 }

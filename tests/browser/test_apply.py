@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import (
     Auditor,
@@ -180,6 +180,8 @@ def fill_page(driver, answers: dict[str, str]) -> list[str]:
         elif kind == "checkbox":
             if field.is_selected() != (value == "yes"):
                 field.click()
+        elif field.tag_name == "select":
+            Select(field).select_by_value(value)
         else:
             field.clear()
             if value:

@@ -285,7 +285,7 @@ public enum ApplicationForm {
                     "commissioner", "Which local authority or commissioner covers the home?",
                     fields: [
                         FormField(
-                            "commissionerODS", "Commissioner's ODS code",
+                            "commissionerODS", "Local authority or commissioner",
                             hint: "Its Local Administrators decide care-home requests for the area", input: .ods)
                     ]),
                 FormStep(
@@ -420,6 +420,9 @@ public enum ApplicationForm {
         switch field.input {
         case .choice, .region:
             return "Select \(label.hasPrefix("how") ? "an answer" : label)"
+        case .ods where field.name == "commissionerODS":
+            // Chosen from a list on the page (the app supplies the commissioners), typed only through the API.
+            return "Select the local authority or commissioner"
         case .confirm:
             return field.name == "intentConfirmed"
                 ? "Tick the box to confirm your organisation's intent"

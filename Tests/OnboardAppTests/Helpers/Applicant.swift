@@ -74,7 +74,7 @@ final class ApplicantBrowser: @unchecked Sendable {
             else { break }
             let action = String(match.output.1)
             let names = Set(
-                lastBody.matches(of: /<(?:input|textarea)[^>]*?name="([A-Za-z]+)"/).map { String($0.output.1) }
+                lastBody.matches(of: /<(?:input|textarea|select)[^>]*?name="([A-Za-z]+)"/).map { String($0.output.1) }
             )
             .subtracting(["_csrf"])
             page = try await post(action, names.map { ($0, answers[$0] ?? "") })

@@ -185,6 +185,7 @@ struct ApplicationsController {
         let assignees =
             actions.contains(.passToLA) ? try await ApplicationStore.localAdministrations(for: row, on: req.sql) : []
         let regions = try await RegionDirectory.all(on: req.sql)
+        let commissioners = try await ApplyController.commissioners(on: req.sql)
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let steps = ApplicationForm.steps(
             for: row.applicationKind,
@@ -198,7 +199,8 @@ struct ApplicationsController {
                 rows: step.fields.map { field in
                     ApplyController.Row(
                         key: field.label,
-                        value: ApplyController.display(field, answers[field.name] ?? "", regions: regions),
+                        value: ApplyController.display(
+                            field, answers[field.name] ?? "", regions: regions, commissioners: commissioners),
                         changeURL: "")
                 })
         }

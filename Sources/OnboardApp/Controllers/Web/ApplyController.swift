@@ -32,6 +32,8 @@ struct ApplyController {
         let isTextarea: Bool
         let isChoice: Bool
         let isConfirm: Bool
+        /// A list too long for radios (the commissioners), shown as a select.
+        let isSelect: Bool
         let checked: Bool
     }
 
@@ -338,8 +340,12 @@ struct ApplyController {
             ? SiteURL.applyCheck.path
             : index == 0 ? SiteURL.apply(row.kind).path : SiteURL.applyStep(all[index - 1].id).path
         let single = step.fields.count == 1 && { if case .choice = step.fields[0].input { true } else { false } }()
+        let commissioners =
+            step.fields.contains { $0.name == Self.commissionerField } ? try await Self.commissioners(on: req.sql) : []
         let fields = step.fields.map { field in
-            Self.view(field, value: values[field.name] ?? "", error: errors.message(for: field.name), regions: regions)
+            Self.view(
+                field, value: values[field.name] ?? "", error: errors.message(for: field.name), regions: regions,
+                commissioners: commissioners)
         }
         var action = SiteURL.applyStep(step.id).path
         if returning { action += "?return=check" }
@@ -351,8 +357,27 @@ struct ApplyController {
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
-    static func view(_ field: FormField, value: String, error: String?, regions: [RegionDirectory.Region]) -> FieldView
-    {
+    static let commissionerField = "commissionerODS"
+
+    /// The commissioners on record, by name, for care homes to choose from rather than type an ODS code.
+    static func commissioners(on sql: any SQLDatabase) async throws -> [FormOption] {
+        struct Row: Decodable {
+            let ods_code: String
+            let name: String
+        }
+        return try await sql.raw(
+            """
+            SELECT ods_code, name FROM organisations
+            WHERE type = \(bind: OrganisationType.commissioner.rawValue) AND closed_at IS NULL AND ods_code IS NOT NULL
+            ORDER BY name
+            """
+        ).all(decoding: Row.self).map { FormOption($0.ods_code, $0.name) }
+    }
+
+    static func view(
+        _ field: FormField, value: String, error: String?, regions: [RegionDirectory.Region],
+        commissioners: [FormOption] = []
+    ) -> FieldView {
         var options: [FormOption] = []
         var kind = "text"
         var inputType = "text"
@@ -382,6 +407,10 @@ struct ApplyController {
             options = regions.map { FormOption($0.code, $0.name) }
         case .confirm: kind = "confirm"
         }
+        if field.name == commissionerField, !commissioners.isEmpty {
+            kind = "select"
+            options = commissioners
+        }
         return FieldView(
             name: field.name, label: field.label + (field.required ? "" : " (optional)"), hint: field.hint,
             value: value,
@@ -394,7 +423,7 @@ struct ApplyController {
                     checked: option.value == value)
             },
             isText: kind == "text", isTextarea: kind == "textarea", isChoice: kind == "choice",
-            isConfirm: kind == "confirm",
+            isConfirm: kind == "confirm", isSelect: kind == "select",
             checked: value == "yes")
     }
 
@@ -446,6 +475,7 @@ struct ApplyController {
     private func renderCheck(_ req: Request, row: ApplicationRow, errors: ValidationErrors) async throws -> Response {
         let all = try await steps(req, kind: row.applicationKind)
         let regionsList = try await RegionDirectory.all(on: req.sql)
+        let commissioners = try await Self.commissioners(on: req.sql)
         let regions = Set(regionsList.map(\.code))
         if errors.isEmpty, let missing = ApplicationForm.firstIncomplete(all, answers: row.answerMap, regions: regions)
         {
@@ -457,7 +487,9 @@ struct ApplyController {
                 title: step.title,
                 rows: step.fields.map { field in
                     Row(
-                        key: field.label, value: Self.display(field, answers[field.name] ?? "", regions: regionsList),
+                        key: field.label,
+                        value: Self.display(
+                            field, answers[field.name] ?? "", regions: regionsList, commissioners: commissioners),
                         changeURL: SiteURL.applyStep(step.id).path + "?return=check#\(field.name)")
                 })
         }
@@ -475,8 +507,13 @@ struct ApplyController {
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
-    static func display(_ field: FormField, _ value: String, regions: [RegionDirectory.Region]) -> String {
+    static func display(
+        _ field: FormField, _ value: String, regions: [RegionDirectory.Region], commissioners: [FormOption] = []
+    ) -> String {
         if value.isEmpty { return "Not given" }
+        if field.name == commissionerField, let known = commissioners.first(where: { $0.value == value }) {
+            return "\(known.label) (\(value))"
+        }
         switch field.input {
         case .choice(let options): return options.first { $0.value == value }?.label ?? value
         case .region: return regions.first { $0.code == value }?.name ?? value
