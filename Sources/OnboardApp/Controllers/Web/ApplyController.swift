@@ -362,16 +362,16 @@ struct ApplyController {
     /// The commissioners on record, by name, for care homes to choose from rather than type an ODS code.
     static func commissioners(on sql: any SQLDatabase) async throws -> [FormOption] {
         struct Row: Decodable {
-            let ods_code: String
+            let ods: String
             let name: String
         }
         return try await sql.raw(
             """
-            SELECT ods_code, name FROM organisations
+            SELECT ods_code AS ods, name FROM organisations
             WHERE type = \(bind: OrganisationType.commissioner.rawValue) AND closed_at IS NULL AND ods_code IS NOT NULL
             ORDER BY name
             """
-        ).all(decoding: Row.self).map { FormOption($0.ods_code, $0.name) }
+        ).all(decoding: Row.self).map { FormOption($0.ods, $0.name) }
     }
 
     static func view(
