@@ -73,4 +73,16 @@ struct FoundByNewUsersTests {
                     #"<option value="QWO" selected>NHS West Yorkshire Integrated Care Board</option>"#))
         }
     }
+
+    @Test("Check your answers wraps the email address at its @, not inside a word")
+    func addressWraps() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            #expect(
+                applicant.lastBody.contains(
+                    #"<span class="onboard-address"><span>ada</span><span>@wetherbyvision.co.uk</span></span>"#))
+        }
+    }
 }

@@ -81,6 +81,27 @@ struct ApplyController {
         let aupVersion: String
         let email: String
         let mailbox: String?
+
+        /// The address in two parts, so a narrow screen wraps it at the @ rather than inside a word.
+        var emailParts: [String] {
+            guard let at = email.firstIndex(of: "@") else { return [email] }
+            return [String(email[..<at]), String(email[at...])]
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case reference, kindName, sections, aupVersion, email, mailbox, emailParts
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(reference, forKey: .reference)
+            try c.encode(kindName, forKey: .kindName)
+            try c.encode(sections, forKey: .sections)
+            try c.encode(aupVersion, forKey: .aupVersion)
+            try c.encode(email, forKey: .email)
+            try c.encodeIfPresent(mailbox, forKey: .mailbox)
+            try c.encode(emailParts, forKey: .emailParts)
+        }
     }
 
     struct Section: Encodable {
