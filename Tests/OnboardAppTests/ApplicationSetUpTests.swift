@@ -239,4 +239,23 @@ struct ApplicationSetUpTests {
             #expect(!tracking.contains("Withdraw application"))
         }
     }
+
+    @Test("A refused application's tracking page gives the reason and what to do instead")
+    func notApproved() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(.careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            let reference = try #require(try await applicant.submit())
+            _ = try await decide(
+                app, reference, as: Demo.chloe,
+                [("action", "reject"), ("reason", "The home is not commissioned by us; apply to Kirklees.")])
+            #expect(try await made(app, reference).state == "rejected")
+            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            #expect(page.contains("Why it was not approved"))
+            #expect(page.contains("apply to Kirklees"))
+            #expect(page.contains("contact the national helpdesk"))
+            #expect(page.contains(reference))
+            #expect(!page.contains("What has been set up"))
+        }
+    }
 }

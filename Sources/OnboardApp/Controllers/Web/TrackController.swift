@@ -37,6 +37,9 @@ struct TrackController {
         let programmeName: String?
         /// What an approval set up, and what to do next.
         let setUp: [String]
+        /// Why it was not approved (the reviewer's words), when it was not.
+        let refusal: String?
+        let helpdesk: String
     }
 
     func open(req: Request) async throws -> Response {
@@ -91,7 +94,8 @@ struct TrackController {
                 withdrawAction: SiteURL.trackWithdraw(token).path, resumeAction: SiteURL.trackResume(token).path,
                 latestReason: state == .moreInformationNeeded ? latest : nil, replyError: errors.message(for: "reason"),
                 queuePosition: position, programmeName: programmeName,
-                setUp: try await ApplicationSetUp.summary(of: row, settings: req.settings, on: req.sql)),
+                setUp: try await ApplicationSetUp.summary(of: row, settings: req.settings, on: req.sql),
+                refusal: state == .rejected ? (latest ?? "") : nil, helpdesk: req.settings.nationalHelpdesk),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
