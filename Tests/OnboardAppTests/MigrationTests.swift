@@ -232,11 +232,22 @@ struct MigrationTests {
                     app, .POST, base + "/checklist/\(item.key)", #"{"evidence":"Confirmed"}"#, token: token)
                 #expect(ticked.status == .ok, "\(item.key): \(ticked.body.string)")
             }
+            // Going live waits for the plan's tasks that come before it.
+            let early = try await call(app, .POST, base + "/go-live/confirm", token: token)
+            #expect(early.status == .conflict && early.body.string.contains("done on the plan"), "\(early.body.string)")
+            for task in project.tasks where !task.done {
+                let done = try await call(
+                    app, .POST, base + "/tasks/\(task.key)/done", #"{"evidence":"Done"}"#, token: token)
+                #expect(done.status == .ok, "\(task.key): \(done.body.string)")
+            }
             clock.advance(by: 3600)
             let live = try await call(app, .POST, base + "/go-live/confirm", token: token)
             #expect(live.status == .ok, "\(live.body.string)")
             let final = try decode(ProjectBody.self, live)
             #expect(final.status == "live" && final.organisationStatus == "live")
+            #expect(
+                final.goLive == Day.today(app.clock.now()).iso,
+                "confirmed before its planned date, go-live moves to the real one")
             let organisation = try await Organisation.find(try await organisationID(app, ods: "8HV48"), on: app.db)
             #expect(organisation?.status == .live)
             let closed = try await call(

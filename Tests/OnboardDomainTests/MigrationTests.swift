@@ -57,6 +57,22 @@ struct MigrationPlanTests {
         #expect(!MigrationPlan.isLate(plan[0], done: true, today: goLive + 1))
     }
 
+    @Test("A plan with no go-live yet reads from today: nothing starts earlier, nothing is late")
+    func earliestGoLive() {
+        let tasks = [
+            TaskTemplate(key: "a", title: "A", owner: .organisation, durationDays: 10, offsetDays: -30),
+            TaskTemplate(
+                key: "b", title: "B", owner: .organisation, durationDays: 5, offsetDays: -10, dependsOn: ["a"]),
+            TaskTemplate(key: "c", title: "C", owner: .ism, durationDays: 3, offsetDays: 2),
+        ]
+        let earliest = MigrationPlan.earliestGoLive(tasks, today: today)
+        #expect(earliest == today + 30)
+        let plan = MigrationPlan.generate(tasks, goLive: earliest, today: today)
+        #expect(plan.allSatisfy { $0.start >= today && $0.problem == nil })
+        #expect(plan.allSatisfy { !MigrationPlan.isLate($0, done: false, today: today) })
+        #expect(MigrationPlan.generate(tasks, goLive: today, today: today).contains { $0.start < today })
+    }
+
     @Test("Templates with unknown or circular dependencies are refused")
     func templateProblems() {
         let circle = [

@@ -238,6 +238,16 @@ def test_ism_runs_a_migration_to_go_live(browser):
         assert not error_summary(browser), error_summary(browser)
         assert current_path(browser) == project + "/checklist", browser.current_url
 
+    # Going live also waits for the plan's tasks that come before it.
+    assert "done on the plan" in blockers, blockers
+    browser.get(browser.current_url.split("/migration/")[0] + project + "/plan")
+    while links := browser.find_elements(By.PARTIAL_LINK_TEXT, "Mark as done"):
+        click_and_wait(browser, links[0])
+        browser.find_element(By.ID, "evidence").send_keys("Done and recorded in the project log")
+        click_and_wait(browser, main_button(browser, "Mark as done"))
+        assert not error_summary(browser), error_summary(browser)
+
+    browser.get(browser.current_url.split("/migration/")[0] + project + "/checklist")
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Confirm go-live"))
     auditor.audit_current(Page(label="/migration/:id/confirm"))
     click_and_wait(browser, main_button(browser, "Confirm go-live"))

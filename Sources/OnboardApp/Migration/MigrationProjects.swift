@@ -116,13 +116,16 @@ struct ProjectInitiation: Sendable, Codable, Equatable {
 /// Why go-live cannot be confirmed yet, in words for the page and the API.
 struct GoLiveBlockers: Sendable {
     var outstanding: [String] = []
+    /// Plan tasks that must be done before go-live and are not.
+    var tasks: [String] = []
     var gate: String?
     var noPlan = false
-    var isEmpty: Bool { outstanding.isEmpty && gate == nil && !noPlan }
+    var isEmpty: Bool { outstanding.isEmpty && tasks.isEmpty && gate == nil && !noPlan }
 
     var messages: [String] {
         var all: [String] = []
         if noPlan { all.append("Choose a migration option and a go-live date first") }
+        all += tasks.map { "Mark \"\($0)\" done on the plan" }
         all += outstanding.map { "Tick \"\($0)\" on the checklist" }
         if let gate { all.append(gate) }
         return all
@@ -352,8 +355,10 @@ enum MigrationProjects {
         try await sql.raw(
             "DELETE FROM migration_tasks WHERE project_id = \(bind: id) AND key NOT IN (\(binds: keys + [""]))"
         ).run()
-        // Placed against go-live when there is one; until then, against today, to be re-placed.
-        let placed = MigrationPlan.generate(templates, goLive: goLive ?? today, today: today)
+        // Placed against go-live when there is one; until then, against the earliest go-live the plan allows,
+        // so it reads from today and nothing is late; re-placed when the date is chosen.
+        let placed = MigrationPlan.generate(
+            templates, goLive: goLive ?? MigrationPlan.earliestGoLive(templates, today: today), today: today)
         try await sql.insertRows(
             "migration_tasks",
             [
@@ -401,7 +406,9 @@ enum MigrationProjects {
     /// Places the project's own tasks against go-live: moving go-live moves them all.
     static func place(_ id: UUID, goLive: Day?, today: Day, on sql: any SQLDatabase) async throws {
         let tasks = try await tasks(of: id, on: sql)
-        let placed = MigrationPlan.generate(tasks.map(\.template), goLive: goLive ?? today, today: today)
+        let templates = tasks.map(\.template)
+        let placed = MigrationPlan.generate(
+            templates, goLive: goLive ?? MigrationPlan.earliestGoLive(templates, today: today), today: today)
         for (position, task) in placed.enumerated() {
             try await sql.raw(
                 """
@@ -568,6 +575,9 @@ enum MigrationProjects {
         let done = Set(items.filter { $0.ticked_at != nil }.map(\.key))
         let all = items.map { ChecklistItem(key: $0.key, title: $0.title, mandatory: $0.mandatory) }
         blockers.outstanding = MigrationChecklist.outstanding(all, done: done).map(\.title)
+        // Going live needs what the plan says comes first: every task due to finish before go-live.
+        blockers.tasks = try await tasks(of: project.id, on: sql)
+            .filter { $0.template.beforeGoLive && $0.done_at == nil }.map(\.title)
         blockers.gate = try await TransferBatches.gateProblem(project.id, on: sql)
         return blockers
     }
@@ -578,9 +588,14 @@ enum MigrationProjects {
     ) async throws -> GoLiveBlockers {
         let blockers = try await blockers(project, on: sql)
         guard blockers.isEmpty else { return blockers }
+        // Going live earlier than planned moves the go-live date to the real one, so the plan and the
+        // project agree on when it happened.
+        let today = Day.today(now)
         let moved = try await sql.raw(
             """
             UPDATE migration_projects SET status = 'live', live_at = \(bind: now), live_by_id = \(bind: account),
+                go_live_day = CASE WHEN go_live_day > \(bind: today.ordinal) THEN \(bind: today.ordinal)
+                    ELSE go_live_day END,
                 updated_at = \(bind: now)
             WHERE id = \(bind: project.id) AND status = 'open' RETURNING id
             """
@@ -596,7 +611,8 @@ enum MigrationProjects {
             [
                 AuditEntry(
                     "migration.go_live_confirmed", target: "migration_project", id: project.id.uuidString,
-                    before: ["status": "open"], after: ["status": "live"]),
+                    before: ["status": "open", "goLive": project.goLive?.iso ?? ""],
+                    after: ["status": "live", "goLive": min(project.goLive ?? today, today).iso]),
                 AuditEntry(
                     "organisation.status_changed", target: "organisation", id: project.organisation_id.uuidString,
                     before: ["onboardingStatus": project.organisation_status],

@@ -173,6 +173,12 @@ public enum MigrationPlan {
         return tasks.compactMap { placed[$0.key] }
     }
 
+    /// The earliest go-live from which no task would start before `today`: a plan with no go-live yet is
+    /// placed against it, so it reads from today and nothing is late on the day it is made.
+    public static func earliestGoLive(_ tasks: [TaskTemplate], today: Day) -> Day {
+        today + max(0, tasks.map { -$0.offsetDays }.max() ?? 0)
+    }
+
     /// Problems with a template itself: unknown or circular dependencies, durations below a day.
     public static func problems(in tasks: [TaskTemplate]) -> [String] {
         var problems: [String] = []
