@@ -8,6 +8,8 @@ func routes(_ app: Application) throws {
     let publicPages = PublicController()
     app.get("health", use: publicPages.health)
     app.get("metrics", use: MetricsController().scrape)
+    // GOV.UK Notify's delivery receipts: its bearer token, no session, so no CSRF.
+    app.on(.POST, SiteURL.notifyReceipts.pattern, use: DeliveryReceiptsController().receive)
 
     // Pages: sessions, CSRF on every state-changing form.
     let web = app.grouped(SessionAuthenticator(policy: .standard), CSRFProtection())

@@ -97,6 +97,11 @@ struct RouteCoverageTests {
         case .operatorAddress:
             let response = try await app.get(path)
             #expect(response.status == .notFound, "\(key): answers only configured addresses; others get 404")
+        case .machine:
+            let response = try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
+            #expect(
+                [.notFound, .unauthorized].contains(response.status),
+                "\(key): without the caller's token, 404 (not configured) or 401 (got \(response.status))")
         case .applicant:
             // Without the draft cookie or the right link there is nothing to act on: back to the start, or 404.
             let visitor = try await preSession(app)
@@ -172,6 +177,14 @@ struct RouteCoverageTests {
             #expect(response.status == .unauthorized, "\(key): cookie and CSRF token without a bearer token → 401")
         case .operatorAddress:
             Issue.record("\(key): an operator's read-only route cannot be state-changing")
+        case .machine:
+            // A signed-in browser's cookie and CSRF token are not the caller's token.
+            let session = try await signIn(app, email: rule.actor)
+            var headers = rule.jsonHeaders
+            headers.add(name: "Cookie", value: session.cookieHeader)
+            headers.add(name: "X-CSRF-Token", value: session.csrf)
+            let response = try await app.send(method, path, headers: headers, body: rule.jsonBody)
+            #expect([.notFound, .unauthorized].contains(response.status), "\(key): a session is not a credential")
         case .public, .applicant:
             let visitor = try await preSession(app)
             let other = try await preSession(app)
@@ -223,6 +236,8 @@ struct RouteCoverageTests {
             return try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
         case .operatorAddress:
             return try await app.get(path)
+        case .machine:
+            return try await app.send(method, path, headers: rule.jsonHeaders, body: rule.jsonBody)
         case .public, .staff, .applicant:
             let session = try await signIn(app, email: email)
             if method == .GET { return try await app.get(path, headers: session.headers) }
@@ -370,6 +385,8 @@ enum Access: Sendable {
     case applicant
     /// Operators' figures, answered only to configured client addresses (LiveServerTests.metrics).
     case operatorAddress
+    /// Called by another service with its own bearer token (GOV.UK Notify's receipts): no session, no CSRF.
+    case machine
 }
 
 enum OtherScope: Sendable {
@@ -458,6 +475,10 @@ enum RouteTable {
         // Public
         "GET /health": RouteRule(
             access: .public, path: { _ in "/health" }, otherScope: .notApplicable(publicNote), stateChanging: false),
+        "POST /notify/delivery-receipts": RouteRule(
+            access: .machine, path: { _ in "/notify/delivery-receipts" },
+            otherScope: .notApplicable("records a receipt on the message Notify names; DeliveryReceiptTests"),
+            stateChanging: true, json: #"{"id":"x","status":"delivered"}"#),
         "GET /metrics": RouteRule(
             access: .operatorAddress, path: { _ in "/metrics" },
             otherScope: .notApplicable("service-wide counts only; no record of any scope"), stateChanging: false),

@@ -77,6 +77,9 @@ public struct Settings: Sendable {
     /// Seconds a connection may send and receive nothing before it is closed (`HTTP_IDLE_TIMEOUT`): a client that
     /// sends part of a request and stops does not hold a connection for ever.
     public var httpIdleTimeoutSeconds = 30
+    /// The bearer token GOV.UK Notify sends with its delivery receipts (`NOTIFY_CALLBACK_TOKEN`); without it
+    /// the receipts address answers 404.
+    public var notifyCallbackToken: String?
 
     public var isDevelopment: Bool { environment == .development }
 
@@ -165,6 +168,14 @@ public struct Settings: Sendable {
                 templates: value("NOTIFY_TEMPLATES") ?? "")
         } else if environment == .production {
             throw Problem(setting: "NOTIFY_API_KEY", reason: "is required in production")
+        }
+
+        func callbackToken() throws(Problem) -> String? {
+            guard let token = value("NOTIFY_CALLBACK_TOKEN") else { return nil }
+            guard token.count >= 32 else {
+                throw Problem(setting: "NOTIFY_CALLBACK_TOKEN", reason: "must be 32 characters or more")
+            }
+            return token
         }
 
         func days(_ key: String, default fallback: Int?) throws(Problem) -> Int? {
@@ -299,7 +310,8 @@ public struct Settings: Sendable {
             lifecycle: lifecycle, passwordExpiryDays: try days("PASSWORD_EXPIRY_DAYS", default: nil),
             bulk: try bulkSettings(), clamd: clamd, quarantineRetentionDays: quarantineDays, audit: audit,
             retention: retention, metricsAllowed: metricsAllowed,
-            httpIdleTimeoutSeconds: try bounded("HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600))
+            httpIdleTimeoutSeconds: try bounded("HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600),
+            notifyCallbackToken: try callbackToken())
 
     }
 

@@ -69,6 +69,7 @@ enum SiteURL: Sendable {
     case ownMobile
     case ownMobileCode
     case ownTokens
+    case notifyReceipts
     case ownTokenNew
     case mailboxes
     case mailboxNew
@@ -153,6 +154,7 @@ enum SiteURL: Sendable {
         case .ownMobile: "/account/mobile"
         case .ownMobileCode: "/account/mobile/code"
         case .ownTokens: "/account/tokens"
+        case .notifyReceipts: "/notify/delivery-receipts"
         case .ownTokenNew: "/account/tokens/new"
         case .mailboxes: "/mailboxes"
         case .mailboxNew: "/mailboxes/new"

@@ -22,5 +22,6 @@ extension Migrations {
         add(M017_LimitSecondFactorAttempts())  // wrong authenticator codes counted per account and per sign-in
         add(M018_ApplicationSetUp())  // the account and shared mailbox an approval set up
         add(M019_MigrationContact())  // migration questions go to the national helpdesk, not a placeholder
+        add(M020_DeliveryReceipts())  // Notify delivery receipts on the messages they report
     }
 }

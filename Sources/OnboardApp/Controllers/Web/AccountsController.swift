@@ -309,6 +309,8 @@ struct AccountsController {
         let sendCodeURL: String
         /// The application the account was set up from, when the viewer may see it.
         let application: Link?
+        /// Texts and emails sent to the person, and whether each was delivered.
+        let messages: [MessageHistory.Item]
     }
 
     struct Link: Encodable {
@@ -448,7 +450,8 @@ struct AccountsController {
                 isPending: state == .pendingActivation,
                 canSendCode: state == .pendingActivation && allowed.contains(.sendCode),
                 sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path,
-                application: try await joinedThrough(account.id, req: req, principal: principal)))
+                application: try await joinedThrough(account.id, req: req, principal: principal),
+                messages: try await MessageHistory.recent(for: account.id, on: req.sql)))
     }
 
     struct ActionForm: Content {
