@@ -351,8 +351,10 @@ def test_tracking_link_shows_the_application_only_after_the_button(browser):
     auditor.assert_clean()
 
 
-def _approve_as(browser, auditor: Auditor, email: str, reference: str, choices: dict[str, str], reason: str) -> None:
-    """Sign in as `email`, open the application from the list and approve it with `choices` ticked."""
+def _approve_as(
+    browser, auditor: Auditor, email: str, reference: str, choices: dict[str, str], reason: str, action: str = "approve"
+) -> None:
+    """Sign in as `email`, open the application from the list and approve (or complete) it with `choices` ticked."""
     account = next(a for a in demo_accounts() if a["email"] == email)
     browser.delete_all_cookies()
     sign_in(browser, account["email"], account["password"])
@@ -361,7 +363,7 @@ def _approve_as(browser, auditor: Auditor, email: str, reference: str, choices: 
     assert link, f"{reference} is not listed on /applications for {email}"
     click_and_wait(browser, link[0])
     auditor.audit_current(Page(label=f"/applications/:id before approval ({reference})"))
-    browser.find_element(By.CSS_SELECTOR, 'input[name="action"][value="approve"]').click()
+    browser.find_element(By.CSS_SELECTOR, f'input[name="action"][value="{action}"]').click()
     for name, value in choices.items():
         browser.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]').click()
     browser.find_element(By.CSS_SELECTOR, "textarea#reason").send_keys(reason)
@@ -392,17 +394,98 @@ def test_care_home_approved_by_its_la_has_its_home_and_managers_account(browser)
         browser, auditor, "chloe.brown@nhs.net", sent["reference"], {"activation": "assisted"},
         "Registered with the CQC and the toolkit is complete.",
     )
+    # The LA phones the manager from the account the approval made, and reads back the code.
+    from test_accounts import outbox_text
+
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "a[data-created-account]"))
+    account_url = browser.current_url
+    address = browser.find_element(By.CSS_SELECTOR, "[data-address]").get_attribute("data-address")
+    click_and_wait(browser, main_button(browser, "Send code and start call"))
+    code = re.search(r"\b(\d{6})\b", outbox_text(browser, "+447700900123", "security_code")).group(1)
+    navigate(browser, account_url)
+    browser.find_element(By.ID, "code").send_keys(code)
+    click_and_wait(browser, main_button(browser, "Check code"))
+    password = browser.find_element(By.CSS_SELECTOR, "[data-temporary-password]").text.strip()
+
     card = _set_up_card(browser, auditor, sent["email"])
     assert "Wharfe View Care Home has joined the service." in card, card
-    assert re.search(r"Your account is \S+@nhs\.net\. Your Local Administrator will phone you", card), card
+    assert f"Your account is {address}. Your Local Administrator will phone you" in card, card
+
+    # The manager signs in with what the LA read out, and reaches the service.
+    browser.delete_all_cookies()
+    sign_in(browser, address, password)
+    assert current_path(browser) == "/sign-in/acceptable-use", browser.current_url
+    browser.find_element(By.ID, "accept").click()
+    click_and_wait(browser, main_button(browser, "Accept and continue"))
+    browser.find_element(By.ID, "password").send_keys("heather window lantern")
+    browser.find_element(By.ID, "confirm").send_keys("heather window lantern")
+    click_and_wait(browser, main_button(browser, "Save password"))
+    assert current_path(browser) == "/welcome", browser.current_url
+    auditor.audit_current(Page(label="/welcome (care home manager)"))
     auditor.assert_clean()
 
 
 def test_community_pharmacy_approved_has_its_account_and_premises_mailbox(browser):
+    from test_accounts import outbox_text
+
     sent = send_application(browser, Auditor(browser, "apply-pharmacy-journey"), "community_pharmacy")
     auditor = Auditor(browser, "pharmacy-approval")
     _approve_as(browser, auditor, "priya.patel@nhs.net", sent["reference"], {}, "Meets the IG terms of service.")
+    # What the pharmacist's phone received (the development sink shows it to signed-in staff).
+    credentials = outbox_text(browser, "+447700900123", "credentials")
+    found = re.search(r"username is (\S+@nhs\.net) and your temporary password is ([0-9A-Z-]+)", credentials)
+    assert found, credentials
+    address, password = found.group(1), found.group(2)
+    code = re.search(r"\b(\d{6})\b", outbox_text(browser, "+447700900123", "security_code")).group(1)
+
     card = _set_up_card(browser, auditor, sent["email"])
-    assert "A security code and a temporary password have been sent by text message" in card, card
+    assert f"Your account is {address}. A security code and a temporary password" in card, card
     assert "shared mailbox is pharmacy.fb007@nhs.net" in card, card
+
+    # The pharmacist activates the account with what was texted, and reaches the service.
+    browser.delete_all_cookies()
+    sign_in(browser, address, password)
+    assert current_path(browser) == "/sign-in/security-code", browser.current_url
+    auditor.audit_current(Page(label="/sign-in/security-code (pharmacist)"))
+    browser.find_element(By.ID, "code").send_keys(code)
+    click_and_wait(browser, main_button(browser, "Continue"))
+    assert current_path(browser) == "/sign-in/acceptable-use", browser.current_url
+    browser.find_element(By.ID, "accept").click()
+    click_and_wait(browser, main_button(browser, "Accept and continue"))
+    assert current_path(browser) == "/sign-in/new-password", browser.current_url
+    browser.find_element(By.ID, "password").send_keys("copper kettle meadow")
+    browser.find_element(By.ID, "confirm").send_keys("copper kettle meadow")
+    click_and_wait(browser, main_button(browser, "Save password"))
+    assert current_path(browser) == "/welcome", browser.current_url
+    auditor.audit_current(Page(label="/welcome (pharmacist)"))
+    auditor.visit("/mailboxes")
+    assert "pharmacy.fb007@nhs.net" in browser.find_element(By.TAG_NAME, "main").text, "the mailbox they own"
+    auditor.assert_clean()
+
+
+def test_optometrist_passed_to_an_la_is_set_up_in_one_step(browser):
+    sent = send_application(browser, Auditor(browser, "apply-optometrist-set-up"), "optometrist")
+    auditor = Auditor(browser, "optometrist-set-up")
+    contact = accounts_by_role()["regional_contact"]
+    browser.delete_all_cookies()
+    sign_in(browser, contact["email"], contact["password"])
+    navigate(browser, base_url() + "/applications?waiting=me")
+    links = browser.find_elements(By.LINK_TEXT, sent["reference"])
+    if links:  # not yet passed on by another test in this worker
+        click_and_wait(browser, links[0])
+        browser.find_element(By.CSS_SELECTOR, 'input[name="action"][value="pass_to_la"]').click()
+        browser.find_element(By.CSS_SELECTOR, 'input[name="assignee"]').click()
+        browser.find_element(By.CSS_SELECTOR, "textarea#reason").send_keys("Regular referrals.")
+        click_and_wait(browser, main_button(browser, "Record decision"))
+        assert not error_summary(browser), error_summary(browser)
+    _approve_as(
+        browser, auditor, "chloe.brown@nhs.net", sent["reference"], {"activation": "automated"},
+        "Your account is ready; the texts are on their way.", action="complete",
+    )
+    created = browser.find_elements(By.CSS_SELECTOR, "a[data-created-account]")
+    assert created, "the completed application does not link the account it set up"
+    card = _set_up_card(browser, auditor, sent["email"])
+    assert re.search(r"Your account is \S+@nhs\.net\. A security code and a temporary password", card), card
+    state = browser.find_element(By.CSS_SELECTOR, "main [data-state]").text.strip()
+    assert state == "Completed", state
     auditor.assert_clean()

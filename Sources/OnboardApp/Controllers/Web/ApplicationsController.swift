@@ -84,6 +84,8 @@ struct ApplicationsController {
         let assignedTo: String?
         /// After approval: where a national administrator sets up the invited first LA's (or super user's) account.
         let setUpAccountURL: String?
+        /// The account this application set up, when the viewer manages it.
+        let createdAccount: AccountsController.Link?
     }
 
     static let pageSize = 50
@@ -271,8 +273,19 @@ struct ApplicationsController {
                 assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo,
                 setUpAccountURL: invitation.map {
                     SiteURL.accountNew.path + "?invitation=" + $0.id.uuidString.lowercased()
-                }),
+                },
+                createdAccount: try await createdAccount(row, req: req, principal: principal)),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    /// The account the application's approval or completion made, linked only for those who manage it.
+    private func createdAccount(_ row: ApplicationRow, req: Request, principal: Principal) async throws
+        -> AccountsController.Link?
+    {
+        guard let id = row.created_account_id,
+            let (account, _) = try? await req.managedAccount(id, for: principal)
+        else { return nil }
+        return AccountsController.Link(text: account.address, url: SiteURL.account(account.id).path)
     }
 
     func decide(req: Request, principal: Principal) async throws -> Response {
