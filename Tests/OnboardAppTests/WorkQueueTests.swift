@@ -149,4 +149,31 @@ struct WorkQueueTests {
             #expect(passed?.body.contains("/applications/\(id)") == true)
         }
     }
+    @Test("The pharmacy team sees sheets waiting to be applied, and an ISM the items quarantined in their migrations")
+    func sheetsAndQuarantine() async throws {
+        try await withTestApp { app, _ in
+            let database = app.db as! any SQLDatabase
+            let sam = try #require(
+                try await PrincipalLoader.load(
+                    accountID: try await accountID(app, email: samKhan), sessionID: nil, on: database))
+            let sheet = pharmacyCSV(stores: storeRows(1), users: userRows(1, stores: 1))
+            let settings = app.settings
+            let now = app.clock.now()
+            _ = try await app.db.transaction { db in
+                try await BulkUploads.receive(
+                    Array(sheet.utf8), filename: "stores-december.csv", kind: .pharmacyMultiple, principal: sam,
+                    settings: settings, context: .system, now: now, on: db as! any SQLDatabase
+                ).id
+            }
+            let priya = try await home(app, as: Demo.priya)
+            #expect(priya.contains("Sheets waiting to be applied (1)"))
+            #expect(priya.contains("stores-december.csv"))
+            #expect(!(try await home(app, as: Demo.liam)).contains("stores-december.csv"), "not an LA's to apply")
+
+            _ = try await migrationFixture(app)
+            let isaac = try await home(app, as: Demo.isaac)
+            #expect(isaac.contains("Quarantined items waiting for you"))
+            #expect(!(try await home(app, as: Demo.chloe)).contains("Quarantined items"), "only the assigned ISM")
+        }
+    }
 }

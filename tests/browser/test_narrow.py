@@ -48,7 +48,15 @@ def test_pages_fit_a_phone(browser):
             browser.save_screenshot(os.path.join(SHOTS, slug_for(path) + ".png"))
             page_width = browser.execute_script("return document.documentElement.scrollWidth")
             if page_width > WIDTH + 1:
-                problems.append(f"{path}: the page is {page_width} pixels wide on a {WIDTH}-pixel screen")
+                widest = browser.execute_script(
+                    "return [...document.querySelectorAll('body *')]"
+                    ".filter(e => e.getBoundingClientRect().right > arguments[0] + 1 && !e.closest('.nhsuk-table-container'))"
+                    ".slice(0, 3).map(e => e.tagName + '.' + e.className)",
+                    WIDTH,
+                )
+                problems.append(
+                    f"{path}: the page is {page_width} pixels wide on a {WIDTH}-pixel screen (widest: {widest})"
+                )
             nav = browser.execute_script(
                 "const n = document.querySelector('nav[aria-label=\"Primary navigation\"]'); "
                 "return n ? n.getBoundingClientRect().height : 0"

@@ -146,3 +146,90 @@ enum WorkQueue {
             moreHref: total > items.count ? SiteURL.accounts.path + "?state=pending_activation" : nil)
     }
 }
+
+extension WorkQueue {
+    /// Registration sheets that passed their checks and wait to be applied by this person: the pharmacy
+    /// administration team's pharmacy sheets, an LA's own accounts sheets, anything for a national administrator.
+    static func sheets(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> Queue? {
+        var clauses: [SQLQueryString] = []
+        if principal.has(.nationalAdmin) {
+            clauses.append("1 = 1")
+        } else {
+            if principal.has(.pharmacyAdminTeam) { clauses.append("u.kind = 'pharmacy_multiple'") }
+            if principal.has(.localAdmin) {
+                clauses.append("(u.kind = 'accounts' AND u.uploaded_by_id = \(bind: principal.accountID))")
+            }
+        }
+        guard !clauses.isEmpty else { return nil }
+        var condition: SQLQueryString = "u.status = 'valid' AND ("
+        for (index, clause) in clauses.enumerated() {
+            if index > 0 { condition.appendLiteral(" OR ") }
+            condition.appendInterpolation(clause)
+        }
+        condition.appendLiteral(")")
+        struct Row: Decodable {
+            let id: UUID
+            let filename: String
+            let organisation: String
+            let created_at: Date
+        }
+        let rows = try await sql.raw(
+            """
+            SELECT u.id, u.filename, o.name AS organisation, u.created_at
+            FROM bulk_uploads u JOIN organisations o ON o.id = u.organisation_id
+            WHERE \(condition) ORDER BY u.created_at, u.id LIMIT \(literal: shown)
+            """
+        ).all(decoding: Row.self)
+        struct Count: Decodable { let n: Int }
+        let total =
+            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM bulk_uploads u WHERE \(condition)")
+            .first(decoding: Count.self)?.n ?? 0
+        return Queue(
+            title: "Sheets waiting to be applied",
+            items: rows.map { row in
+                Item(
+                    text: "\(row.organisation): \(row.filename)", href: SiteURL.bulkUpload(row.id).path,
+                    waiting: "Waiting " + Waiting.describe(since: row.created_at, now: now))
+            }, total: total, moreHref: total > rows.count ? SiteURL.bulk.path : nil)
+    }
+
+    /// Items held in quarantine in the migrations this person runs as their implementation support manager:
+    /// each waits for them to release or remove it before the transfer gate opens.
+    static func quarantine(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> Queue? {
+        guard principal.has(.implementationSupportManager) else { return nil }
+        let condition: SQLQueryString = """
+            i.state = 'infected' AND mp.ism_id = \(bind: principal.accountID) AND mp.status = 'open'
+            """
+        struct Row: Decodable {
+            let id: UUID
+            let project_id: UUID
+            let path: String
+            let organisation: String
+            let scanned_at: Date?
+            let created_at: Date
+        }
+        let from: SQLQueryString = """
+            FROM transfer_items i JOIN transfer_batches b ON b.id = i.batch_id
+            JOIN migration_projects mp ON mp.id = b.project_id JOIN organisations o ON o.id = mp.organisation_id
+            """
+        let rows = try await sql.raw(
+            """
+            SELECT i.id, b.project_id, i.path, o.name AS organisation, i.scanned_at, b.created_at \(from)
+            WHERE \(condition) ORDER BY b.created_at, i.position LIMIT \(literal: shown)
+            """
+        ).all(decoding: Row.self)
+        struct Count: Decodable { let n: Int }
+        let total =
+            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(from) WHERE \(condition)")
+            .first(decoding: Count.self)?.n ?? 0
+        return Queue(
+            title: "Quarantined items waiting for you",
+            items: rows.map { row in
+                Item(
+                    text: "\(row.organisation): \(row.path)",
+                    href:
+                        "/migration/\(row.project_id.uuidString.lowercased())/items/\(row.id.uuidString.lowercased())",
+                    waiting: "Waiting " + Waiting.describe(since: row.scanned_at ?? row.created_at, now: now))
+            }, total: total, moreHref: nil)
+    }
+}

@@ -77,6 +77,8 @@ struct AccountController {
                 queues: [
                     try await WorkQueue.applications(for: principal, now: req.now, on: req.sql),
                     try await WorkQueue.activations(for: principal, now: req.now, on: req.sql),
+                    try await WorkQueue.sheets(for: principal, now: req.now, on: req.sql),
+                    try await WorkQueue.quarantine(for: principal, now: req.now, on: req.sql),
                 ].compactMap { $0 }.filter { !$0.items.isEmpty },
                 sections: sections, guidance: guidance))
     }
