@@ -84,8 +84,15 @@ struct ApplicationAPITests {
             #expect(rachelComplete.status == .unprocessableEntity)
             let done = try await app.send(
                 .POST, "/api/v1/applications/\(application.reference)/decisions", headers: headers(chloe),
-                body: ByteBuffer(string: #"{"action":"complete","reason":"Account set up."}"#))
+                body: ByteBuffer(string: #"{"action":"complete","reason":"Account set up.","activation":"assisted"}"#))
             #expect(done.status == .ok)
+            struct Made: Decodable { let account: UUID? }
+            let made = try await (app.db as! any SQLDatabase).raw(
+                "SELECT created_account_id AS account FROM applications WHERE reference = \(bind: application.reference)"
+            ).first(decoding: Made.self)
+            let account = try #require(made?.account, "completing through the API sets the account up")
+            let summary = try await AccountStore.summary(account, on: app.db as! any SQLDatabase)
+            #expect(summary?.activation_method == "assisted", "activated as the LA chose")
         }
     }
 
