@@ -2,6 +2,7 @@
 // Row types here mirror their SQL column names, so they decode without a key mapping.
 
 import Foundation
+import NIOCore
 import SQLKit
 import Testing
 import VaporTesting
@@ -256,6 +257,25 @@ struct ApplicationSetUpTests {
             #expect(page.contains("contact the national helpdesk"))
             #expect(page.contains(reference))
             #expect(!page.contains("What has been set up"))
+        }
+    }
+
+    @Test("Through the API, the pharmacy team's approval sets up the same account and mailbox")
+    func communityPharmacyByAPI() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(
+                .communityPharmacy, email: "ada@seacroftchemist.co.uk", answers: SampleAnswers.pharmacy)
+            let reference = try #require(try await applicant.submit())
+            var headers = bearer(try await apiToken(app, email: Demo.priya))
+            headers.contentType = .json
+            let approved = try await app.send(
+                .POST, "/api/v1/applications/\(reference)/decisions", headers: headers,
+                body: ByteBuffer(string: #"{"action":"approve","reason":"Meets the IG terms of service."}"#))
+            #expect(approved.status == .ok, "\(approved.body.string)")
+            #expect(approved.body.string.contains(#""completed""#))
+            let result = try await made(app, reference)
+            #expect(result.created_account_id != nil && result.created_mailbox_id != nil)
         }
     }
 }
