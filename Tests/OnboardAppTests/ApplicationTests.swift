@@ -293,8 +293,12 @@ struct ApplicationTests {
             #expect(empty.status == .unprocessableEntity)
             #expect(empty.body.string.contains("Enter your reply"))
             #expect(!empty.body.string.contains("your decision"), "the applicant is not a reviewer")
-            let replied = try await applicant.post(link + "/reply", [("reason", "Weekly referrals.")])
+            let sent = try await applicant.post(link + "/reply", [("reason", "Weekly referrals.")], follow: false)
+            #expect(sent.status == .seeOther, "post/redirect/get: a refresh cannot send the reply twice")
+            #expect(sent.location == link)
+            let replied = try await applicant.get(link)
             #expect(replied.status == .ok)
+            #expect(replied.body.string.contains("Your reply has been sent"))
             #expect(try await state(app, reference) == "in_review")
         }
     }

@@ -203,6 +203,8 @@ enum Notices {
     static let tooManyCodes =
         "Too many wrong codes. Sign in again with your password; after more wrong codes your account is locked for a while"
     static let decisionRecorded = "Decision recorded"
+    static let replySent = "Your reply has been sent. Press the button to see your application"
+    static let applicationWithdrawn = "Your application has been withdrawn. Press the button to see it"
     static let accountAddedAutomated =
         "Account added. The security code and temporary password are on their way by text"
     static let accountAddedAssisted = "Account added. Phone the person, then send the security code"
@@ -247,7 +249,7 @@ enum Notices {
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
         mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,
         initiationSaved, goLiveSaved, taskDone, itemTicked, wentLive, batchQueued, itemRemoved, itemReleased,
-        guidanceSaved, tokenRevoked,
+        guidanceSaved, tokenRevoked, replySent, applicationWithdrawn,
     ]
 }
 

@@ -45,7 +45,7 @@ struct TrackController {
     func open(req: Request) async throws -> Response {
         let token = req.parameters.get("token") ?? ""
         return try await req.render(
-            "track/open", req.chrome("Check the progress of your application"),
+            "track/open", req.chrome("Check the progress of your application", notice: req.notice),
             OpenPage(action: SiteURL.track(token).path))
     }
 
@@ -112,9 +112,13 @@ struct TrackController {
         struct Form: Decodable { let reason: String? }
         let reason = try req.content.decode(Form.self).reason
         do {
-            let updated = try await ApplicationService(req: req).decide(
+            _ = try await ApplicationService(req: req).decide(
                 row, .init(action: action, reason: reason), as: .applicant, actorLabel: "Applicant", account: nil)
-            return try await render(req, row: updated, token: token, errors: .init())
+            // Post/redirect/get: a refresh cannot send the reply again. The status itself is shown only by
+            // pressing the button, as for any visit to the link.
+            return req.seeOther(
+                path: SiteURL.track(token).path,
+                notice: action == .withdraw ? Notices.applicationWithdrawn : Notices.replySent)
         } catch let errors as ValidationErrors {
             return try await render(req, row: row, token: token, errors: errors)
         }
