@@ -12,24 +12,10 @@ import Vapor
 enum ApplicationMessageJob {
     static let kind = "applications.message"
 
-    struct Payload: Codable { let event: UUID }
-
-    static func payload(event: UUID) -> String {
-        String(data: (try? JSONEncoder().encode(Payload(event: event))) ?? Data("{}".utf8), encoding: .utf8) ?? "{}"
-    }
+    static func payload(event: UUID) -> String { ApplicationEventJob.payload(event: event) }
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
-        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
-        let sql = app.db as! any SQLDatabase
-        guard
-            let event = try await sql.raw(
-                """
-                SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
-                FROM application_events WHERE id = \(bind: payload.event)
-                """
-            ).first(decoding: ApplicationEventRow.self),
-            let row = try await ApplicationStore.load(id: event.application_id, on: sql)
-        else { return }
+        guard let (event, row) = try await ApplicationEventJob.load(job, on: app.db as! any SQLDatabase) else { return }
         let link =
             app.settings.publicURL
             + SiteURL.track(ApplicationStore.trackingToken(for: row.id, key: app.settings.sessionSecret)).path
@@ -51,6 +37,32 @@ enum ApplicationMessageJob {
             OutboundMessage(
                 to: row.applicant_email, subject: subject, body: lines.joined(separator: "\n"), sentAt: app.clock.now())
         )
+    }
+}
+
+/// The jobs that follow an application's event carry only the event's id, and read the event and the
+/// application when they run: nothing in a payload goes stale or holds personal data.
+enum ApplicationEventJob {
+    struct Payload: Codable { let event: UUID }
+
+    static func payload(event: UUID) -> String {
+        String(data: (try? JSONEncoder().encode(Payload(event: event))) ?? Data("{}".utf8), encoding: .utf8) ?? "{}"
+    }
+
+    /// The event and its application, or nil when either is gone (retention may have removed them).
+    static func load(_ job: ClaimedJob, on sql: any SQLDatabase) async throws -> (ApplicationEventRow, ApplicationRow)?
+    {
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        guard
+            let event = try await sql.raw(
+                """
+                SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
+                FROM application_events WHERE id = \(bind: payload.event)
+                """
+            ).first(decoding: ApplicationEventRow.self),
+            let row = try await ApplicationStore.load(id: event.application_id, on: sql)
+        else { return nil }
+        return (event, row)
     }
 }
 

@@ -13,29 +13,16 @@ import Vapor
 enum StaffNoticeJob {
     static let kind = "applications.staff_notice"
 
-    struct Payload: Codable { let event: UUID }
-
     /// The events that put an application in someone's queue.
     static func notifies(_ action: ApplicationAction) -> Bool {
         action == .submit || action == .passToLA || action == .reply
     }
 
-    static func payload(event: UUID) -> String {
-        String(data: (try? JSONEncoder().encode(Payload(event: event))) ?? Data("{}".utf8), encoding: .utf8) ?? "{}"
-    }
+    static func payload(event: UUID) -> String { ApplicationEventJob.payload(event: event) }
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
-        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
         let sql = app.db as! any SQLDatabase
-        guard
-            let event = try await sql.raw(
-                """
-                SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
-                FROM application_events WHERE id = \(bind: payload.event)
-                """
-            ).first(decoding: ApplicationEventRow.self),
-            let row = try await ApplicationStore.load(id: event.application_id, on: sql)
-        else { return }
+        guard let (event, row) = try await ApplicationEventJob.load(job, on: sql) else { return }
         let kind = row.applicationKind
         let passed = event.action == ApplicationAction.passToLA.rawValue
         let link = app.settings.publicURL + SiteURL.application(row.id).path

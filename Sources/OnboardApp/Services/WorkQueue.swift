@@ -62,6 +62,11 @@ enum WorkQueue {
                     AND \(administered.contains(SQLColumn("assigned_organisation_id", table: "a"))))
                 """)
         }
+        return anyOf(clauses)
+    }
+
+    /// `(a OR b OR …)`, or nil when there is nothing to match.
+    static func anyOf(_ clauses: [SQLQueryString]) -> SQLQueryString? {
         guard !clauses.isEmpty else { return nil }
         var combined: SQLQueryString = "("
         for (index, clause) in clauses.enumerated() {
@@ -70,6 +75,19 @@ enum WorkQueue {
         }
         combined.appendLiteral(")")
         return combined
+    }
+
+    /// How many rows `from` holds that match `condition`: a queue's total, of which only the oldest are listed.
+    static func count(_ from: SQLQueryString, where condition: SQLQueryString, on sql: any SQLDatabase) async throws
+        -> Int
+    {
+        struct Count: Decodable { let n: Int }
+        return try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(from) WHERE \(condition)")
+            .first(decoding: Count.self)?.n ?? 0
+    }
+
+    static func waiting(since start: Date, now: Date) -> String {
+        "Waiting " + Waiting.describe(since: start, now: now)
     }
 
     static func applications(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> Queue? {
@@ -91,17 +109,14 @@ enum WorkQueue {
             ORDER BY waiting_since, a.id LIMIT \(literal: shown)
             """
         ).all(decoding: Row.self)
-        struct Count: Decodable { let n: Int }
-        let total =
-            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM applications a WHERE \(condition)")
-            .first(decoding: Count.self)?.n ?? 0
+        let total = try await count("FROM applications a", where: condition, on: sql)
         let items = rows.map { row in
             let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
             let subject = ApplicationStore.subjectName(ApplicationStore.decodeAnswers(row.answers))
             return Item(
                 text: "\(kind.displayName)" + (subject.map { ": \($0)" } ?? "") + " (\(row.reference))",
                 href: SiteURL.application(row.id).path,
-                waiting: "Waiting " + Waiting.describe(since: row.waiting_since, now: now))
+                waiting: waiting(since: row.waiting_since, now: now))
         }
         return Queue(
             title: "Applications waiting for your decision", items: items, total: total,
@@ -130,16 +145,13 @@ enum WorkQueue {
             WHERE \(condition) ORDER BY a.created_at, a.id LIMIT \(literal: shown)
             """
         ).all(decoding: Row.self)
-        struct Count: Decodable { let n: Int }
-        let total =
-            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM accounts a WHERE \(condition)")
-            .first(decoding: Count.self)?.n ?? 0
+        let total = try await count("FROM accounts a", where: condition, on: sql)
         let items = rows.map { row in
             let call = row.activation_method == ActivationMethod.assisted.rawValue
             return Item(
                 text: "\(row.given_name) \(row.family_name)".tidied + (call ? ": phone them to activate" : ""),
                 href: SiteURL.account(row.id).path,
-                waiting: "Waiting " + Waiting.describe(since: row.created_at, now: now))
+                waiting: waiting(since: row.created_at, now: now))
         }
         return Queue(
             title: "Accounts waiting to be activated", items: items, total: total,
@@ -160,13 +172,8 @@ extension WorkQueue {
                 clauses.append("(u.kind = 'accounts' AND u.uploaded_by_id = \(bind: principal.accountID))")
             }
         }
-        guard !clauses.isEmpty else { return nil }
-        var condition: SQLQueryString = "u.status = 'valid' AND ("
-        for (index, clause) in clauses.enumerated() {
-            if index > 0 { condition.appendLiteral(" OR ") }
-            condition.appendInterpolation(clause)
-        }
-        condition.appendLiteral(")")
+        guard let mine = anyOf(clauses) else { return nil }
+        let condition: SQLQueryString = "u.status = 'valid' AND \(mine)"
         struct Row: Decodable {
             let id: UUID
             let filename: String
@@ -180,16 +187,13 @@ extension WorkQueue {
             WHERE \(condition) ORDER BY u.created_at, u.id LIMIT \(literal: shown)
             """
         ).all(decoding: Row.self)
-        struct Count: Decodable { let n: Int }
-        let total =
-            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM bulk_uploads u WHERE \(condition)")
-            .first(decoding: Count.self)?.n ?? 0
+        let total = try await count("FROM bulk_uploads u", where: condition, on: sql)
         return Queue(
             title: "Sheets waiting to be applied",
             items: rows.map { row in
                 Item(
                     text: "\(row.organisation): \(row.filename)", href: SiteURL.bulkUpload(row.id).path,
-                    waiting: "Waiting " + Waiting.describe(since: row.created_at, now: now))
+                    waiting: waiting(since: row.created_at, now: now))
             }, total: total, moreHref: total > rows.count ? SiteURL.bulk.path : nil)
     }
 
@@ -218,10 +222,7 @@ extension WorkQueue {
             WHERE \(condition) ORDER BY b.created_at, i.position LIMIT \(literal: shown)
             """
         ).all(decoding: Row.self)
-        struct Count: Decodable { let n: Int }
-        let total =
-            try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(from) WHERE \(condition)")
-            .first(decoding: Count.self)?.n ?? 0
+        let total = try await count(from, where: condition, on: sql)
         return Queue(
             title: "Quarantined items waiting for you",
             items: rows.map { row in
@@ -229,7 +230,7 @@ extension WorkQueue {
                     text: "\(row.organisation): \(row.path)",
                     href:
                         "/migration/\(row.project_id.uuidString.lowercased())/items/\(row.id.uuidString.lowercased())",
-                    waiting: "Waiting " + Waiting.describe(since: row.scanned_at ?? row.created_at, now: now))
+                    waiting: waiting(since: row.scanned_at ?? row.created_at, now: now))
             }, total: total, moreHref: nil)
     }
 }

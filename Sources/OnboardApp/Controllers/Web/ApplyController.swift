@@ -79,28 +79,13 @@ struct ApplyController {
         let kindName: String
         let sections: [Section]
         let aupVersion: String
-        let email: String
+        /// The address in two parts, so a narrow screen wraps it at the @ rather than inside a word.
+        let emailParts: [String]
         let mailbox: String?
 
-        /// The address in two parts, so a narrow screen wraps it at the @ rather than inside a word.
-        var emailParts: [String] {
-            guard let at = email.firstIndex(of: "@") else { return [email] }
-            return [String(email[..<at]), String(email[at...])]
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case reference, kindName, sections, aupVersion, email, mailbox, emailParts
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(reference, forKey: .reference)
-            try c.encode(kindName, forKey: .kindName)
-            try c.encode(sections, forKey: .sections)
-            try c.encode(aupVersion, forKey: .aupVersion)
-            try c.encode(email, forKey: .email)
-            try c.encodeIfPresent(mailbox, forKey: .mailbox)
-            try c.encode(emailParts, forKey: .emailParts)
+        static func parts(of address: String) -> [String] {
+            guard let at = address.firstIndex(of: "@") else { return [address] }
+            return [String(address[..<at]), String(address[at...])]
         }
     }
 
@@ -524,7 +509,7 @@ struct ApplyController {
             CheckPage(
                 reference: row.reference, kindName: row.applicationKind.displayName, sections: sections,
                 aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
-                email: row.applicant_email, mailbox: mailbox),
+                emailParts: CheckPage.parts(of: row.applicant_email), mailbox: mailbox),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
