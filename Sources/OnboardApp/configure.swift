@@ -17,6 +17,11 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     ServiceMetrics.bootstrap()
     app.dependencies.messages = dependencies.messages.counted()
 
+    if settings.database.kindName == "sqlite" {
+        // Each SQLite statement holds a thread of this pool while it runs or waits for the write lock. With
+        // more threads than connections, a connection that waits never keeps the one it waits for from running.
+        app.threadPool = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
+    }
     switch settings.database {
     case .sqliteMemory:
         app.databases.use(.immediateSQLite(.memory), as: .sqlite)

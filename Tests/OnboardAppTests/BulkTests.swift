@@ -233,9 +233,8 @@ struct BulkTests {
             async let one: Void = { while try await runner.runOnce(app: app) {} }()
             async let two: Void = { while try await JobRunner(handlers: runner.handlers).runOnce(app: app) {} }()
             _ = try await (one, two)
-            // SQLite has one writer: a run that meets the other's lock fails and is retried later by the
-            // job queue, after a backoff that grows with each failure (more of them on a busy machine).
-            // PostgreSQL runs both at once.
+            // SQLite has one writer: a run that waits longer than the busy timeout for the other's lock fails
+            // and is retried later by the job queue, after a backoff. PostgreSQL runs both at once.
             for _ in 0..<10 where try await count(app, "FROM bulk_uploads WHERE status = 'applied'") < 2 {
                 clock.advance(by: 3600)
                 try await drainJobs(app)

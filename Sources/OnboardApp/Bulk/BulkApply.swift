@@ -63,7 +63,11 @@ enum BulkApplyJob {
             return try await fail(upload.id, error.message, context: context, now: now, on: sql)
         }
         let settings = app.settings
-        let prepared = try await BulkCheck.prepare(sheets, owner: owner, domain: settings.mailDomain, on: sql)
+        // Checked at one moment: a concurrent run of the same rows may be committing stores and people, and
+        // a check that saw half of its work would call the other half a conflict.
+        let prepared = try await app.db.consistentRead { db in
+            try await BulkCheck.prepare(sheets, owner: owner, domain: settings.mailDomain, on: db)
+        }
         guard prepared.report.problems.isEmpty else {
             try await sql.raw(
                 "UPDATE bulk_uploads SET report = \(bind: prepared.report.json) WHERE id = \(bind: upload.id)"

@@ -40,6 +40,11 @@ private struct ImmediateSQLiteDriver: DatabaseDriver {
 
 /// Fluent's SQLite database, passed through, except that a transaction begins `IMMEDIATE`.
 private struct ImmediateSQLiteDatabase: Database, SQLDatabase {
+    /// SQLiteNIO's own busy handler retries at once and for ever, on a thread of the blocking pool. Two such
+    /// waiters on a two-core machine hold every thread, so the writer they wait for never runs again. SQLite's
+    /// timed handler sleeps between tries and gives up, and the setting stays with the connection.
+    static let busyTimeoutMilliseconds = 5000
+
     let inner: any Database
     let inTransaction: Bool
 
@@ -66,7 +71,9 @@ private struct ImmediateSQLiteDatabase: Database, SQLDatabase {
         return inner.withConnection { connection in
             let transaction = ImmediateSQLiteDatabase(inner: connection, inTransaction: true)
             let sql = connection as! any SQLDatabase
-            return sql.raw("BEGIN IMMEDIATE TRANSACTION").run().flatMap {
+            return sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Self.busyTimeoutMilliseconds))").run().flatMap {
+                sql.raw("BEGIN IMMEDIATE TRANSACTION").run()
+            }.flatMap {
                 closure(transaction).flatMap { result in
                     sql.raw("COMMIT TRANSACTION").run().map { result }
                 }.flatMapError { error in
