@@ -71,6 +71,18 @@ struct GuidedStartPageTests {
         }
     }
 
+    @Test("A GP practice on record is sent to the commissioner that administers it, with no application to start")
+    func gpPracticeOutcome() async throws {
+        try await withTestApp { app, _ in
+            let response = try await app.get("/join?applicantType=gp_practice&country=england&odsCode=B86001")
+            let page = html(response)
+            #expect(page.contains("You do not need to apply here"))
+            #expect(page.contains("NHS West Yorkshire Integrated Care Board"))
+            #expect(page.contains("Beech Tree Surgery"))
+            #expect(!page.contains("Start your application"))
+        }
+    }
+
     @Test(
         "Answers given to the guided start are not asked again: they fill the form, and the practice on record fills its page"
     )

@@ -132,6 +132,9 @@ struct EligibilityEngineTests {
             name: "locum goes through the pharmacy", facts: facts(.locumPharmacist), decision: .redirect,
             rules: [.locumViaPharmacy]),
         Case(
+            name: "GP practice goes to its commissioner's LAs", facts: facts(.gpPractice), decision: .redirect,
+            rules: [.gpPracticeViaCommissioner]),
+        Case(
             name: "care home asks its LA", facts: facts(.careHome), decision: .needsReview, rules: [.careHomeLAApproval]
         ),
     ]

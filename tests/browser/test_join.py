@@ -38,6 +38,7 @@ JOURNEYS = {
     "pharmacy_multiple": ({"country": "england"}, "redirect"),
     "locum_pharmacist": ({"country": "england"}, "redirect"),
     "care_home": ({"country": "england", "odsCode": ""}, "needs_review"),
+    "gp_practice": ({"country": "england", "odsCode": "B86001"}, "redirect"),
 }
 
 

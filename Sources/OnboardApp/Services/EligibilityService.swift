@@ -40,12 +40,13 @@ enum EligibilityFactsLoader {
             let ig_status: String
             let ig_completed_by_id: UUID?
             let administered_by_ods: String?
+            let administered_by_name: String?
         }
         guard
             let row = try await sql.raw(
                 """
                 SELECT o.id, o.name, o.country, o.status, o.ig_status, o.ig_completed_by_id,
-                    a.ods_code AS administered_by_ods
+                    a.ods_code AS administered_by_ods, a.name AS administered_by_name
                 FROM organisations o LEFT JOIN organisations a ON a.id = o.administered_by_id
                 WHERE o.ods_code = \(bind: code)
                 """
@@ -58,6 +59,7 @@ enum EligibilityFactsLoader {
             status: OnboardingStatus(rawValue: row.status) ?? .notJoined,
             igToolkitCompleted: row.ig_status == IGToolkitStatus.completed.rawValue,
             igCompletedByHeadquarters: row.ig_completed_by_id != nil && row.ig_completed_by_id != row.id,
-            helpdeskContact: helpdesk, administeredBy: row.administered_by_ods)
+            helpdeskContact: helpdesk, administeredBy: row.administered_by_ods,
+            administratorName: row.administered_by_name)
     }
 }

@@ -23,6 +23,7 @@ public enum EligibilityRule: String, CaseIterable, Sendable, Codable {
     case pharmacyMultipleSuperUser = "EL-18-pharmacy-multiple-super-user"
     case locumViaPharmacy = "EL-19-locum-via-pharmacy"
     case careHomeLAApproval = "EL-20-care-home-la-approval"
+    case gpPracticeViaCommissioner = "EL-21-gp-practice-via-commissioner"
 }
 
 public enum EligibilityDecision: String, CaseIterable, Sendable, Codable {
@@ -104,6 +105,8 @@ public struct EligibilityEngine: Sendable {
         switch facts.applicantType {
         case .staffOfJoinedOrganisation:
             return .success([staffFinding(facts)])
+        case .gpPractice:
+            return .success([gpPracticeFinding(facts)])
         case .hospitalPharmacist:
             return .success([
                 Finding(
@@ -204,6 +207,27 @@ public struct EligibilityEngine: Sendable {
             nextStep:
                 "Contact your local IT helpdesk first. If they cannot help, contact the national helpdesk: \(helpdesk)."
         )
+    }
+
+    /// GP practices do not apply: the Local Administrators of the commissioner that administers them set up
+    /// their staff's accounts, so the answer names that commissioner when the practice is on record.
+    private func gpPracticeFinding(_ facts: ApplicantFacts) -> Finding {
+        let helpdesk = parameters.nationalHelpdesk
+        if let practice = facts.organisation, let commissioner = practice.administratorName {
+            let contact = practice.helpdeskContact.map { "Contact \($0)." } ?? "Contact \(commissioner)'s IT service desk."
+            return Finding(
+                rule: .gpPracticeViaCommissioner, decision: .redirect,
+                reason: "The Local Administrators at \(commissioner) set up accounts for \(practice.name), "
+                    + "so you do not need to apply.",
+                nextStep: "\(contact) They set up an account for each member of staff. "
+                    + "If they cannot help, contact the national helpdesk: \(helpdesk).")
+        }
+        return Finding(
+            rule: .gpPracticeViaCommissioner, decision: .redirect,
+            reason: "GP practices get their accounts from the Local Administrators of their integrated care board, "
+                + "not by applying here.",
+            nextStep: "Contact your integrated care board's IT service desk. "
+                + "If you do not know who that is, contact the national helpdesk: \(helpdesk).")
     }
 
     private func alreadyJoined(_ facts: ApplicantFacts) -> Finding? {

@@ -13,6 +13,7 @@ public enum ApplicantType: String, CaseIterable, Sendable, Codable {
     case pharmacyMultiple = "pharmacy_multiple"
     case locumPharmacist = "locum_pharmacist"
     case careHome = "care_home"
+    case gpPractice = "gp_practice"
 }
 
 public enum InformationExchange: String, CaseIterable, Sendable, Codable {
@@ -37,13 +38,14 @@ public struct KnownOrganisation: Sendable, Equatable {
     public var igCompletedByHeadquarters: Bool
     /// The helpdesk staff should contact: its own, inherited, or the administrator's.
     public var helpdeskContact: String?
-    /// The Local Administrators' organisation, for routing.
+    /// The Local Administrators' organisation, for routing: its ODS code and its name.
     public var administeredBy: String?
+    public var administratorName: String?
 
     public init(
         name: String, odsCode: String, country: Country = .england, status: OnboardingStatus,
         igToolkitCompleted: Bool = false, igCompletedByHeadquarters: Bool = false, helpdeskContact: String? = nil,
-        administeredBy: String? = nil
+        administeredBy: String? = nil, administratorName: String? = nil
     ) {
         self.name = name
         self.odsCode = odsCode
@@ -53,6 +55,7 @@ public struct KnownOrganisation: Sendable, Equatable {
         self.igCompletedByHeadquarters = igCompletedByHeadquarters
         self.helpdeskContact = helpdeskContact
         self.administeredBy = administeredBy
+        self.administratorName = administratorName
     }
 
     public var isOnService: Bool { status == .live || status == .onboarding }

@@ -57,6 +57,7 @@ public enum GuidedStart {
                     Option(
                         ApplicantType.staffOfJoinedOrganisation.rawValue,
                         "Staff of an organisation that already uses the service"),
+                    Option(ApplicantType.gpPractice.rawValue, "A GP practice, or staff at one"),
                     Option(ApplicantType.hospitalPharmacist.rawValue, "A hospital pharmacist"),
                     Option(ApplicantType.juniorDoctor.rawValue, "A junior doctor"),
                     Option(ApplicantType.nhsOrganisation.rawValue, "An NHS organisation"),
@@ -118,7 +119,7 @@ public enum GuidedStart {
     /// Questions each applicant type is asked after who and where, in order.
     static func questions(for type: ApplicantType, knownOrganisation: Bool) -> [Question] {
         switch type {
-        case .staffOfJoinedOrganisation, .nhsOrganisation, .careHome: [.odsCode]
+        case .staffOfJoinedOrganisation, .nhsOrganisation, .careHome, .gpPractice: [.odsCode]
         case .nonNHSOrganisation: [.odsCode, .deliversNhsFundedCare]
         case .optometrist, .dentist:
             [.odsCode, .exchangesPatientInformation, .usesOtherPubliclyFundedEmail]

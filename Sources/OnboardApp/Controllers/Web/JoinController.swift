@@ -167,7 +167,7 @@ struct JoinController {
         case .nonNHSOrganisation: ["non_nhs", "organisations"]
         case .communityPharmacy, .pharmacyMultiple, .locumPharmacist, .hospitalPharmacist: ["pharmacies"]
         case .careHome: ["care_homes"]
-        case .optometrist, .dentist, .staffOfJoinedOrganisation, .juniorDoctor: ["users"]
+        case .optometrist, .dentist, .staffOfJoinedOrganisation, .juniorDoctor, .gpPractice: ["users"]
         }
     }
 }
