@@ -136,6 +136,45 @@ struct ProgrammeTests {
         }
     }
 
+    @Test("A registration link fills in the programme and the premises on record: neither is asked again")
+    func registrationAskedOnce() async throws {
+        try await withTestApp { app, _ in
+            let peter = try await signIn(app, email: Demo.peter)
+            _ = try await app.post(
+                "/programmes/numsas/invitations",
+                form: [("odsCode", "FB007"), ("email", "rawdon@example.org"), ("_csrf", peter.csrf)],
+                headers: peter.headers)
+            try await runJobs(app)
+            let body = try #require(app.dependencies.sentMessages.to("rawdon@example.org").last?.body)
+            let link = String(try #require(body.firstMatch(of: /\/register\/[A-Za-z0-9_-]+/)).output)
+            let pharmacy = ApplicantBrowser(app)
+            _ = try await pharmacy.get(link)
+            _ = try await pharmacy.post(link)
+            var asked: [String] = []
+            for _ in 0..<10 {
+                guard
+                    let match = pharmacy.lastBody.firstMatch(
+                        of: /<form method="post" action="\/apply\/questions\/([A-Za-z]+)"/)
+                else { break }
+                let step = String(match.output.1)
+                asked.append(step)
+                let names = Set(
+                    pharmacy.lastBody.matches(of: /<(?:input|textarea)[^>]*?name="([A-Za-z]+)"/).map {
+                        String($0.output.1)
+                    }
+                ).subtracting(["_csrf"])
+                try await pharmacy.post(
+                    "/apply/questions/\(step)", names.map { ($0, SampleAnswers.pharmacy[$0] ?? "") })
+            }
+            #expect(asked.first == "contact")
+            #expect(!asked.contains("premises"), "the invitation named the premises on record")
+            #expect(!asked.contains("programme"), "the invitation named the programme")
+            #expect(pharmacy.lastBody.contains("Check your answers"))
+            #expect(pharmacy.lastBody.contains("FB007"))
+            #expect(pharmacy.lastBody.contains("/apply/questions/programme?return=check"), "with a change link")
+        }
+    }
+
     @Test("A registration link is refused for a pharmacy not on record, and names the field")
     func registrationNeedsAPharmacy() async throws {
         try await withTestApp { app, _ in
