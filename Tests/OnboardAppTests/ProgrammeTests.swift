@@ -190,23 +190,31 @@ struct ProgrammeTests {
         }
     }
 
-    @Test("National administrators add parameter versions, audited; a version name is never reused")
+    @Test("National administrators add parameter versions from a form, audited; a version name is never reused")
     func parameterVersions() async throws {
         try await withTestApp { app, _ in
             let nadia = try await signIn(app, email: Demo.nadia)
             let page = try await app.get("/eligibility-parameters", headers: nadia.headers)
             #expect(page.status == .ok)
-            var parameters = EligibilityParameters.seed
-            parameters.programmes[0].closesOn = "2020-12-31"
-            parameters.aupVersion = "AUP-2018"
-            let body = try ParametersController.pretty(parameters)
-            let saved = try await app.post(
-                "/eligibility-parameters", form: [("version", "2018-01"), ("body", body), ("_csrf", nadia.csrf)],
-                headers: nadia.headers)
-            #expect(saved.status == .ok)
+            #expect(page.body.string.contains(#"name="aupVersion" type="text" value="AUP-2017""#))
+            var form = ParametersForm.values(of: try await EligibilityParameterStore.current(on: sql(app)))
+            form["programme-numsas-closesOn-day"] = "31"
+            form["programme-numsas-closesOn-month"] = "12"
+            form["programme-numsas-closesOn-year"] = "2020"
+            form["aupVersion"] = "AUP-2018"
+            form["version"] = "2018-01"
+            func send(_ form: [String: String], as person: WebSession) async throws -> TestingHTTPResponse {
+                try await app.post(
+                    "/eligibility-parameters", form: form.map { ($0.key, $0.value) } + [("_csrf", person.csrf)],
+                    headers: person.headers)
+            }
+            let saved = try await send(form, as: nadia)
+            #expect(saved.status == .seeOther)
             let current = try await EligibilityParameterStore.current(on: sql(app))
             #expect(current.version == "2018-01")
             #expect(current.aupVersion == "AUP-2018")
+            #expect(current.programmes.first { $0.code == "numsas" }?.closesOn == "2020-12-31")
+            #expect(current.programmes.first { $0.code == "qps" } == EligibilityParameters.seed.programmes[1])
             struct Count: Decodable { let n: Int }
             let audits = try await sql(app).raw(
                 "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'eligibility_parameters.create'"
@@ -216,21 +224,19 @@ struct ProgrammeTests {
             let programmes = try await app.get("/programmes", headers: nadia.headers)
             #expect(programmes.body.string.contains("Closed"))
 
-            let reused = try await app.post(
-                "/eligibility-parameters", form: [("version", "2018-01"), ("body", body), ("_csrf", nadia.csrf)],
-                headers: nadia.headers)
-            #expect(reused.status == .unprocessableEntity)
-            let broken = try await app.post(
-                "/eligibility-parameters", form: [("version", "2018-02"), ("body", "{"), ("_csrf", nadia.csrf)],
-                headers: nadia.headers)
+            #expect(try await send(form, as: nadia).status == .unprocessableEntity, "a version name is used once")
+            form["version"] = "2018-02"
+            form["programme-qps-opensOn-day"] = "31"
+            form["programme-qps-opensOn-month"] = "2"
+            let broken = try await send(form, as: nadia)
             #expect(broken.status == .unprocessableEntity)
+            #expect(broken.body.string.contains("Opens on for Quality Payments Scheme must be a real date"))
+            #expect(broken.body.string.contains(##"href="#programme-qps-opensOn""##), "the summary links to the day")
             #expect(try await EligibilityParameterStore.current(on: sql(app)).version == "2018-01")
 
             let liam = try await signIn(app, email: Demo.liam)
-            let refused = try await app.post(
-                "/eligibility-parameters", form: [("version", "2018-03"), ("body", body), ("_csrf", liam.csrf)],
-                headers: liam.headers)
-            #expect(refused.status == .forbidden)
+            form["version"] = "2018-03"
+            #expect(try await send(form, as: liam).status == .forbidden)
         }
     }
 

@@ -104,6 +104,7 @@ def test_wrong_password_shows_error_summary(browser):
     [
         ("/organisations/new", "Add organisation"),
         ("/organisations/import", "Import"),
+        ("/eligibility-parameters", "Save as a new version"),
     ],
 )
 def test_form_errors_use_the_error_summary(browser, path, submit_label):

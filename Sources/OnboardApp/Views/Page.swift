@@ -203,6 +203,7 @@ enum Notices {
     static let tooManyCodes =
         "Too many wrong codes. Sign in again with your password; after more wrong codes your account is locked for a while"
     static let decisionRecorded = "Decision recorded"
+    static let parametersSaved = "The new version of the parameters is now in use"
     static let replySent = "Your reply has been sent. Press the button to see your application"
     static let applicationWithdrawn = "Your application has been withdrawn. Press the button to see it"
     static let accountAddedAutomated =
@@ -243,7 +244,7 @@ enum Notices {
     static let tokenRevoked = "Token revoked. It no longer works"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
-        sessionEnded, sessionsEnded, signedOut, tooManyCodes, decisionRecorded, accountAddedAutomated,
+        sessionEnded, sessionsEnded, signedOut, tooManyCodes, decisionRecorded, parametersSaved, accountAddedAutomated,
         accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,

@@ -214,7 +214,8 @@ public struct EligibilityEngine: Sendable {
     private func gpPracticeFinding(_ facts: ApplicantFacts) -> Finding {
         let helpdesk = parameters.nationalHelpdesk
         if let practice = facts.organisation, let commissioner = practice.administratorName {
-            let contact = practice.helpdeskContact.map { "Contact \($0)." } ?? "Contact \(commissioner)'s IT service desk."
+            let contact =
+                practice.helpdeskContact.map { "Contact \($0)." } ?? "Contact \(commissioner)'s IT service desk."
             return Finding(
                 rule: .gpPracticeViaCommissioner, decision: .redirect,
                 reason: "The Local Administrators at \(commissioner) set up accounts for \(practice.name), "

@@ -6,7 +6,8 @@ import OnboardDomain
 import SQLKit
 import Vapor
 
-/// Eligibility rule parameters: national administrators add versions; none is ever edited in place.
+/// Eligibility rule parameters: national administrators add versions by filling in a copy of the one in use;
+/// none is ever edited in place.
 struct ParametersController {
     struct Version: Decodable {
         let version: String
@@ -21,26 +22,46 @@ struct ParametersController {
         let current: Bool
     }
 
+    struct TextItem: Encodable {
+        let name: String
+        let label: String
+        let hint: String?
+        let value: String
+        let error: String?
+    }
+
+    struct DateItem: Encodable {
+        let name: String
+        let label: String
+        let hint: String?
+        let day: String
+        let month: String
+        let year: String
+        let error: String?
+    }
+
+    struct ProgrammeItem: Encodable {
+        let heading: String
+        let texts: [TextItem]
+        let dates: [DateItem]
+    }
+
     struct Page: Encodable {
         let versions: [VersionItem]
-        let body: String
-        let version: String
+        let version: TextItem
+        let contacts: [TextItem]
+        /// Those of the version in use, then a blank one to add.
+        let programmes: [ProgrammeItem]
     }
 
     func page(req: Request, principal: Principal) async throws -> Response {
         let current = try await EligibilityParameterStore.current(on: req.sql)
-        return try await render(req, body: try Self.pretty(current), version: "", errors: .init())
+        return try await render(req, current: current, values: ParametersForm.values(of: current), errors: .init())
     }
 
-    static func pretty(_ parameters: EligibilityParameters) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(parameters), as: UTF8.self)
-    }
-
-    private func render(_ req: Request, body: String, version: String, errors: ValidationErrors, notice: String? = nil)
-        async throws -> Response
-    {
+    private func render(
+        _ req: Request, current: EligibilityParameters, values: [String: String], errors: ValidationErrors
+    ) async throws -> Response {
         let rows = try await req.sql.raw(
             """
             SELECT v.version, v.created_at, p.given_name || ' ' || p.family_name AS created_by
@@ -54,21 +75,44 @@ struct ParametersController {
                 version: row.version, created: LondonTime.receipt(row.created_at), by: row.created_by ?? "Seeded",
                 current: index == 0)
         }
+        let problems = errors.byField
+        func text(_ item: ParametersForm.Text, name: String) -> TextItem {
+            TextItem(
+                name: name, label: item.label, hint: item.hint, value: values[name] ?? "", error: problems[name])
+        }
+        func programme(_ code: String?, heading: String) -> ProgrammeItem {
+            ProgrammeItem(
+                heading: heading,
+                texts: (code == nil ? [ParametersForm.newCode] : []).map {
+                    text($0, name: ParametersForm.field(nil, $0.key))
+                }
+                    + ParametersForm.programmeTexts.map { text($0, name: ParametersForm.field(code, $0.key)) },
+                dates: ParametersForm.programmeDates.map { item in
+                    let name = ParametersForm.field(code, item.key)
+                    return DateItem(
+                        name: name, label: item.label, hint: item.hint, day: values["\(name)-day"] ?? "",
+                        month: values["\(name)-month"] ?? "", year: values["\(name)-year"] ?? "", error: problems[name])
+                })
+        }
+        let versionItem = TextItem(
+            name: "version", label: "Name of the new version",
+            hint: "For example, 2017-02. Versions are never renamed.",
+            value: values["version"] ?? "", error: problems["version"])
         return try await req.render(
-            "parameters/page", req.chrome("Eligibility rule parameters", errors: errors, notice: notice),
-            Page(versions: versions, body: body, version: version),
+            "parameters/page", req.chrome("Eligibility rule parameters", errors: errors, notice: req.notice),
+            Page(
+                versions: versions, version: versionItem,
+                contacts: ParametersForm.contacts.map { text($0, name: $0.key) },
+                programmes: current.programmes.map { programme($0.code, heading: $0.name) }
+                    + [programme(nil, heading: "Add a programme (optional)")]),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
-    /// Saves the edited parameters as a new version with a new name. The rules themselves stay in code.
+    /// Saves the filled-in form as a new version with a new name. The rules themselves stay in code.
     func create(req: Request, principal: Principal) async throws -> Response {
-        struct Form: Decodable {
-            let version: String?
-            let body: String?
-        }
-        let form = try req.content.decode(Form.self)
-        let version = (form.version ?? "").tidied
-        let body = form.body ?? ""
+        let form = try req.content.decode([String: String].self)
+        let current = try await EligibilityParameterStore.current(on: req.sql)
+        let version = (form["version"] ?? "").tidied
         var errors = ValidationErrors()
         if version.isEmpty || version.count > 40
             || version.contains(where: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "." })
@@ -79,36 +123,19 @@ struct ParametersController {
         ).first() != nil {
             errors.add("version", "Version \(version) already exists: versions are never changed, so choose a new name")
         }
-        var parsed: EligibilityParameters?
-        do {
-            parsed = try JSONDecoder().decode(EligibilityParameters.self, from: Data(body.utf8))
-        } catch {
-            errors.add("body", "The parameters are not valid: check the JSON against the current version")
+        let parameters: EligibilityParameters?
+        switch ParametersForm.read(form, version: version, current: current) {
+        case .success(let read): parameters = read
+        case .failure(let problems):
+            parameters = nil
+            for problem in problems.errors { errors.add(problem.field, problem.message) }
         }
-        if var candidate = parsed {
-            candidate.version = version
-            for (name, value) in [
-                ("nationalHelpdesk", candidate.nationalHelpdesk), ("aupVersion", candidate.aupVersion),
-                ("eligibilityContact", candidate.eligibilityContact),
-            ] where value.tidied.isEmpty {
-                errors.add("body", "\(name) cannot be empty")
-            }
-            let dates = /[0-9]{4}-[0-9]{2}-[0-9]{2}/
-            for programme in candidate.programmes {
-                let days = [programme.opensOn] + [programme.evidenceCutoff, programme.closesOn].compactMap { $0 }
-                if programme.code.isEmpty || days.contains(where: { $0.wholeMatch(of: dates) == nil }) {
-                    errors.add("body", "Programme \(programme.code): dates must be written YYYY-MM-DD")
-                }
-            }
-            parsed = candidate
-        }
-        guard errors.isEmpty, let parameters = parsed else {
-            return try await render(req, body: body, version: version, errors: errors)
+        guard errors.isEmpty, let parameters else {
+            return try await render(req, current: current, values: form, errors: errors)
         }
         let text = try EligibilityParameterStore.encode(parameters)
         let now = req.now
         let context = req.auditContext
-        let previous = try await EligibilityParameterStore.current(on: req.sql).version
         try await req.inTransaction { sql in
             try await sql.insert(into: "eligibility_parameter_versions")
                 .columns("id", "version", "body", "created_at", "created_by_id")
@@ -117,11 +144,9 @@ struct ParametersController {
             try await AuditLog.record(
                 AuditEntry(
                     "eligibility_parameters.create", target: "eligibility_parameters", id: version,
-                    before: ["version": previous], after: ["version": version, "body": text]),
+                    before: ["version": current.version], after: ["version": version, "body": text]),
                 context: context, at: now, on: sql)
         }
-        return try await render(
-            req, body: try Self.pretty(parameters), version: "", errors: .init(),
-            notice: "Version \(version) is now in use")
+        return req.seeOther(.parameters, notice: Notices.parametersSaved)
     }
 }
