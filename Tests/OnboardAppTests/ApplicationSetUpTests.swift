@@ -48,14 +48,6 @@ struct ApplicationSetUpTests {
         return try #require(row?.id).uuidString.lowercased()
     }
 
-    /// The tracking page, from the link in the last email the applicant was sent.
-    func trackingPage(_ app: Application, _ applicant: ApplicantBrowser, email: String) async throws -> String {
-        try await drainJobs(app)
-        let body = try #require(applicant.lastMessage(to: email)?.body)
-        let link = String(try #require(body.firstMatch(of: /\/track\/[A-Za-z0-9_-]+/)).output)
-        return try await applicant.post(link).body.string
-    }
-
     @Test("A care home's approval makes the home an organisation under its commissioner and the manager's account")
     func careHome() async throws {
         try await withTestApp { app, _ in
@@ -102,7 +94,7 @@ struct ApplicationSetUpTests {
             #expect(account.accountState == .pendingActivation)
             // The LA chose to phone: nothing is texted yet, and the page says so.
             #expect(try await count(app, "FROM outbox WHERE template = 'credentials'") == 0)
-            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            let page = try await applicant.trackingPage(email: "helen@sunnybank.example")
             #expect(page.contains("What has been set up"))
             #expect(page.contains("Sunnybank Care Home has joined the service."))
             #expect(page.contains("Your account is helen.price@nhs.net. Your Local Administrator will phone you"))
@@ -127,7 +119,7 @@ struct ApplicationSetUpTests {
             #expect(result.state == "completed")
             #expect(result.created_organisation_id != nil)
             #expect(result.created_account_id == nil, "no account before the toolkit is complete")
-            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            let page = try await applicant.trackingPage(email: "helen@sunnybank.example")
             #expect(page.contains("Accounts are added once the home has completed the Data Security"))
         }
     }
@@ -167,7 +159,7 @@ struct ApplicationSetUpTests {
             ).all(decoding: Member.self)
             #expect(members.map(\.address) == ["pharmacy.fb006@nhs.net"])
             #expect(members.first?.owner == true)
-            let page = try await trackingPage(app, applicant, email: "ada@seacroftchemist.co.uk")
+            let page = try await applicant.trackingPage(email: "ada@seacroftchemist.co.uk")
             #expect(page.contains("Your account is ada.lovelace@nhs.net. A security code and a temporary password"))
             #expect(page.contains("shared mailbox is pharmacy.fb006@nhs.net"))
         }
@@ -234,7 +226,7 @@ struct ApplicationSetUpTests {
             // Linked both ways: the account page names the application.
             let accountPage = try await app.get("/accounts/\(lower(accountID))", headers: chloe.headers)
             #expect(accountPage.body.string.contains("Application \(reference)"))
-            let tracking = try await trackingPage(app, applicant, email: "ada@wetherbyvision.co.uk")
+            let tracking = try await applicant.trackingPage(email: "ada@wetherbyvision.co.uk")
             #expect(tracking.contains("Your account is ada.lovelace@nhs.net. A security code"))
             #expect(!tracking.contains("Passed to a Local Administrator</strong>"))
             #expect(!tracking.contains("Withdraw application"))
@@ -251,7 +243,7 @@ struct ApplicationSetUpTests {
                 app, reference, as: Demo.chloe,
                 [("action", "reject"), ("reason", "The home is not commissioned by us; apply to Kirklees.")])
             #expect(try await made(app, reference).state == "rejected")
-            let page = try await trackingPage(app, applicant, email: "helen@sunnybank.example")
+            let page = try await applicant.trackingPage(email: "helen@sunnybank.example")
             #expect(page.contains("Why it was not approved"))
             #expect(page.contains("apply to Kirklees"))
             #expect(page.contains("contact the national helpdesk"))

@@ -127,7 +127,11 @@ struct ApplicationTests {
         }
     }
 
-    @Test("A non-NHS organisation's approval creates the organisation and invites its first LA")
+    struct OrganisationRow: Decodable { let id: UUID }
+
+    @Test(
+        "A non-NHS organisation's approval creates the organisation and invites its first LA, whose account completes it"
+    )
     func nonNHSApprovalCreatesOrganisation() async throws {
         try await withTestApp { app, _ in
             let applicant = ApplicantBrowser(app)
@@ -162,6 +166,36 @@ struct ApplicationTests {
             let invite = app.dependencies.sentMessages.to("ben.carter@harbourhospice.org.uk").last
             #expect(invite?.subject == "You are invited to be a Local Administrator")
             #expect(invite?.body.contains("Harbour Hospice Care") == true)
+
+            // Accounts wait for the information governance toolkit; the national team records it on the
+            // organisation, then phones the invited LA and sets up their account from the application's page.
+            let hospice = try await (app.db as! any SQLDatabase).raw(
+                "SELECT id FROM organisations WHERE name = \(bind: "Harbour Hospice Care")"
+            ).first(decoding: OrganisationRow.self)
+            let edit = "/organisations/\(try #require(hospice).id.uuidString.lowercased())/edit"
+            var details = formValues(in: try await page(app, edit, nadia).body.string)
+            details["igStatus"] = "completed"
+            (details["igDay"], details["igMonth"], details["igYear"]) = ("3", "1", "2027")
+            let recorded = try await submit(app, edit, nadia, details.map { ($0.key, $0.value) })
+            #expect(recorded.status == .seeOther)
+            let review = try await app.get("/applications/\(id)", headers: nadia.headers).body.string
+            let setUp = String(try #require(review.firstMatch(of: /\/accounts\/new\?invitation=[0-9a-f-]+/)).output)
+            let form = try await page(app, setUp, nadia).body.string
+            let organisation = try #require(
+                form.firstMatch(of: /<option value="([^"]+)" selected>Harbour Hospice Care/))
+            let invitation = String(setUp.split(separator: "=").last ?? "")
+            let created = try await submit(
+                app, "/accounts/new", nadia,
+                [
+                    ("firstName", "Ben"), ("surname", "Carter"), ("mobile", "07700 900777"),
+                    ("organisation", String(organisation.output.1)), ("method", "assisted"),
+                    ("invitation", invitation), ("confirm", "yes"),
+                ])
+            #expect(created.status == .seeOther)
+            #expect(try await state(app, reference) == "completed", "the organisation has what it asked for")
+            let tracking = try await applicant.trackingPage(email: "jo@harbourhospice.org.uk")
+            #expect(tracking.contains("Harbour Hospice Care has joined the service."))
+            #expect(tracking.contains("The first administrator&#39;s account is ben.carter@nhs.net"))
         }
     }
 

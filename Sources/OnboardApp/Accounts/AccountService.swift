@@ -40,7 +40,10 @@ struct AccountRequest: Sendable {
         } else {
             errors.add("mobile", "Enter a UK mobile number, like 07700 900123")
         }
-        checked.organisationODS = OrganisationRules.normaliseODS(organisationODS) ?? ""
+        // An organisation without an ODS code yet (a newly approved one) is named by its id.
+        checked.organisationODS =
+            UUID(uuidString: organisationODS).map { $0.uuidString.lowercased() }
+            ?? OrganisationRules.normaliseODS(organisationODS) ?? ""
         if checked.organisationODS.isEmpty { errors.add("organisation", "Choose the organisation") }
         if let typed = localPart?.tidied.lowercased(), !typed.isEmpty {
             if AccountNaming.isValidLocalPart(typed) {

@@ -16,6 +16,8 @@ enum Invitations {
         let organisationID: UUID
         let ods_code: String?
         let mobile: String?
+        /// The approved application that asked for this person, which their account completes.
+        let applicationID: UUID?
     }
 
     static func pending(_ id: UUID, for principal: Principal, on sql: any SQLDatabase) async throws -> Pending? {
@@ -28,11 +30,13 @@ enum Invitations {
             let ods_code: String?
             let applicant_email: String?
             let answers: String?
+            let application_id: UUID?
         }
         guard
             let row = try await sql.raw(
                 """
-                SELECT i.id, i.kind, i.name, i.email, i.organisation_id, o.ods_code, a.applicant_email, a.answers
+                SELECT i.id, i.kind, i.name, i.email, i.organisation_id, o.ods_code, a.applicant_email, a.answers,
+                    i.application_id
                 FROM invitations i JOIN organisations o ON o.id = i.organisation_id
                 LEFT JOIN applications a ON a.id = i.application_id
                 WHERE i.id = \(bind: id) AND i.used_at IS NULL AND i.kind IN ('local_admin', 'super_user')
@@ -50,12 +54,15 @@ enum Invitations {
         }
         return Pending(
             id: row.id, role: role, name: row.name, organisationID: row.organisation_id, ods_code: row.ods_code,
-            mobile: mobile)
+            mobile: mobile, applicationID: row.application_id)
     }
 
     /// Spends the invitation (once) and grants its role over its organisation to the new account.
+    /// An approved application whose first Local Administrator (or super user) now has an account is completed:
+    /// what it asked for exists, and the applicant is told.
     static func accept(
-        _ invitation: Pending, account: UUID, by actor: UUID, context: AuditContext, now: Date, on sql: any SQLDatabase
+        _ invitation: Pending, account: UUID, by actor: UUID, actorName: String, context: AuditContext, now: Date,
+        on sql: any SQLDatabase
     ) async throws {
         let spent = try await sql.raw(
             "UPDATE invitations SET used_at = \(bind: now) WHERE id = \(bind: invitation.id) AND used_at IS NULL RETURNING id"
@@ -75,5 +82,20 @@ enum Invitations {
                 "invitation.accept", target: "invitation", id: invitation.id.uuidString, before: [String: String]?.none,
                 after: ["account": account.uuidString, "role": invitation.role.rawValue]),
             context: context, at: now, on: sql)
+        guard let application = invitation.applicationID,
+            let row = try await ApplicationStore.load(id: application, on: sql),
+            row.applicationState == .approved
+        else { return }
+        try await sql.raw(
+            """
+            UPDATE applications SET state = \(bind: ApplicationState.completed.rawValue),
+                created_account_id = COALESCE(created_account_id, \(bind: account)), updated_at = \(bind: now)
+            WHERE id = \(bind: row.id) AND state = \(bind: ApplicationState.approved.rawValue)
+            """
+        ).run()
+        try await ApplicationService.recordEvent(
+            row, action: .complete, from: .approved, to: .completed,
+            reason: "The account of \(invitation.name ?? "your first administrator") has been set up.",
+            actor: actorName, actorAccount: actor, context: context, at: now, on: sql)
     }
 }

@@ -132,18 +132,26 @@ extension ApplicationSetUp {
             """
         ).first(decoding: Names.self)
         var lines: [String] = []
-        if let organisation = names?.organisation, row.applicationKind.approvalSetsUp {
+        let kind = row.applicationKind
+        if let organisation = names?.organisation, kind.approvalSetsUp || kind.approvalCreatesOrganisation {
             lines.append("\(organisation) has joined the service.")
         }
         if let address = names?.address {
+            // An organisation's first administrator may be someone other than the applicant.
+            let invited = kind.approvalCreatesOrganisation
+            let owner = invited ? "The first administrator's account" : "Your account"
             if names?.state == AccountState.pendingActivation.rawValue {
                 lines.append(
                     names?.activation_method == ActivationMethod.assisted.rawValue
-                        ? "Your account is \(address). Your Local Administrator will phone you to activate it."
-                        : "Your account is \(address). A security code and a temporary password have been sent by "
-                            + "text message to the mobile number you gave: use them to activate it.")
+                        ? "\(owner) is \(address). "
+                            + (invited
+                                ? "The national team will phone them to activate it."
+                                : "Your Local Administrator will phone you to activate it.")
+                        : "\(owner) is \(address). A security code and a temporary password have been sent by "
+                            + "text message to \(invited ? "their" : "the") mobile number\(invited ? "" : " you gave"): "
+                            + "use them to activate it.")
             } else {
-                lines.append("Your account is \(address).")
+                lines.append("\(owner) is \(address).")
             }
         } else if row.applicationKind == .careHome {
             lines.append(

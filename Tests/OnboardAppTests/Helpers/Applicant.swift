@@ -86,6 +86,14 @@ final class ApplicantBrowser: @unchecked Sendable {
         #expect(lastBody.contains("Check your answers"), "did not reach check your answers")
     }
 
+    /// The tracking page, from the link in the last email the applicant was sent.
+    func trackingPage(email: String) async throws -> String {
+        try await drainJobs(app)
+        let body = try #require(lastMessage(to: email)?.body)
+        let link = String(try #require(body.firstMatch(of: /\/track\/[A-Za-z0-9_-]+/)).output)
+        return try await post(link).body.string
+    }
+
     /// Sends the application from check your answers; returns its reference.
     func submit() async throws -> String? {
         let page = try await post("/apply/check")

@@ -278,3 +278,28 @@ extension HTTPHeaders {
         return headers
     }
 }
+
+/// What a browser would send for a form as the page shows it: text inputs, checked radios and boxes, and
+/// selected options.
+func formValues(in html: String) -> [String: String] {
+    var values: [String: String] = [:]
+    for match in html.matches(of: /<input([^>]*)>/) {
+        let attributes = String(match.output.1)
+        guard let name = attributes.firstMatch(of: /name="([^"]+)"/)?.output.1, name != "_csrf" else { continue }
+        let value = String(attributes.firstMatch(of: /value="([^"]*)"/)?.output.1 ?? "")
+        let type = attributes.firstMatch(of: /type="([^"]+)"/)?.output.1 ?? "text"
+        if type == "radio" || type == "checkbox" {
+            if attributes.contains(" checked") { values[String(name)] = value }
+        } else {
+            values[String(name)] = value
+        }
+    }
+    for select in html.matches(of: /<select[^>]*name="([^"]+)"[^>]*>(.*?)<\/select>/.dotMatchesNewlines()) {
+        if let chosen = String(select.output.2).firstMatch(of: /<option value="([^"]*)" selected>/) {
+            values[String(select.output.1)] = String(chosen.output.1)
+        }
+    }
+    return values.mapValues {
+        $0.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

@@ -126,20 +126,25 @@ struct AccountsController {
     /// The organisations a person may add accounts to, for the form's list.
     static func organisationOptions(_ req: Request, principal: Principal, selected: String?) async throws -> [Option] {
         struct Row: Decodable {
-            let ods_code: String
+            let id: UUID
+            let ods_code: String?
             let name: String
         }
         let scope = principal.accountScope(includeHelpers: false)
         let rows = try await req.sql.raw(
             """
-            SELECT ods_code, name FROM organisations o
-            WHERE ods_code IS NOT NULL AND closed_at IS NULL AND \(scope.contains(SQLColumn("id", table: "o")))
+            SELECT id, ods_code, name FROM organisations o
+            WHERE closed_at IS NULL AND \(scope.contains(SQLColumn("id", table: "o")))
             ORDER BY name LIMIT 500
             """
         ).all(decoding: Row.self)
+        // One without an ODS code yet, such as a newly approved non-NHS organisation, is chosen by its id.
         return [Option(value: "", text: "Choose an organisation", selected: selected == nil)]
-            + rows.map {
-                Option(value: $0.ods_code, text: "\($0.name) (\($0.ods_code))", selected: $0.ods_code == selected)
+            + rows.map { row in
+                let value = row.ods_code ?? row.id.uuidString.lowercased()
+                return Option(
+                    value: value, text: row.ods_code.map { "\(row.name) (\($0))" } ?? row.name,
+                    selected: value == selected?.lowercased() || row.ods_code == selected)
             }
     }
 
@@ -159,7 +164,7 @@ struct AccountsController {
             let parts = (invitation.name ?? "").split(separator: " ").map(String.init)
             form.firstName = parts.dropLast().joined(separator: " ")
             form.surname = parts.last
-            form.organisation = invitation.ods_code
+            form.organisation = invitation.ods_code ?? invitation.organisationID.uuidString.lowercased()
             form.mobile = invitation.mobile
             form.invitation = id.uuidString.lowercased()
         }
@@ -256,6 +261,7 @@ struct AccountsController {
         let context = req.auditContext
         let now = req.now
         let accountID = principal.accountID
+        let actorName = "\(principal.name) (\(principal.topRole.displayName))"
         var invitation: Invitations.Pending?
         if let raw = form.invitation, let id = UUID(uuidString: raw) {
             invitation = try await Invitations.pending(id, for: principal, on: req.sql)
@@ -268,7 +274,8 @@ struct AccountsController {
                     now: now, on: sql)
                 if let invited {
                     try await Invitations.accept(
-                        invited, account: created.id, by: accountID, context: context, now: now, on: sql)
+                        invited, account: created.id, by: accountID, actorName: actorName, context: context, now: now,
+                        on: sql)
                 }
                 return created
             }
@@ -721,10 +728,19 @@ extension Principal {
     /// Whether this person adds and runs accounts in the organisation (not merely helps there).
     /// The organisation with this ODS code, when this person creates accounts and mailboxes in it: every
     /// form and API call that names an organisation by code comes through here.
+    /// The organisation named by its ODS code, or by its id when it has no code yet, if this person looks after it.
     func managedOrganisation(ods raw: String?, on sql: any SQLDatabase) async throws -> ManagedOrganisation? {
         let scope = accountScope(includeHelpers: false)
-        guard scope.national || !scope.treeRoots.isEmpty, let ods = raw.flatMap(OrganisationRules.normaliseODS)
-        else { return nil }
+        guard scope.national || !scope.treeRoots.isEmpty else { return nil }
+        if let id = raw.flatMap(UUID.init(uuidString:)) {
+            return try await sql.raw(
+                """
+                SELECT o.id, o.name FROM organisations o
+                WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
+                """
+            ).first(decoding: ManagedOrganisation.self)
+        }
+        guard let ods = raw.flatMap(OrganisationRules.normaliseODS) else { return nil }
         return try await sql.raw(
             """
             SELECT o.id, o.name FROM organisations o
