@@ -271,3 +271,34 @@ struct ApplicationSetUpTests {
         }
     }
 }
+
+extension ApplicationSetUpTests {
+    @Test("Through the API, the LA's approval of a care home sets up the home and the manager's account")
+    func careHomeByAPI() async throws {
+        try await withTestApp { app, _ in
+            let applicant = ApplicantBrowser(app)
+            try await applicant.fillIn(.careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+            let reference = try #require(try await applicant.submit())
+            var headers = bearer(try await apiToken(app, email: Demo.chloe))
+            headers.contentType = .json
+            let approved = try await app.send(
+                .POST, "/api/v1/applications/\(reference)/decisions", headers: headers,
+                body: ByteBuffer(
+                    string: #"{"action":"approve","reason":"Registered with the CQC.","activation":"assisted"}"#))
+            #expect(approved.status == .ok, "\(approved.body.string)")
+            #expect(approved.body.string.contains(#""completed""#))
+            let result = try await made(app, reference)
+            #expect(result.created_organisation_id != nil && result.created_account_id != nil)
+            let manager = try #require(result.created_account_id)
+            struct Account: Decodable {
+                let activation_method: String
+                let organisation_id: UUID
+            }
+            let account = try await (app.db as! any SQLDatabase).raw(
+                "SELECT activation_method, organisation_id FROM accounts WHERE id = \(bind: manager)"
+            ).first(decoding: Account.self)
+            #expect(account?.activation_method == "assisted")
+            #expect(account?.organisation_id == result.created_organisation_id)
+        }
+    }
+}
