@@ -489,3 +489,48 @@ def test_optometrist_passed_to_an_la_is_set_up_in_one_step(browser):
     state = browser.find_element(By.CSS_SELECTOR, "main [data-state]").text.strip()
     assert state == "Completed", state
     auditor.assert_clean()
+
+
+def test_non_nhs_organisation_approved_gets_its_first_administrator(browser):
+    sent = send_application(browser, Auditor(browser, "apply-non-nhs-journey"), "non_nhs_organisation")
+    auditor = Auditor(browser, "non-nhs-approval")
+    national = accounts_by_role()["national_admin"]
+    browser.delete_all_cookies()
+    sign_in(browser, national["email"], national["password"])
+    auditor.visit("/applications")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, sent["reference"]))
+    application_url = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, 'input[name="action"][value="approve"]').click()
+    browser.find_element(By.CSS_SELECTOR, "textarea#reason").send_keys("Delivers NHS-funded community nursing.")
+    click_and_wait(browser, main_button(browser, "Record decision"))
+    assert not error_summary(browser), error_summary(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "main [data-state]").text.strip() == "Approved"
+
+    # Accounts wait for the toolkit: the national team records it on the new organisation.
+    auditor.visit("/organisations?q=Wharfe+Hospice")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Wharfe Hospice"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main a[href$='/edit']"))
+    browser.find_element(By.ID, "igStatus-completed").click()
+    for field, value in (("igDay", "3"), ("igMonth", "1"), ("igYear", "2026")):
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    assert not error_summary(browser), error_summary(browser)
+
+    # Then phones the named administrator and sets up their account from the application.
+    navigate(browser, application_url)
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Set up their account"))
+    auditor.audit_current(Page(label="/accounts/new (from an invitation)"))
+    assert browser.find_element(By.ID, "firstName").get_attribute("value") == "Lee"
+    browser.find_element(By.ID, "mobile").send_keys("07700 900555")
+    browser.find_element(By.CSS_SELECTOR, 'input[name="method"][value="assisted"]').click()
+    click_and_wait(browser, main_button(browser, "Continue"))
+    assert not error_summary(browser), error_summary(browser)
+    click_and_wait(browser, main_button(browser, "Add account"))
+    assert not error_summary(browser), error_summary(browser)
+    address = browser.find_element(By.CSS_SELECTOR, "[data-address]").get_attribute("data-address")
+
+    card = _set_up_card(browser, auditor, sent["email"])
+    assert "Wharfe Hospice has joined the service." in card, card
+    assert f"The first administrator's account is {address}." in card, card
+    auditor.assert_clean()
