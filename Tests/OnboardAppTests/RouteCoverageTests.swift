@@ -1154,6 +1154,10 @@ enum RouteTable {
             access: .staff, actor: Demo.liam, path: { _ in "/audit/security" },
             otherScope: .notApplicable("AuditSearchTests.securityEvents: another LA sees none of these"),
             stateChanging: false),
+        "GET /api/v1/work-queues": RouteRule(
+            access: .api, actor: Demo.liam, path: { _ in "/api/v1/work-queues" },
+            otherScope: .notApplicable("each queue is scoped as on the home page; WorkQueueTests compare scopes"),
+            stateChanging: false),
         "GET /api/v1/audit-events": RouteRule(
             access: .api, actor: Demo.liam, path: { _ in "/api/v1/audit-events" },
             otherScope: .notApplicable("the same search as the page, scoped by AuditSearch.visibility"),

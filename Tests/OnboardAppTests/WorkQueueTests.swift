@@ -177,3 +177,52 @@ struct WorkQueueTests {
         }
     }
 }
+
+extension WorkQueueTests {
+    struct Queues: Decodable {
+        struct Queue: Decodable {
+            struct Item: Decodable {
+                let text: String
+                let path: String
+            }
+            let name: String
+            let total: Int
+            let items: [Item]
+        }
+        let queues: [Queue]
+
+        func total(_ name: String) -> Int? { queues.first { $0.name == name }?.total }
+        func texts(_ name: String) -> [String] { queues.first { $0.name == name }?.items.map(\.text) ?? [] }
+    }
+
+    func queues(_ app: Application, as email: String) async throws -> Queues {
+        let response = try await app.get("/api/v1/work-queues", headers: bearer(try await apiToken(app, email: email)))
+        #expect(response.status == .ok)
+        return try JSONDecoder().decode(Queues.self, from: Data(response.body.string.utf8))
+    }
+
+    @Test("The API gives each person the counts of their own queues, scoped as their home page")
+    func queueCountsByAPI() async throws {
+        try await withTestApp { app, _ in
+            let optometrist = try await send(
+                app, .optometrist, email: "ada@wetherbyvision.co.uk", answers: SampleAnswers.optometrist)
+            let careHome = try await send(
+                app, .careHome, email: "helen@sunnybank.example", answers: SampleAnswers.careHome)
+
+            let rachel = try await queues(app, as: Demo.rachel)
+            #expect(rachel.total("applications") == 1)
+            #expect(rachel.texts("applications").contains { $0.contains(optometrist) })
+
+            let chloe = try await queues(app, as: Demo.chloe)
+            #expect(chloe.total("applications") == 1)
+            #expect(chloe.texts("applications").contains { $0.contains(careHome) })
+
+            let liam = try await queues(app, as: Demo.liam)
+            #expect(liam.total("applications") == 0, "Leeds's LA decides neither")
+            #expect(liam.queues.allSatisfy { !$0.items.contains { $0.text.contains(careHome) } })
+
+            let tom = try await queues(app, as: Demo.tom)
+            #expect(tom.queues.isEmpty, "a person with no staff role has no queues")
+        }
+    }
+}

@@ -12,9 +12,16 @@ enum WorkQueue {
         let text: String
         let href: String
         let waiting: String
+        let since: Date
+    }
+
+    /// Stable names, for the API.
+    enum Name: String, Encodable, Sendable {
+        case applications, activations, sheets, quarantine
     }
 
     struct Queue: Encodable, Sendable {
+        let name: Name
         let title: String
         let items: [Item]
         let total: Int
@@ -22,6 +29,16 @@ enum WorkQueue {
     }
 
     static let shown = 10
+
+    /// Every queue this person has, in the order the home page shows them.
+    static func all(for principal: Principal, now: Date, on sql: any SQLDatabase) async throws -> [Queue] {
+        [
+            try await applications(for: principal, now: now, on: sql),
+            try await activations(for: principal, now: now, on: sql),
+            try await sheets(for: principal, now: now, on: sql),
+            try await quarantine(for: principal, now: now, on: sql),
+        ].compactMap { $0 }
+    }
 
     /// Applications whose next step belongs to this person's roles: kinds they review in their region or
     /// scope, in a state that waits for staff (sent, in review, or passed to their Local Administrators).
@@ -116,10 +133,10 @@ enum WorkQueue {
             return Item(
                 text: "\(kind.displayName)" + (subject.map { ": \($0)" } ?? "") + " (\(row.reference))",
                 href: SiteURL.application(row.id).path,
-                waiting: waiting(since: row.waiting_since, now: now))
+                waiting: waiting(since: row.waiting_since, now: now), since: row.waiting_since)
         }
         return Queue(
-            title: "Applications waiting for your decision", items: items, total: total,
+            name: .applications, title: "Applications waiting for your decision", items: items, total: total,
             moreHref: total > items.count ? SiteURL.applications.path + "?waiting=me" : nil)
     }
 
@@ -151,10 +168,10 @@ enum WorkQueue {
             return Item(
                 text: "\(row.given_name) \(row.family_name)".tidied + (call ? ": phone them to activate" : ""),
                 href: SiteURL.account(row.id).path,
-                waiting: waiting(since: row.created_at, now: now))
+                waiting: waiting(since: row.created_at, now: now), since: row.created_at)
         }
         return Queue(
-            title: "Accounts waiting to be activated", items: items, total: total,
+            name: .activations, title: "Accounts waiting to be activated", items: items, total: total,
             moreHref: total > items.count ? SiteURL.accounts.path + "?state=pending_activation" : nil)
     }
 }
@@ -189,11 +206,11 @@ extension WorkQueue {
         ).all(decoding: Row.self)
         let total = try await count("FROM bulk_uploads u", where: condition, on: sql)
         return Queue(
-            title: "Sheets waiting to be applied",
+            name: .sheets, title: "Sheets waiting to be applied",
             items: rows.map { row in
                 Item(
                     text: "\(row.organisation): \(row.filename)", href: SiteURL.bulkUpload(row.id).path,
-                    waiting: waiting(since: row.created_at, now: now))
+                    waiting: waiting(since: row.created_at, now: now), since: row.created_at)
             }, total: total, moreHref: total > rows.count ? SiteURL.bulk.path : nil)
     }
 
@@ -224,13 +241,14 @@ extension WorkQueue {
         ).all(decoding: Row.self)
         let total = try await count(from, where: condition, on: sql)
         return Queue(
-            title: "Quarantined items waiting for you",
+            name: .quarantine, title: "Quarantined items waiting for you",
             items: rows.map { row in
                 Item(
                     text: "\(row.organisation): \(row.path)",
                     href:
                         "/migration/\(row.project_id.uuidString.lowercased())/items/\(row.id.uuidString.lowercased())",
-                    waiting: waiting(since: row.scanned_at ?? row.created_at, now: now))
+                    waiting: waiting(since: row.scanned_at ?? row.created_at, now: now),
+                    since: row.scanned_at ?? row.created_at)
             }, total: total, moreHref: nil)
     }
 }

@@ -33,4 +33,28 @@ extension APIHandler {
         }
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.next.map { String($0) }))))
     }
+
+    /// The caller's work queues, as on their home page: deny by default, because each queue is scoped by the
+    /// same conditions as the page, and a person with none of its roles gets none.
+    func listWorkQueues(_ input: Operations.ListWorkQueues.Input) async throws -> Operations.ListWorkQueues.Output {
+        let (req, principal) = try context()
+        let queues = try await WorkQueue.all(for: principal, now: req.now, on: req.sql)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        queues: queues.map { queue in
+                            let name: Components.Schemas.WorkQueue.NamePayload =
+                                switch queue.name {
+                                case .applications: .applications
+                                case .activations: .activations
+                                case .sheets: .sheets
+                                case .quarantine: .quarantine
+                                }
+                            return .init(
+                                name: name, title: queue.title,
+                                total: queue.total,
+                                items: queue.items.map { .init(text: $0.text, path: $0.href, waitingSince: $0.since) })
+                        }))))
+    }
 }

@@ -74,12 +74,7 @@ struct AccountController {
         return try await req.render(
             "home", req.chrome("Hello, \(principal.name)", notice: req.notice),
             HomePage(
-                queues: [
-                    try await WorkQueue.applications(for: principal, now: req.now, on: req.sql),
-                    try await WorkQueue.activations(for: principal, now: req.now, on: req.sql),
-                    try await WorkQueue.sheets(for: principal, now: req.now, on: req.sql),
-                    try await WorkQueue.quarantine(for: principal, now: req.now, on: req.sql),
-                ].compactMap { $0 }.filter { !$0.items.isEmpty },
+                queues: try await WorkQueue.all(for: principal, now: req.now, on: req.sql).filter { !$0.items.isEmpty },
                 sections: sections, guidance: guidance))
     }
 
