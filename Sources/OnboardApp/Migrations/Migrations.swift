@@ -23,5 +23,6 @@ extension Migrations {
         add(M018_ApplicationSetUp())  // the account and shared mailbox an approval set up
         add(M019_MigrationContact())  // migration questions go to the national helpdesk, not a placeholder
         add(M020_DeliveryReceipts())  // Notify delivery receipts on the messages they report
+        add(M021_OwnM016Indexes())  // the indexes M016 made and its revert forgets
     }
 }
