@@ -16,6 +16,9 @@ public struct FormField: Sendable, Equatable {
         case region
         /// A declaration that must be ticked.
         case confirm
+        /// A commissioner on record, by its ODS code: chosen by name from a list the app supplies, or typed
+        /// through the API.
+        case commissioner
     }
 
     public let name: String
@@ -286,7 +289,8 @@ public enum ApplicationForm {
                     fields: [
                         FormField(
                             "commissionerODS", "Local authority or commissioner",
-                            hint: "Its Local Administrators decide care-home requests for the area", input: .ods)
+                            hint: "Its Local Administrators decide care-home requests for the area",
+                            input: .commissioner)
                     ]),
                 FormStep(
                     "ig", "Has the home completed the Data Security and Protection Toolkit?",
@@ -349,7 +353,7 @@ public enum ApplicationForm {
             let checked: Result<String, AnswerProblem>
             switch field.input {
             case .text, .textarea: checked = .success(field.input == .text ? raw.tidied : raw)
-            case .ods: checked = ods(raw)
+            case .ods, .commissioner: checked = ods(raw)
             case .postcode: checked = postcode(raw)
             case .tel: checked = mobile(raw)
             case .email: checked = email(raw)
@@ -420,8 +424,7 @@ public enum ApplicationForm {
         switch field.input {
         case .choice, .region:
             return "Select \(label.hasPrefix("how") ? "an answer" : label)"
-        case .ods where field.name == "commissionerODS":
-            // Chosen from a list on the page (the app supplies the commissioners), typed only through the API.
+        case .commissioner:
             return "Select the local authority or commissioner"
         case .confirm:
             return field.name == "intentConfirmed"

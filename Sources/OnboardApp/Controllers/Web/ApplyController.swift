@@ -347,7 +347,7 @@ struct ApplyController {
             : index == 0 ? SiteURL.apply(row.kind).path : SiteURL.applyStep(all[index - 1].id).path
         let single = step.fields.count == 1 && { if case .choice = step.fields[0].input { true } else { false } }()
         let commissioners =
-            step.fields.contains { $0.name == Self.commissionerField } ? try await Self.commissioners(on: req.sql) : []
+            step.fields.contains { $0.input == .commissioner } ? try await Self.commissioners(on: req.sql) : []
         let fields = step.fields.map { field in
             Self.view(
                 field, value: values[field.name] ?? "", error: errors.message(for: field.name), regions: regions,
@@ -362,8 +362,6 @@ struct ApplyController {
                 returnToCheck: returning, reference: row.reference),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
-
-    static let commissionerField = "commissionerODS"
 
     /// The commissioners on record, by name, for care homes to choose from rather than type an ODS code.
     static func commissioners(on sql: any SQLDatabase) async throws -> [FormOption] {
@@ -395,7 +393,7 @@ struct ApplyController {
             width = ""
             // Autofill is for the applicant's own details only (WCAG 1.3.5), never a signatory's or the premises'.
             if field.name == "applicantName" { autocomplete = "name" }
-        case .ods: width = "nhsuk-input--width-10"
+        case .ods, .commissioner: width = "nhsuk-input--width-10"
         case .postcode: width = "nhsuk-input--width-10"
         case .tel:
             inputType = "tel"
@@ -413,7 +411,7 @@ struct ApplyController {
             options = regions.map { FormOption($0.code, $0.name) }
         case .confirm: kind = "confirm"
         }
-        if field.name == commissionerField, !commissioners.isEmpty {
+        if field.input == .commissioner, !commissioners.isEmpty {
             kind = "select"
             options = commissioners
         }
@@ -517,7 +515,7 @@ struct ApplyController {
         _ field: FormField, _ value: String, regions: [RegionDirectory.Region], commissioners: [FormOption] = []
     ) -> String {
         if value.isEmpty { return "Not given" }
-        if field.name == commissionerField, let known = commissioners.first(where: { $0.value == value }) {
+        if field.input == .commissioner, let known = commissioners.first(where: { $0.value == value }) {
             return "\(known.label) (\(value))"
         }
         switch field.input {
