@@ -214,8 +214,8 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.patterned(SiteURL.application), allow: .reviewers, use: applications.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.applicationDecisions), allow: .reviewers, use: applications.decide)
 
-    staff.on(.GET, SiteURL.programmes.pattern, allow: ProgrammesController.roles, use: programmes.list)
-    staff.on(.GET, SiteURL.programme(":code").pattern, allow: ProgrammesController.roles, use: programmes.show)
+    staff.on(.GET, SiteURL.programmes.pattern, allow: .programmeManagers, use: programmes.list)
+    staff.on(.GET, SiteURL.programme(":code").pattern, allow: .programmeManagers, use: programmes.show)
     staff.on(
         .POST, SiteURL.programmeCohorts(":code").pattern, allow: [.nationalAdmin, .pharmacyAdminTeam],
         use: programmes.addCohort)
@@ -223,7 +223,7 @@ func routes(_ app: Application) throws {
         .POST, ["programmes", ":code", "cohorts", ":cohort", "release"], allow: [.nationalAdmin, .pharmacyAdminTeam],
         use: programmes.release)
     staff.on(
-        .POST, SiteURL.programmeInvitations(":code").pattern, allow: ProgrammesController.roles, use: programmes.invite)
+        .POST, SiteURL.programmeInvitations(":code").pattern, allow: .programmeManagers, use: programmes.invite)
     let parameters = ParametersController()
     staff.on(.GET, SiteURL.parameters.pattern, allow: .national, use: parameters.page)
     staff.on(.POST, SiteURL.parameters.pattern, allow: .national, use: parameters.create)

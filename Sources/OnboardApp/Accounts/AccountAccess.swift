@@ -3,13 +3,6 @@ import OnboardDomain
 import SQLKit
 import Vapor
 
-extension Set where Element == Role {
-    /// Those who create accounts and run their lifecycle.
-    static let accountAdministrators: Self = [.nationalAdmin, .localAdmin, .superUser]
-    /// Also organisation admins, who may only unlock and reset in their own organisation.
-    static let accountHelpers: Self = [.nationalAdmin, .localAdmin, .superUser, .organisationAdmin]
-}
-
 extension Principal {
     /// The organisations whose accounts this person manages: LA and super-user trees, national reach, and
     /// (when `includeHelpers`) the single organisations of organisation-admin grants. Never merely one's own.

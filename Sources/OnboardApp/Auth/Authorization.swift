@@ -37,23 +37,6 @@ struct Guarded {
     }
 }
 
-extension Set where Element == Role {
-    static let everyone = Set(Role.allCases)
-    static let national: Self = [.nationalAdmin]
-    /// Those who look after organisations and their people.
-    static let administrators: Self = [
-        .nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam, .superUser, .pharmacyAdminTeam,
-        .implementationSupportManager,
-    ]
-    static let roleGranters: Self = [.nationalAdmin, .localAdmin]
-    /// Those who send or apply bulk registration sheets.
-    static let bulkUsers: Self = [.nationalAdmin, .localAdmin, .superUser, .pharmacyAdminTeam]
-    /// Those who review applications; each sees only the kinds and places their grants cover.
-    static let reviewers: Self = [
-        .nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam, .pharmacyAdminTeam,
-    ]
-}
-
 extension Request {
     /// An organisation the caller may see, or 404.
     func scopedOrganisation(_ id: UUID?, for principal: Principal) async throws -> Organisation {

@@ -6,11 +6,6 @@ import OnboardDomain
 import SQLKit
 import Vapor
 
-/// Who may work on migration projects at all; each project is then checked against the caller.
-extension Set where Element == Role {
-    static let migrationUsers: Self = [.nationalAdmin, .localAdmin, .implementationSupportManager]
-}
-
 struct MigrationProjectRow: Decodable, Sendable {
     let id: UUID
     let organisation_id: UUID

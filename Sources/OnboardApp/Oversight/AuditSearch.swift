@@ -6,12 +6,6 @@ import OnboardDomain
 import SQLKit
 import Vapor
 
-/// Who may search the audit log: national administrators everything, Local Administrators the events of
-/// the organisations they administer.
-extension Set where Element == Role {
-    static let auditReaders: Self = [.nationalAdmin, .localAdmin]
-}
-
 /// Searching the audit log by actor, target, action, organisation and date, newest first, keyset-paged by
 /// sequence number and limited to the viewer's scope.
 enum AuditSearch {

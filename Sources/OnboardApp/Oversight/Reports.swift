@@ -6,12 +6,6 @@ import OnboardDomain
 import SQLKit
 import Vapor
 
-extension Set where Element == Role {
-    /// National administrators see reports for everything; Local Administrators and regional teams for
-    /// what is in their scope.
-    static let reportReaders: Self = [.nationalAdmin, .localAdmin, .regionalContact, .regionalPharmacyTeam]
-}
-
 enum ReportKind: String, CaseIterable, Sendable {
     case applications
     case accounts

@@ -111,7 +111,7 @@ extension Request {
         if principal.hasAny(.reviewers) {
             links.append(.init(text: "Applications", href: SiteURL.applications.path))
         }
-        if principal.hasAny(ProgrammesController.roles) {
+        if principal.hasAny(.programmeManagers) {
             links.append(.init(text: "Programmes", href: SiteURL.programmes.path))
         }
         if principal.has(.nationalAdmin) {

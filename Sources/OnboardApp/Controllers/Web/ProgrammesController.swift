@@ -51,7 +51,6 @@ struct ProgrammesController {
         let form: [String: String]
     }
 
-    static let roles: Set<Role> = [.nationalAdmin, .pharmacyAdminTeam, .regionalPharmacyTeam]
 
     func list(req: Request, principal: Principal) async throws -> Response {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
@@ -108,7 +107,7 @@ struct ProgrammesController {
                 code: programme.code, name: programme.name, stateName: state.displayName, cohorts: cohorts,
                 hasCohorts: !cohorts.isEmpty, waiting: waiting, hasWaiting: !waiting.isEmpty,
                 canRelease: principal.hasAny([.nationalAdmin, .pharmacyAdminTeam]),
-                canInvite: state == .open && principal.hasAny(Self.roles),
+                canInvite: state == .open && principal.hasAny(.programmeManagers),
                 cohortsURL: SiteURL.programmeCohorts(programme.code).path,
                 invitationsURL: SiteURL.programmeInvitations(programme.code).path, form: form),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
