@@ -148,8 +148,8 @@ func routes(_ app: Application) throws {
     let bulk = BulkController()
     staff.on(.GET, SiteURL.bulk.pattern, allow: .bulkUsers, use: bulk.list)
     staff.on(.GET, SiteURL.bulkTemplate(":file").pattern, allow: .bulkUsers, use: bulk.template)
-    staff.on(.GET, SiteURL.bulkAgreement.pattern, allow: [.superUser], use: bulk.agreementPage)
-    staff.on(.POST, SiteURL.bulkAgreement.pattern, allow: [.superUser], use: bulk.acceptAgreement)
+    staff.on(.GET, SiteURL.bulkAgreement.pattern, allow: .superUsers, use: bulk.agreementPage)
+    staff.on(.POST, SiteURL.bulkAgreement.pattern, allow: .superUsers, use: bulk.acceptAgreement)
     staff.on(.GET, SiteURL.bulkNew.pattern, allow: .bulkUsers, use: bulk.newPage)
     staff.on(
         .POST, SiteURL.bulkNew.pattern, allow: .bulkUsers, body: .collect(maxSize: BodyLimits.upload), use: bulk.upload)
@@ -217,10 +217,10 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.programmes.pattern, allow: .programmeManagers, use: programmes.list)
     staff.on(.GET, SiteURL.programme(":code").pattern, allow: .programmeManagers, use: programmes.show)
     staff.on(
-        .POST, SiteURL.programmeCohorts(":code").pattern, allow: [.nationalAdmin, .pharmacyAdminTeam],
+        .POST, SiteURL.programmeCohorts(":code").pattern, allow: .cohortReleasers,
         use: programmes.addCohort)
     staff.on(
-        .POST, ["programmes", ":code", "cohorts", ":cohort", "release"], allow: [.nationalAdmin, .pharmacyAdminTeam],
+        .POST, ["programmes", ":code", "cohorts", ":cohort", "release"], allow: .cohortReleasers,
         use: programmes.release)
     staff.on(
         .POST, SiteURL.programmeInvitations(":code").pattern, allow: .programmeManagers, use: programmes.invite)
@@ -240,5 +240,5 @@ func routes(_ app: Application) throws {
         BearerAuthenticator())
     let transport = VaporTransport(routesBuilder: api)
     try APIHandler(app: app).registerHandlers(
-        on: transport, serverURL: URL(string: "/")!, middlewares: [NoBodyWhenEmpty()])
+        on: transport, serverURL: URL(string: "/")!, middlewares: [APIRoleCheck(), NoBodyWhenEmpty()])
 }

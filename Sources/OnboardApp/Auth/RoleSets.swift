@@ -23,8 +23,15 @@ extension Set where Element == Role {
     ]
     /// Those who run pharmacy programmes: waiting lists, cohorts and registration links.
     static let programmeManagers: Self = [.nationalAdmin, .pharmacyAdminTeam, .regionalPharmacyTeam]
+    /// Those who add cohorts to a programme and release them from its waiting list.
+    static let cohortReleasers: Self = [.nationalAdmin, .pharmacyAdminTeam]
+    /// A pharmacy multiple's super user, who signs the data sharing agreement for its sheets.
+    static let superUsers: Self = [.superUser]
     /// Who may work on migration projects at all; each project is then checked against the caller.
     static let migrationUsers: Self = [.nationalAdmin, .localAdmin, .implementationSupportManager]
+    /// Who assigns an implementation support manager to a migration: national administrators and the
+    /// organisation's LAs.
+    static let ismAssigners: Self = [.nationalAdmin, .localAdmin]
     /// Who may search the audit log: national administrators everything, Local Administrators the events of
     /// the organisations they administer.
     static let auditReaders: Self = [.nationalAdmin, .localAdmin]

@@ -178,7 +178,7 @@ enum MigrationProjects {
 
     /// Assigning an ISM is for national administrators and the organisation's LAs.
     static func canAssign(_ principal: Principal) -> Bool {
-        principal.hasAny([.nationalAdmin, .localAdmin])
+        principal.hasAny(.ismAssigners)
     }
 
     struct ISMOption: Decodable, Sendable {

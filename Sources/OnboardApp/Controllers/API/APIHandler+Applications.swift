@@ -10,10 +10,6 @@ extension APIHandler {
         -> Operations.CreateApplication.Output
     {
         let (req, principal) = try context()
-        guard principal.hasAny(.reviewers) else {
-            throw APIProblem(
-                status: .forbidden, detail: "Only staff who review applications submit them for applicants.")
-        }
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
         guard let kind = ApplicationKind(rawValue: body.kind.rawValue) else {
             throw APIProblem(status: .badRequest, detail: "Unknown kind.")

@@ -8,10 +8,6 @@ import Vapor
 extension APIHandler {
     func createMailbox(_ input: Operations.CreateMailbox.Input) async throws -> Operations.CreateMailbox.Output {
         let (req, principal) = try context()
-        guard principal.hasAny(.accountAdministrators) else {
-            throw APIProblem(
-                status: .forbidden, detail: "Only Local Administrators and super users add shared mailboxes.")
-        }
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
         do {
             let id = try await MailboxesController.create(

@@ -9,9 +9,6 @@ extension APIHandler {
     /// Runs a migration operation, turning the services' errors into problems.
     private func migration<T: Sendable>(_ body: (Request, Principal) async throws -> T) async throws -> T {
         let (req, principal) = try context()
-        guard principal.hasAny(.migrationUsers) else {
-            throw APIProblem(status: .forbidden, detail: "Your role does not work on migration projects.")
-        }
         do {
             return try await body(req, principal)
         } catch let errors as ValidationErrors {
@@ -286,10 +283,7 @@ extension APIHandler {
     // MARK: Guidance
 
     func listGuidance(_ input: Operations.ListGuidance.Input) async throws -> Operations.ListGuidance.Output {
-        let (req, principal) = try context()
-        guard principal.has(.nationalAdmin) else {
-            throw APIProblem(status: .forbidden, detail: "Only national administrators edit guidance.")
-        }
+        let (req, _) = try context()
         let items = try await Guidance.items(on: req.sql)
         return .ok(
             .init(
@@ -297,10 +291,7 @@ extension APIHandler {
     }
 
     func updateGuidance(_ input: Operations.UpdateGuidance.Input) async throws -> Operations.UpdateGuidance.Output {
-        let (req, principal) = try context()
-        guard principal.has(.nationalAdmin) else {
-            throw APIProblem(status: .forbidden, detail: "Only national administrators edit guidance.")
-        }
+        let (req, _) = try context()
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
         guard let item = try await Guidance.items(on: req.sql).first(where: { $0.key == input.path.key }) else {
             throw APIProblem(status: .notFound, detail: "No guidance has the key \(input.path.key).")

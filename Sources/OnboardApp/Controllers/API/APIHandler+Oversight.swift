@@ -8,9 +8,6 @@ extension APIHandler {
         -> Operations.ListAuditEvents.Output
     {
         let (req, principal) = try context()
-        guard principal.hasAny(.auditReaders) else {
-            throw APIProblem(status: .forbidden, detail: "Your role does not search the audit log.")
-        }
         let q = input.query
         let filters = AuditSearch.Filters(
             actor: q.actor ?? "", target: q.target ?? "", action: q.action ?? "", organisation: q.organisation ?? "",

@@ -51,7 +51,6 @@ struct ProgrammesController {
         let form: [String: String]
     }
 
-
     func list(req: Request, principal: Principal) async throws -> Response {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let today = EligibilityEngine.londonDate(req.now)
@@ -106,7 +105,7 @@ struct ProgrammesController {
             ShowPage(
                 code: programme.code, name: programme.name, stateName: state.displayName, cohorts: cohorts,
                 hasCohorts: !cohorts.isEmpty, waiting: waiting, hasWaiting: !waiting.isEmpty,
-                canRelease: principal.hasAny([.nationalAdmin, .pharmacyAdminTeam]),
+                canRelease: principal.hasAny(.cohortReleasers),
                 canInvite: state == .open && principal.hasAny(.programmeManagers),
                 cohortsURL: SiteURL.programmeCohorts(programme.code).path,
                 invitationsURL: SiteURL.programmeInvitations(programme.code).path, form: form),
