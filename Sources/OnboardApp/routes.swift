@@ -80,7 +80,7 @@ func routes(_ app: Application) throws {
     let staff = Guarded(builder: web.grouped(RequireSignIn()))
     staff.on(.POST, SiteURL.signOut.pattern, allow: .everyone) { req, _ in try await publicPages.signOut(req: req) }
 
-    let account = AccountController()
+    let account = OwnAccountController()
     staff.on(.GET, SiteURL.home.pattern, allow: .everyone, use: account.home)
     staff.on(.GET, SiteURL.welcome.pattern, allow: .everyone, use: signIn.welcome)
     staff.on(.GET, SiteURL.sessions.pattern, allow: .everyone, use: account.sessions)

@@ -5,7 +5,7 @@ import Vapor
 
 /// A person's own security: an authenticator app (anyone may add one; staff already have one), and a new
 /// mobile number, confirmed by a code sent to it.
-extension AccountController {
+extension OwnAccountController {
     func authenticatorPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         guard let account = try await Account.find(principal.accountID, on: req.db) else { throw Abort(.notFound) }
         if account.totpEnrolledAt != nil {

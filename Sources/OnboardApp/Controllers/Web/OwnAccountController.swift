@@ -5,7 +5,7 @@ import SQLKit
 import Vapor
 
 /// Each role's home page, and a person's own sessions.
-struct AccountController {
+struct OwnAccountController {
     struct Task: Encodable {
         let text: String
         let href: String
