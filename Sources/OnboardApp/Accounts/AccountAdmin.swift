@@ -305,9 +305,9 @@ enum AccountLifecycleJob {
         }
         var applied = 0
         for (id, state, event, reason) in candidates {
-            let moved = try await app.db.transaction { db in
+            let moved = try await app.db.inTransaction { db in
                 try await AccountService.transition(
-                    id, from: state, on: event, context: .system, now: now, reason: reason, on: db as! any SQLDatabase)
+                    id, from: state, on: event, context: .system, now: now, reason: reason, on: db)
             }
             if moved { applied += 1 }
         }

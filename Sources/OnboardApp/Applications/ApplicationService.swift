@@ -755,10 +755,3 @@ extension Optional {
         }
     }
 }
-
-extension Request {
-    /// A transaction on the request's database, handed over as SQL.
-    func inTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await db.transaction { db in try await body(db as! any SQLDatabase) }
-    }
-}

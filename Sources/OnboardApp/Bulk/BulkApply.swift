@@ -81,8 +81,8 @@ enum BulkApplyJob {
             upload: upload.id, owner: owner, uploader: upload.uploaded_by_id, method: method, prepared: prepared,
             domain: settings.mailDomain, context: context)
         if kind == .pharmacyMultiple {
-            try await app.db.transaction { db in
-                try await write.stores(now: app.clock.now(), on: db as! any SQLDatabase)
+            try await app.db.inTransaction { db in
+                try await write.stores(now: app.clock.now(), on: db)
             }
         }
         let mailboxes = try await write.mailboxIDs(on: sql)
@@ -92,9 +92,9 @@ enum BulkApplyJob {
         while done < users.count {
             let slice = Array(users[done..<min(done + settings.bulk.chunkSize, users.count)])
             let from = done
-            try await app.db.transaction { db in
+            try await app.db.inTransaction { db in
                 try await write.users(
-                    slice, from: from, mailboxes: mailboxes, now: app.clock.now(), on: db as! any SQLDatabase)
+                    slice, from: from, mailboxes: mailboxes, now: app.clock.now(), on: db)
             }
             done += slice.count
             chunks += 1

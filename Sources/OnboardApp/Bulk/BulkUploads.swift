@@ -301,8 +301,8 @@ enum BulkPurgeJob {
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
         let now = app.clock.now()
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             struct Row: Decodable { let id: UUID }
             let due = try await sql.raw(
                 "SELECT id FROM bulk_uploads WHERE purge_after < \(bind: now) AND purged_at IS NULL AND status NOT IN ('queued', 'applying')"

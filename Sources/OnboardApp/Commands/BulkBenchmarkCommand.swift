@@ -93,10 +93,10 @@ struct BulkBenchmarkCommand: AsyncCommand {
         let clock = ContinuousClock()
         var received: BulkUploads.Received?
         let validate = try await clock.measure {
-            received = try await app.db.transaction { db in
+            received = try await app.db.inTransaction { db in
                 try await BulkUploads.receive(
                     bytes, filename: "bench.\(format.rawValue)", kind: .pharmacyMultiple, principal: principal,
-                    settings: settings, context: .system, now: now, on: db as! any SQLDatabase)
+                    settings: settings, context: .system, now: now, on: db)
             }
         }
         guard let received, received.status == .valid else {

@@ -1,7 +1,14 @@
 import FluentKit
 import SQLKit
+import Vapor
 
 extension Database {
+    /// The one way to run a transaction in SQL: the body gets the transaction's connection. On SQLite it
+    /// begins IMMEDIATE (`ImmediateSQLite`); on PostgreSQL, READ COMMITTED.
+    func inTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction { database in try await body(database as! any SQLDatabase) }
+    }
+
     /// Reads that must all see the same moment. PostgreSQL gives the transaction one snapshot; SQLite's
     /// transactions begin IMMEDIATE, so no other writer can commit between the reads.
     func consistentRead<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
@@ -13,5 +20,12 @@ extension Database {
             }
             return try await body(sql)
         }
+    }
+}
+
+extension Request {
+    /// A transaction on the request's database.
+    func inTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.inTransaction(body)
     }
 }

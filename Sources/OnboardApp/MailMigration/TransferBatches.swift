@@ -387,8 +387,8 @@ enum TransferScanJob {
         guard batch.items_total == 0 else { return }
         let now = app.clock.now()
         let purgeAfter = now.addingTimeInterval(Double(app.settings.quarantineRetentionDays) * 86_400)
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             let ids = items.map { _ in UUID() }
             let rows: [[any Encodable & Sendable]] = items.enumerated().map { position, item in
                 [
@@ -427,8 +427,8 @@ enum TransferScanJob {
     ) async throws {
         let now = app.clock.now()
         let purgeAfter = now.addingTimeInterval(Double(app.settings.quarantineRetentionDays) * 86_400)
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             var quarantined: [[any Encodable & Sendable]] = []
             for (id, position, verdict) in verdicts {
                 let (state, detail) = ItemState.stored(TransferGate.state(after: verdict))
@@ -458,8 +458,8 @@ enum TransferScanJob {
 
     static func waitForScanner(_ batch: BatchContent, note: String, app: Application) async throws {
         let now = app.clock.now()
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             try await sql.raw(
                 """
                 UPDATE transfer_batches SET status = \(bind: BatchStatus.waitingForScanner.rawValue),
@@ -474,8 +474,8 @@ enum TransferScanJob {
 
     static func finish(_ batch: BatchContent, app: Application) async throws {
         let now = app.clock.now()
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             struct Tally: Decodable {
                 let state: String
                 let n: Int
@@ -511,8 +511,8 @@ enum QuarantinePurgeJob {
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
         let now = app.clock.now()
         let cutoff = now.addingTimeInterval(-Double(app.settings.quarantineRetentionDays) * 86_400)
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             let purged = try await sql.raw(
                 "DELETE FROM quarantine WHERE purge_after < \(bind: now) RETURNING item_id"
             ).all()

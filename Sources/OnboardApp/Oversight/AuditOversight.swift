@@ -199,8 +199,8 @@ enum SecurityEventPurgeJob {
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
         let now = app.clock.now()
         let cutoff = now.addingTimeInterval(-Double(app.settings.audit.securityEventRetentionDays) * 86_400)
-        try await app.db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await app.db.inTransaction { db in
+            let sql = db
             let purged = try await SecurityEvents.purge(olderThan: cutoff, on: sql)
             if purged > 0 {
                 try await AuditLog.record(

@@ -44,8 +44,8 @@ enum Retention {
         outcome.drafts = try await purgeApplications(
             "a.state = \(bind: ApplicationState.draft.rawValue) AND a.updated_at < \(bind: cutoff(settings.draftDays))",
             now: now, on: db)
-        outcome.outbox = try await db.transaction { db in
-            let sql = db as! any SQLDatabase
+        outcome.outbox = try await db.inTransaction { db in
+            let sql = db
             let gone = try await sql.raw(
                 """
                 DELETE FROM outbox WHERE state IN ('sent', 'failed', 'cancelled')
@@ -55,8 +55,8 @@ enum Retention {
             try await summary("outbox.purged", target: "outbox", count: gone.count, now: now, on: sql)
             return gone.count
         }
-        outcome.sessions = try await db.transaction { db in
-            let sql = db as! any SQLDatabase
+        outcome.sessions = try await db.inTransaction { db in
+            let sql = db
             let gone = try await sql.raw(
                 "DELETE FROM sessions WHERE ended_at < \(bind: cutoff(settings.sessionDays)) RETURNING id"
             ).all(decoding: Row.self)
@@ -72,7 +72,7 @@ enum Retention {
             """
         ).all(decoding: Row.self)
         for account in due {
-            try await db.transaction { db in try await erase(account.id, now: now, on: db as! any SQLDatabase) }
+            try await db.inTransaction { db in try await erase(account.id, now: now, on: db) }
             outcome.erasedAccounts += 1
         }
         return outcome
@@ -92,8 +92,8 @@ enum Retention {
     private static func purgeApplications(_ condition: SQLQueryString, now: Date, on db: any Database) async throws
         -> Int
     {
-        try await db.transaction { db in
-            let sql = db as! any SQLDatabase
+        try await db.inTransaction { db in
+            let sql = db
             let rows = try await sql.raw("SELECT a.id, a.reference FROM applications a WHERE \(condition)")
                 .all(decoding: Reference.self)
             guard !rows.isEmpty else { return 0 }

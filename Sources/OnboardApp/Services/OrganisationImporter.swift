@@ -26,8 +26,8 @@ struct OrganisationImporter {
         case .success(let read): rows = read
         case .failure(let errors): throw errors
         }
-        return try await database.transaction { db in
-            try await apply(OrganisationCSV.dependencyOrdered(rows), on: db as! any SQLDatabase)
+        return try await database.inTransaction { db in
+            try await apply(OrganisationCSV.dependencyOrdered(rows), on: db)
         }
     }
 
