@@ -38,17 +38,8 @@ extension Request {
     /// An account the caller manages, with what they may do to it, or 404.
     func managedAccount(_ id: UUID?, for principal: Principal) async throws -> (AccountSummary, Set<AccountAction>) {
         guard let id, let account = try await AccountStore.summary(id, on: sql) else { throw Abort(.notFound) }
-        func within(_ scope: Scope) async throws -> Bool {
-            guard scope.national || !scope.treeRoots.isEmpty || !scope.singles.isEmpty else { return false }
-            return try await sql.raw(
-                """
-                SELECT 1 AS ok FROM organisations o
-                WHERE o.id = \(bind: account.organisation_id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
-                """
-            ).first() != nil
-        }
-        let full = try await within(principal.accountScope(includeHelpers: false))
-        let helping = full ? true : try await within(principal.accountScope(includeHelpers: true))
+        let full = try await principal.reaches(organisation: account.organisation_id, .manages, on: sql)
+        let helping = try await full ? true : principal.reaches(organisation: account.organisation_id, .helps, on: sql)
         guard helping else { throw Abort(.notFound) }
         let targetRoles = try await PrincipalLoader.roles(of: account.id, on: sql)
         let allowed = principal.allowedActions(targetTopRole: targetRoles.max() ?? .user, inFullScope: full)

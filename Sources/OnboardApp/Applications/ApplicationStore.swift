@@ -202,12 +202,9 @@ enum ApplicationStore {
     {
         if principal.has(.nationalAdmin) { return .nationalAdmin }
         let kind = row.applicationKind
-        let administered = principal.administering([.localAdmin])
         func administers(_ id: UUID?) async throws -> Bool {
-            guard let id, !administered.treeRoots.isEmpty else { return false }
-            return try await sql.raw(
-                "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(administered.contains(SQLColumn("id", table: "o"), walk: .up))"
-            ).first() != nil
+            guard let id else { return false }
+            return try await principal.reaches(organisation: id, .administers([.localAdmin]), on: sql)
         }
         if row.applicationState == .passedToLA, try await administers(row.assigned_organisation_id) {
             return .localAdmin

@@ -58,12 +58,3 @@ extension Request {
         parameters.get(name).flatMap(UUID.init(uuidString:))
     }
 }
-
-extension Principal {
-    func canSee(organisation id: UUID, on db: any SQLDatabase) async throws -> Bool {
-        let row = try await db.raw(
-            "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))"
-        ).first()
-        return row != nil
-    }
-}

@@ -724,40 +724,6 @@ struct AccountsController {
     }
 }
 
-extension Principal {
-    /// Whether this person adds and runs accounts in the organisation (not merely helps there).
-    /// The organisation with this ODS code, when this person creates accounts and mailboxes in it: every
-    /// form and API call that names an organisation by code comes through here.
-    /// The organisation named by its ODS code, or by its id when it has no code yet, if this person looks after it.
-    func managedOrganisation(ods raw: String?, on sql: any SQLDatabase) async throws -> ManagedOrganisation? {
-        let scope = accountScope(includeHelpers: false)
-        guard scope.national || !scope.treeRoots.isEmpty else { return nil }
-        if let id = raw.flatMap(UUID.init(uuidString:)) {
-            return try await sql.raw(
-                """
-                SELECT o.id, o.name FROM organisations o
-                WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
-                """
-            ).first(decoding: ManagedOrganisation.self)
-        }
-        guard let ods = raw.flatMap(OrganisationRules.normaliseODS) else { return nil }
-        return try await sql.raw(
-            """
-            SELECT o.id, o.name FROM organisations o
-            WHERE o.ods_code = \(bind: ods) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
-            """
-        ).first(decoding: ManagedOrganisation.self)
-    }
-
-    func canManage(organisation id: UUID, on sql: any SQLDatabase) async throws -> Bool {
-        let scope = accountScope(includeHelpers: false)
-        guard scope.national || !scope.treeRoots.isEmpty else { return false }
-        return try await sql.raw(
-            "SELECT 1 AS ok FROM organisations o WHERE o.id = \(bind: id) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))"
-        ).first() != nil
-    }
-}
-
 struct ManagedOrganisation: Decodable, Sendable {
     let id: UUID
     let name: String
