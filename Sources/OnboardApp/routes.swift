@@ -33,23 +33,23 @@ func routes(_ app: Application) throws {
     applicant.get(SiteURL.applyVerify.pattern, use: apply.verifyPage)
     applicant.post(SiteURL.applyVerify.pattern, use: apply.verify)
     applicant.post(SiteURL.applyResend.pattern, use: apply.resend)
-    applicant.get(SiteURL.applyStep(":step").pattern, use: apply.questionPage)
-    applicant.post(SiteURL.applyStep(":step").pattern, use: apply.answer)
+    applicant.get(SiteURL.applyStep("").pattern, use: apply.questionPage)
+    applicant.post(SiteURL.applyStep("").pattern, use: apply.answer)
     applicant.get(SiteURL.applyCheck.pattern, use: apply.checkPage)
     applicant.post(SiteURL.applyCheck.pattern, use: apply.submit)
     applicant.post(SiteURL.applyWithdraw.pattern, use: apply.withdraw)
     applicant.get(SiteURL.applyConfirmation.pattern, use: apply.confirmation)
-    applicant.get(SiteURL.apply(":kind").pattern, use: apply.startPage)
-    applicant.post(SiteURL.apply(":kind").pattern, use: apply.start)
+    applicant.get(SiteURL.apply("").pattern, use: apply.startPage)
+    applicant.post(SiteURL.apply("").pattern, use: apply.start)
     let track = TrackController()
-    applicant.get(SiteURL.track(":token").pattern, use: track.open)
-    applicant.post(SiteURL.track(":token").pattern, use: track.status)
-    applicant.post(SiteURL.trackReply(":token").pattern, use: track.reply)
-    applicant.post(SiteURL.trackWithdraw(":token").pattern, use: track.withdraw)
-    applicant.post(SiteURL.trackResume(":token").pattern, use: track.resume)
+    applicant.get(SiteURL.track("").pattern, use: track.open)
+    applicant.post(SiteURL.track("").pattern, use: track.status)
+    applicant.post(SiteURL.trackReply("").pattern, use: track.reply)
+    applicant.post(SiteURL.trackWithdraw("").pattern, use: track.withdraw)
+    applicant.post(SiteURL.trackResume("").pattern, use: track.resume)
     let programmes = ProgrammesController()
-    applicant.get(SiteURL.register(":token").pattern, use: programmes.registerPage)
-    applicant.post(SiteURL.register(":token").pattern, use: programmes.register)
+    applicant.get(SiteURL.register("").pattern, use: programmes.registerPage)
+    applicant.post(SiteURL.register("").pattern, use: programmes.register)
     if app.settings.isDevelopment {
         web.get(SiteURL.devMessages.pattern, use: ApplicationsController().devMessages)
     }
@@ -95,7 +95,7 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.ownTokens.pattern, allow: .everyone, use: tokens.list)
     staff.on(.GET, SiteURL.ownTokenNew.pattern, allow: .everyone, use: tokens.newPage)
     staff.on(.POST, SiteURL.ownTokenNew.pattern, allow: .everyone, use: tokens.create)
-    staff.on(.POST, ["account", "tokens", ":id", "revoke"], allow: .everyone, use: tokens.revoke)
+    staff.on(.POST, SiteURL.patterned(SiteURL.ownTokenRevoke), allow: .everyone, use: tokens.revoke)
 
     let organisations = OrganisationsController()
     staff.on(.GET, SiteURL.organisations.pattern, allow: .administrators, use: organisations.list)
@@ -117,7 +117,9 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.people.pattern, allow: .roleGranters, use: people.list)
     staff.on(.GET, SiteURL.patterned(SiteURL.person), allow: .roleGranters, use: people.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.grantRole), allow: .roleGranters, use: people.grant)
-    staff.on(.POST, SiteURL.revokePattern, allow: .roleGranters, use: people.revoke)
+    staff.on(
+        .POST, SiteURL.revokeRole(account: .placeholder, grant: .placeholder).pattern, allow: .roleGranters,
+        use: people.revoke)
 
     if app.settings.isDevelopment {
         staff.on(.GET, SiteURL.devOutbox.pattern, allow: .everyone) { req, _ in try await DevOutbox.page(req: req) }
@@ -130,7 +132,7 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.joiners.pattern, allow: .accountAdministrators, use: accounts.findJoiner)
     staff.on(.POST, SiteURL.patterned(SiteURL.joiner), allow: .accountAdministrators, use: accounts.acceptJoiner)
     staff.on(.GET, SiteURL.patterned(SiteURL.account), allow: .accountHelpers, use: accounts.show)
-    staff.on(.POST, ["accounts", ":id", ":action"], allow: .accountHelpers, use: accounts.act)
+    staff.on(.POST, SiteURL.accountAction(.placeholder, .unlock).pattern, allow: .accountHelpers, use: accounts.act)
 
     let mailboxes = MailboxesController()
     staff.on(.GET, SiteURL.mailboxes.pattern, allow: .everyone, use: mailboxes.list)
@@ -140,14 +142,11 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.patterned(SiteURL.mailboxMembers), allow: .everyone, use: mailboxes.addMember)
     staff.on(
         .POST,
-        SiteURL.mailboxMemberRemove(
-            UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-            UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-        ).pattern, allow: .everyone, use: mailboxes.removeMember)
+        SiteURL.mailboxMemberRemove(.placeholder, .placeholder).pattern, allow: .everyone, use: mailboxes.removeMember)
 
     let bulk = BulkController()
     staff.on(.GET, SiteURL.bulk.pattern, allow: .bulkUsers, use: bulk.list)
-    staff.on(.GET, SiteURL.bulkTemplate(":file").pattern, allow: .bulkUsers, use: bulk.template)
+    staff.on(.GET, SiteURL.bulkTemplate("").pattern, allow: .bulkUsers, use: bulk.template)
     staff.on(.GET, SiteURL.bulkAgreement.pattern, allow: .superUsers, use: bulk.agreementPage)
     staff.on(.POST, SiteURL.bulkAgreement.pattern, allow: .superUsers, use: bulk.acceptAgreement)
     staff.on(.GET, SiteURL.bulkNew.pattern, allow: .bulkUsers, use: bulk.newPage)
@@ -161,49 +160,52 @@ func routes(_ app: Application) throws {
 
     let migration = MigrationController()
     let m = Set<Role>.migrationUsers
-    staff.on(.GET, ["migration"], allow: m, use: migration.list)
-    staff.on(.GET, ["migration", "new"], allow: m, use: migration.newPage)
-    staff.on(.POST, ["migration", "new"], allow: m, use: migration.start)
-    staff.on(.GET, ["migration", ":id"], allow: m, use: migration.show)
-    staff.on(.POST, ["migration", ":id", "ism"], allow: m, use: migration.assign)
-    staff.on(.GET, ["migration", ":id", "option"], allow: m, use: migration.optionPage)
-    staff.on(.POST, ["migration", ":id", "option"], allow: m, use: migration.chooseOption)
-    staff.on(.GET, ["migration", ":id", "initiation"], allow: m, use: migration.initiationPage)
-    staff.on(.POST, ["migration", ":id", "initiation"], allow: m, use: migration.saveInitiation)
-    staff.on(.GET, ["migration", ":id", "go-live"], allow: m, use: migration.goLivePage)
-    staff.on(.POST, ["migration", ":id", "go-live"], allow: m, use: migration.setGoLive)
-    staff.on(.GET, ["migration", ":id", "plan"], allow: m, use: migration.plan)
-    staff.on(.GET, ["migration", ":id", "plan.csv"], allow: m, use: migration.planCSV)
-    staff.on(.GET, ["migration", ":id", "tasks", ":key"], allow: m, use: migration.taskPage)
-    staff.on(.POST, ["migration", ":id", "tasks", ":key"], allow: m, use: migration.completeTask)
-    staff.on(.GET, ["migration", ":id", "checklist"], allow: m, use: migration.checklist)
-    staff.on(.GET, ["migration", ":id", "checklist", ":key"], allow: m, use: migration.tickPage)
-    staff.on(.POST, ["migration", ":id", "checklist", ":key"], allow: m, use: migration.tick)
-    staff.on(.GET, ["migration", ":id", "confirm"], allow: m, use: migration.confirmPage)
-    staff.on(.POST, ["migration", ":id", "confirm"], allow: m, use: migration.confirm)
-    staff.on(.GET, ["migration", ":id", "transfers"], allow: m, use: migration.transfers)
+    staff.on(.GET, SiteURL.migrations.pattern, allow: m, use: migration.list)
+    staff.on(.GET, SiteURL.migrationNew.pattern, allow: m, use: migration.newPage)
+    staff.on(.POST, SiteURL.migrationNew.pattern, allow: m, use: migration.start)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migration), allow: m, use: migration.show)
+    staff.on(.POST, SiteURL.patterned(SiteURL.migrationISM), allow: m, use: migration.assign)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationOption), allow: m, use: migration.optionPage)
+    staff.on(.POST, SiteURL.patterned(SiteURL.migrationOption), allow: m, use: migration.chooseOption)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationInitiation), allow: m, use: migration.initiationPage)
+    staff.on(.POST, SiteURL.patterned(SiteURL.migrationInitiation), allow: m, use: migration.saveInitiation)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationGoLive), allow: m, use: migration.goLivePage)
+    staff.on(.POST, SiteURL.patterned(SiteURL.migrationGoLive), allow: m, use: migration.setGoLive)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationPlan), allow: m, use: migration.plan)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationPlanCSV), allow: m, use: migration.planCSV)
+    staff.on(.GET, SiteURL.migrationTask(.placeholder, key: "").pattern, allow: m, use: migration.taskPage)
+    staff.on(.POST, SiteURL.migrationTask(.placeholder, key: "").pattern, allow: m, use: migration.completeTask)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationChecklist), allow: m, use: migration.checklist)
+    staff.on(.GET, SiteURL.migrationChecklistItem(.placeholder, key: "").pattern, allow: m, use: migration.tickPage)
+    staff.on(.POST, SiteURL.migrationChecklistItem(.placeholder, key: "").pattern, allow: m, use: migration.tick)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationConfirm), allow: m, use: migration.confirmPage)
+    staff.on(.POST, SiteURL.patterned(SiteURL.migrationConfirm), allow: m, use: migration.confirm)
+    staff.on(.GET, SiteURL.patterned(SiteURL.migrationTransfers), allow: m, use: migration.transfers)
     staff.on(
-        .POST, ["migration", ":id", "transfers"], allow: m, body: .collect(maxSize: BodyLimits.transfer),
+        .POST, SiteURL.patterned(SiteURL.migrationTransfers), allow: m, body: .collect(maxSize: BodyLimits.transfer),
         use: migration.upload)
-    staff.on(.GET, ["migration", ":id", "transfers", ":batch"], allow: m, use: migration.batch)
-    staff.on(.GET, ["migration", ":id", "transfers", ":batch", "progress"], allow: m, use: migration.batchProgress)
-    staff.on(.GET, ["migration", ":id", "items", ":item"], allow: m, use: migration.itemPage)
-    staff.on(.POST, ["migration", ":id", "items", ":item"], allow: m, use: migration.deal)
-    staff.on(.GET, ["migration", ":id", "items", ":item", "content"], allow: m, use: migration.content)
+    staff.on(.GET, SiteURL.migrationBatch(.placeholder, batch: .placeholder).pattern, allow: m, use: migration.batch)
+    staff.on(
+        .GET, SiteURL.migrationBatchProgress(.placeholder, batch: .placeholder).pattern, allow: m,
+        use: migration.batchProgress)
+    staff.on(.GET, SiteURL.migrationItem(.placeholder, item: .placeholder).pattern, allow: m, use: migration.itemPage)
+    staff.on(.POST, SiteURL.migrationItem(.placeholder, item: .placeholder).pattern, allow: m, use: migration.deal)
+    staff.on(
+        .GET, SiteURL.migrationItemContent(.placeholder, item: .placeholder).pattern, allow: m, use: migration.content)
     let guidance = GuidanceController()
-    staff.on(.GET, ["guidance"], allow: .national, use: guidance.list)
-    staff.on(.GET, ["guidance", ":key"], allow: .national, use: guidance.editPage)
-    staff.on(.POST, ["guidance", ":key"], allow: .national, use: guidance.save)
+    staff.on(.GET, SiteURL.guidance.pattern, allow: .national, use: guidance.list)
+    staff.on(.GET, SiteURL.guidanceItem("").pattern, allow: .national, use: guidance.editPage)
+    staff.on(.POST, SiteURL.guidanceItem("").pattern, allow: .national, use: guidance.save)
 
     let oversight = OversightController()
-    staff.on(.GET, ["audit"], allow: .auditReaders, use: oversight.search)
-    staff.on(.GET, ["audit", "export.csv"], allow: .auditReaders, use: oversight.export)
-    staff.on(.GET, ["audit", "events", ":seq"], allow: .auditReaders, use: oversight.event)
-    staff.on(.GET, ["audit", "security"], allow: .auditReaders, use: oversight.security)
+    staff.on(.GET, SiteURL.audit.pattern, allow: .auditReaders, use: oversight.search)
+    staff.on(.GET, SiteURL.auditExport.pattern, allow: .auditReaders, use: oversight.export)
+    staff.on(.GET, SiteURL.auditEvent(0).pattern, allow: .auditReaders, use: oversight.event)
+    staff.on(.GET, SiteURL.auditSecurity.pattern, allow: .auditReaders, use: oversight.security)
     let reports = ReportsController()
-    staff.on(.GET, ["reports"], allow: .reportReaders, use: reports.index)
-    staff.on(.GET, ["reports", ":kind"], allow: .reportReaders, use: reports.show)
-    staff.on(.GET, ["reports", ":kind", "export.csv"], allow: .reportReaders, use: reports.export)
+    staff.on(.GET, SiteURL.reports.pattern, allow: .reportReaders, use: reports.index)
+    staff.on(.GET, SiteURL.report("").pattern, allow: .reportReaders, use: reports.show)
+    staff.on(.GET, SiteURL.reportExport("").pattern, allow: .reportReaders, use: reports.export)
 
     let applications = ApplicationsController()
     staff.on(.GET, SiteURL.applications.pattern, allow: .reviewers, use: applications.list)
@@ -215,15 +217,15 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.patterned(SiteURL.applicationDecisions), allow: .reviewers, use: applications.decide)
 
     staff.on(.GET, SiteURL.programmes.pattern, allow: .programmeManagers, use: programmes.list)
-    staff.on(.GET, SiteURL.programme(":code").pattern, allow: .programmeManagers, use: programmes.show)
+    staff.on(.GET, SiteURL.programme("").pattern, allow: .programmeManagers, use: programmes.show)
     staff.on(
-        .POST, SiteURL.programmeCohorts(":code").pattern, allow: .cohortReleasers,
+        .POST, SiteURL.programmeCohorts("").pattern, allow: .cohortReleasers,
         use: programmes.addCohort)
     staff.on(
-        .POST, ["programmes", ":code", "cohorts", ":cohort", "release"], allow: .cohortReleasers,
+        .POST, SiteURL.cohortRelease(programme: "", cohort: .placeholder).pattern, allow: .cohortReleasers,
         use: programmes.release)
     staff.on(
-        .POST, SiteURL.programmeInvitations(":code").pattern, allow: .programmeManagers, use: programmes.invite)
+        .POST, SiteURL.programmeInvitations("").pattern, allow: .programmeManagers, use: programmes.invite)
     let parameters = ParametersController()
     staff.on(.GET, SiteURL.parameters.pattern, allow: .national, use: parameters.page)
     staff.on(.POST, SiteURL.parameters.pattern, allow: .national, use: parameters.create)

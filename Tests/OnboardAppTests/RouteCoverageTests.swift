@@ -955,7 +955,7 @@ enum RouteTable {
             access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))/members" },
             otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/members"] }),
             stateChanging: true, form: [("address", Demo.tom), ("fullAccess", "yes")]),
-        "POST /mailboxes/:id/members/:grant/remove": RouteRule(
+        "POST /mailboxes/:id/members/:member/remove": RouteRule(
             access: .staff, actor: Demo.chloe,
             path: { "/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))/remove" },
             otherScope: .notFound(

@@ -53,8 +53,4 @@ extension Request {
         else { throw Abort(.notFound) }
         return account
     }
-
-    func uuidParameter(_ name: String) -> UUID? {
-        parameters.get(name).flatMap(UUID.init(uuidString:))
-    }
 }

@@ -85,119 +85,163 @@ enum SiteURL: Sendable {
     case bulkReport(UUID)
     case bulkResults(UUID)
     case bulkProgress(UUID)
+    case ownTokenRevoke(UUID)
+    case migrations
+    case migrationNew
+    case migration(UUID)
+    case migrationISM(UUID)
+    case migrationOption(UUID)
+    case migrationInitiation(UUID)
+    case migrationGoLive(UUID)
+    case migrationPlan(UUID)
+    case migrationPlanCSV(UUID)
+    case migrationTask(UUID, key: String)
+    case migrationChecklist(UUID)
+    case migrationChecklistItem(UUID, key: String)
+    case migrationConfirm(UUID)
+    case migrationTransfers(UUID)
+    case migrationBatch(UUID, batch: UUID)
+    case migrationBatchProgress(UUID, batch: UUID)
+    case migrationItem(UUID, item: UUID)
+    case migrationItemContent(UUID, item: UUID)
+    case guidance
+    case guidanceItem(String)
+    case audit
+    case auditExport
+    case auditEvent(Int)
+    case auditSecurity
+    case reports
+    case report(String)
+    case reportExport(String)
+
+    /// The address, part by part: fixed words and named, typed parameters.
+    var segments: [Segment] {
+        switch self {
+        case .front: []
+        case .join: ["join"]
+        case .health: ["health"]
+        case .signIn: ["sign-in"]
+        case .signOut: ["sign-out"]
+        case .home: ["home"]
+        case .sessions: ["account", "sessions"]
+        case .endSession(let id): ["account", "sessions", .uuid(.id, id), "end"]
+        case .endAllSessions: ["account", "sessions", "end-all"]
+        case .organisations: ["organisations"]
+        case .organisationNew: ["organisations", "new"]
+        case .organisationImport: ["organisations", "import"]
+        case .organisation(let id): ["organisations", .uuid(.id, id)]
+        case .organisationEdit(let id): ["organisations", .uuid(.id, id), "edit"]
+        case .organisationClose(let id): ["organisations", .uuid(.id, id), "close"]
+        case .organisationMerge(let id): ["organisations", .uuid(.id, id), "merge"]
+        case .people: ["people"]
+        case .person(let id): ["people", .uuid(.id, id)]
+        case .grantRole(let id): ["people", .uuid(.id, id), "roles"]
+        case .revokeRole(let account, let grant):
+            ["people", .uuid(.id, account), "roles", .uuid(.grant, grant), "revoke"]
+        case .apply(let kind): ["apply", .text(.kind, kind)]
+        case .applyVerify: ["apply", "verify"]
+        case .applyResend: ["apply", "verify", "new-code"]
+        case .applyStep(let step): ["apply", "questions", .text(.step, step)]
+        case .applyCheck: ["apply", "check"]
+        case .applyWithdraw: ["apply", "withdraw"]
+        case .applyConfirmation: ["apply", "confirmation"]
+        case .track(let token): ["track", .text(.token, token)]
+        case .trackReply(let token): ["track", .text(.token, token), "reply"]
+        case .trackWithdraw(let token): ["track", .text(.token, token), "withdraw"]
+        case .trackResume(let token): ["track", .text(.token, token), "resume"]
+        case .applications: ["applications"]
+        case .application(let id): ["applications", .uuid(.id, id)]
+        case .applicationDecisions(let id): ["applications", .uuid(.id, id), "decisions"]
+        case .devMessages: ["dev", "messages"]
+        case .register(let token): ["register", .text(.token, token)]
+        case .programmes: ["programmes"]
+        case .programme(let code): ["programmes", .text(.code, code)]
+        case .programmeCohorts(let code): ["programmes", .text(.code, code), "cohorts"]
+        case .cohortRelease(let code, let cohort):
+            ["programmes", .text(.code, code), "cohorts", .uuid(.cohort, cohort), "release"]
+        case .programmeInvitations(let code): ["programmes", .text(.code, code), "invitations"]
+        case .parameters: ["eligibility-parameters"]
+        case .applicationImport: ["applications", "import"]
+        case .signInContinue: ["sign-in", "continue"]
+        case .signInCode: ["sign-in", "security-code"]
+        case .signInCodeResend: ["sign-in", "security-code", "new-code"]
+        case .signInAcceptableUse: ["sign-in", "acceptable-use"]
+        case .signInNewPassword: ["sign-in", "new-password"]
+        case .signInAuthenticator: ["sign-in", "authenticator"]
+        case .signInAuthenticatorSetup: ["sign-in", "authenticator", "set-up"]
+        case .forgotten: ["sign-in", "forgotten-password"]
+        case .forgottenCode: ["sign-in", "forgotten-password", "code"]
+        case .welcome: ["welcome"]
+        case .accounts: ["accounts"]
+        case .accountNew: ["accounts", "new"]
+        case .account(let id): ["accounts", .uuid(.id, id)]
+        case .accountAction(let id, let action): ["accounts", .uuid(.id, id), .text(.action, action.rawValue)]
+        case .joiners: ["accounts", "joiners"]
+        case .joiner(let id): ["accounts", "joiners", .uuid(.id, id)]
+        case .devOutbox: ["dev", "outbox"]
+        case .ownAuthenticator: ["account", "authenticator"]
+        case .ownMobile: ["account", "mobile"]
+        case .ownMobileCode: ["account", "mobile", "code"]
+        case .ownTokens: ["account", "tokens"]
+        case .notifyReceipts: ["notify", "delivery-receipts"]
+        case .ownTokenNew: ["account", "tokens", "new"]
+        case .mailboxes: ["mailboxes"]
+        case .mailboxNew: ["mailboxes", "new"]
+        case .mailbox(let id): ["mailboxes", .uuid(.id, id)]
+        case .mailboxMembers(let id): ["mailboxes", .uuid(.id, id), "members"]
+        case .mailboxMemberRemove(let id, let account):
+            ["mailboxes", .uuid(.id, id), "members", .uuid(.member, account), "remove"]
+        case .bulk: ["bulk"]
+        case .bulkNew: ["bulk", "new"]
+        case .bulkAgreement: ["bulk", "agreement"]
+        case .bulkTemplate(let file): ["bulk", "templates", .text(.file, file)]
+        case .bulkUpload(let id): ["bulk", .uuid(.id, id)]
+        case .bulkApply(let id): ["bulk", .uuid(.id, id), "apply"]
+        case .bulkReport(let id): ["bulk", .uuid(.id, id), "report"]
+        case .bulkResults(let id): ["bulk", .uuid(.id, id), "results"]
+        case .bulkProgress(let id): ["bulk", .uuid(.id, id), "progress"]
+        case .ownTokenRevoke(let id): ["account", "tokens", .uuid(.id, id), "revoke"]
+        case .migrations: ["migration"]
+        case .migrationNew: ["migration", "new"]
+        case .migration(let id): ["migration", .uuid(.id, id)]
+        case .migrationISM(let id): ["migration", .uuid(.id, id), "ism"]
+        case .migrationOption(let id): ["migration", .uuid(.id, id), "option"]
+        case .migrationInitiation(let id): ["migration", .uuid(.id, id), "initiation"]
+        case .migrationGoLive(let id): ["migration", .uuid(.id, id), "go-live"]
+        case .migrationPlan(let id): ["migration", .uuid(.id, id), "plan"]
+        case .migrationPlanCSV(let id): ["migration", .uuid(.id, id), "plan.csv"]
+        case .migrationTask(let id, let key): ["migration", .uuid(.id, id), "tasks", .text(.key, key)]
+        case .migrationChecklist(let id): ["migration", .uuid(.id, id), "checklist"]
+        case .migrationChecklistItem(let id, let key): ["migration", .uuid(.id, id), "checklist", .text(.key, key)]
+        case .migrationConfirm(let id): ["migration", .uuid(.id, id), "confirm"]
+        case .migrationTransfers(let id): ["migration", .uuid(.id, id), "transfers"]
+        case .migrationBatch(let id, let batch): ["migration", .uuid(.id, id), "transfers", .uuid(.batch, batch)]
+        case .migrationBatchProgress(let id, let batch):
+            ["migration", .uuid(.id, id), "transfers", .uuid(.batch, batch), "progress"]
+        case .migrationItem(let id, let item): ["migration", .uuid(.id, id), "items", .uuid(.item, item)]
+        case .migrationItemContent(let id, let item):
+            ["migration", .uuid(.id, id), "items", .uuid(.item, item), "content"]
+        case .guidance: ["guidance"]
+        case .guidanceItem(let key): ["guidance", .text(.key, key)]
+        case .audit: ["audit"]
+        case .auditExport: ["audit", "export.csv"]
+        case .auditEvent(let seq): ["audit", "events", .number(.seq, seq)]
+        case .auditSecurity: ["audit", "security"]
+        case .reports: ["reports"]
+        case .report(let kind): ["reports", .text(.kind, kind)]
+        case .reportExport(let kind): ["reports", .text(.kind, kind), "export.csv"]
+        }
+    }
 
     var path: String {
-        switch self {
-        case .front: "/"
-        case .join: "/join"
-        case .health: "/health"
-        case .signIn: "/sign-in"
-        case .signOut: "/sign-out"
-        case .home: "/home"
-        case .sessions: "/account/sessions"
-        case .endSession(let id): "/account/sessions/\(id.uuidString.lowercased())/end"
-        case .endAllSessions: "/account/sessions/end-all"
-        case .organisations: "/organisations"
-        case .organisationNew: "/organisations/new"
-        case .organisationImport: "/organisations/import"
-        case .organisation(let id): "/organisations/\(id.uuidString.lowercased())"
-        case .organisationEdit(let id): "/organisations/\(id.uuidString.lowercased())/edit"
-        case .organisationClose(let id): "/organisations/\(id.uuidString.lowercased())/close"
-        case .organisationMerge(let id): "/organisations/\(id.uuidString.lowercased())/merge"
-        case .people: "/people"
-        case .person(let id): "/people/\(id.uuidString.lowercased())"
-        case .grantRole(let id): "/people/\(id.uuidString.lowercased())/roles"
-        case .revokeRole(let account, let grant):
-            "/people/\(account.uuidString.lowercased())/roles/\(grant.uuidString.lowercased())/revoke"
-        case .apply(let kind): "/apply/\(kind)"
-        case .applyVerify: "/apply/verify"
-        case .applyResend: "/apply/verify/new-code"
-        case .applyStep(let step): "/apply/questions/\(step)"
-        case .applyCheck: "/apply/check"
-        case .applyWithdraw: "/apply/withdraw"
-        case .applyConfirmation: "/apply/confirmation"
-        case .track(let token): "/track/\(token)"
-        case .trackReply(let token): "/track/\(token)/reply"
-        case .trackWithdraw(let token): "/track/\(token)/withdraw"
-        case .trackResume(let token): "/track/\(token)/resume"
-        case .applications: "/applications"
-        case .application(let id): "/applications/\(id.uuidString.lowercased())"
-        case .applicationDecisions(let id): "/applications/\(id.uuidString.lowercased())/decisions"
-        case .devMessages: "/dev/messages"
-        case .register(let token): "/register/\(token)"
-        case .programmes: "/programmes"
-        case .programme(let code): "/programmes/\(code)"
-        case .programmeCohorts(let code): "/programmes/\(code)/cohorts"
-        case .cohortRelease(let code, let cohort):
-            "/programmes/\(code)/cohorts/\(cohort.uuidString.lowercased())/release"
-        case .programmeInvitations(let code): "/programmes/\(code)/invitations"
-        case .parameters: "/eligibility-parameters"
-        case .applicationImport: "/applications/import"
-        case .signInContinue: "/sign-in/continue"
-        case .signInCode: "/sign-in/security-code"
-        case .signInCodeResend: "/sign-in/security-code/new-code"
-        case .signInAcceptableUse: "/sign-in/acceptable-use"
-        case .signInNewPassword: "/sign-in/new-password"
-        case .signInAuthenticator: "/sign-in/authenticator"
-        case .signInAuthenticatorSetup: "/sign-in/authenticator/set-up"
-        case .forgotten: "/sign-in/forgotten-password"
-        case .forgottenCode: "/sign-in/forgotten-password/code"
-        case .welcome: "/welcome"
-        case .accounts: "/accounts"
-        case .accountNew: "/accounts/new"
-        case .account(let id): "/accounts/\(id.uuidString.lowercased())"
-        case .accountAction(let id, let action): "/accounts/\(id.uuidString.lowercased())/\(action.rawValue)"
-        case .joiners: "/accounts/joiners"
-        case .joiner(let id): "/accounts/joiners/\(id.uuidString.lowercased())"
-        case .devOutbox: "/dev/outbox"
-        case .ownAuthenticator: "/account/authenticator"
-        case .ownMobile: "/account/mobile"
-        case .ownMobileCode: "/account/mobile/code"
-        case .ownTokens: "/account/tokens"
-        case .notifyReceipts: "/notify/delivery-receipts"
-        case .ownTokenNew: "/account/tokens/new"
-        case .mailboxes: "/mailboxes"
-        case .mailboxNew: "/mailboxes/new"
-        case .mailbox(let id): "/mailboxes/\(id.uuidString.lowercased())"
-        case .mailboxMembers(let id): "/mailboxes/\(id.uuidString.lowercased())/members"
-        case .mailboxMemberRemove(let id, let account):
-            "/mailboxes/\(id.uuidString.lowercased())/members/\(account.uuidString.lowercased())/remove"
-        case .bulk: "/bulk"
-        case .bulkNew: "/bulk/new"
-        case .bulkAgreement: "/bulk/agreement"
-        case .bulkTemplate(let file): "/bulk/templates/\(file)"
-        case .bulkUpload(let id): "/bulk/\(id.uuidString.lowercased())"
-        case .bulkApply(let id): "/bulk/\(id.uuidString.lowercased())/apply"
-        case .bulkReport(let id): "/bulk/\(id.uuidString.lowercased())/report"
-        case .bulkResults(let id): "/bulk/\(id.uuidString.lowercased())/results"
-        case .bulkProgress(let id): "/bulk/\(id.uuidString.lowercased())/progress"
-        }
+        "/" + segments.map(\.value).joined(separator: "/")
     }
 
-    /// The route pattern for registration: ids become `:id` parameters.
-    var pattern: [PathComponent] {
-        let sample = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).uuidString.lowercased()
-        let second = UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).uuidString.lowercased()
-        return path.split(separator: "/").map { part -> PathComponent in
-            switch String(part) {
-            case sample: ":id"
-            case second: ":grant"
-            // ":name" placeholders in string-valued cases become parameters.
-            default: PathComponent(stringLiteral: String(part))
-            }
-        }
-    }
+    /// The route pattern for registration: each parameter by its name, whatever value the case was given.
+    var pattern: [PathComponent] { segments.map(\.component) }
 
-    static func patterned(_ make: (UUID) -> SiteURL) -> [PathComponent] {
-        make(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))).pattern
-    }
+    static func patterned(_ make: (UUID) -> SiteURL) -> [PathComponent] { make(.placeholder).pattern }
 
-    static var revokePattern: [PathComponent] {
-        SiteURL.revokeRole(
-            account: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-            grant: UUID(uuid: (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-        ).pattern
-    }
 }
 
 /// What can be done to an account from its page or the API.

@@ -335,7 +335,7 @@ struct AccountsController {
     func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let page = try await renderShow(req, principal: principal, errors: ValidationErrors())
         // Reached only after the scope check inside: a refused id is never recorded as viewed.
-        if let id = req.uuidParameter("id") {
+        if let id = PathParameter.id.value(in: req) {
             try await req.audit(AuditEntry("account.view", target: "account", id: id.uuidString), on: req.sql)
         }
         return page
@@ -351,7 +351,7 @@ struct AccountsController {
     }
 
     private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {
-        let (account, allowed) = try await req.managedAccount(req.uuidParameter("id"), for: principal)
+        let (account, allowed) = try await req.managedAccount(PathParameter.id.value(in: req), for: principal)
         let state = account.accountState
         struct Alias: Decodable { let address: String }
         let aliases = try await req.sql.raw(
@@ -477,10 +477,10 @@ struct AccountsController {
 
     /// One action from the account page. Each answers with the account page and a notice, or its errors.
     func act(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        guard let action = req.parameters.get("action").flatMap(AccountAction.init(rawValue:)) else {
+        guard let action = PathParameter.action.value(in: req).flatMap(AccountAction.init(rawValue:)) else {
             throw Abort(.notFound)
         }
-        let (account, allowed) = try await req.managedAccount(req.uuidParameter("id"), for: principal)
+        let (account, allowed) = try await req.managedAccount(PathParameter.id.value(in: req), for: principal)
         guard allowed.contains(action) else {
             throw Abort(.forbidden, reason: "Your role does not allow this for this account.")
         }
@@ -683,7 +683,7 @@ struct AccountsController {
 
     func acceptJoiner(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let form = try req.content.decode(JoinerForm.self)
-        guard let id = req.uuidParameter("id"),
+        guard let id = PathParameter.id.value(in: req),
             let account = try await recentLeaver(
                 id, address: Identifiers.normaliseEmail(form.address ?? ""), req: req)
         else { throw Abort(.notFound) }

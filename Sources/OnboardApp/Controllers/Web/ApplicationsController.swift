@@ -169,7 +169,7 @@ struct ApplicationsController {
     }
 
     func show(req: Request, principal: Principal) async throws -> Response {
-        guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
+        guard let id = PathParameter.id.value(in: req) else { throw Abort(.notFound) }
         let row = try await ApplicationStore.scoped("a.id = \(bind: id)", for: principal, on: req.sql)
         try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
         return try await render(req, principal: principal, row: row, errors: .init(), reason: "")
@@ -289,7 +289,7 @@ struct ApplicationsController {
     }
 
     func decide(req: Request, principal: Principal) async throws -> Response {
-        guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
+        guard let id = PathParameter.id.value(in: req) else { throw Abort(.notFound) }
         let row = try await ApplicationStore.scoped("a.id = \(bind: id)", for: principal, on: req.sql)
         struct Form: Decodable {
             let action: String?

@@ -212,7 +212,7 @@ struct ApplyController {
     }
 
     private func kindParameter(_ req: Request) throws -> ApplicationKind {
-        guard let kind = req.parameters.get("kind").flatMap(ApplicationKind.init(rawValue:)) else {
+        guard let kind = PathParameter.kind.value(in: req).flatMap(ApplicationKind.init(rawValue:)) else {
             throw Abort(.notFound)
         }
         return kind
@@ -322,7 +322,7 @@ struct ApplyController {
 
     private func step(_ req: Request, _ row: ApplicationRow) async throws -> (FormStep, [FormStep]) {
         let all = try await steps(req, kind: row.applicationKind)
-        guard let id = req.parameters.get("step"), let step = all.first(where: { $0.id == id }) else {
+        guard let id = PathParameter.step.value(in: req), let step = all.first(where: { $0.id == id }) else {
             throw Abort(.notFound)
         }
         return (step, all)

@@ -68,7 +68,7 @@ struct BulkController {
     }
 
     func template(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let file = req.parameters.get("file") ?? ""
+        let file = PathParameter.file.value(in: req) ?? ""
         for kind in BulkSheet.Kind.allCases {
             for format in [BulkFormat.csv, .xlsx] where BulkFile.filename(kind, "template", format: format) == file {
                 try await req.audit(
@@ -309,7 +309,7 @@ struct BulkController {
     }
 
     private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {
-        let upload = try await BulkUploads.visible(req.uuidParameter("id"), to: principal, on: req.sql)
+        let upload = try await BulkUploads.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
         let report = BulkReport.decode(upload.report)
         let status = upload.bulkStatus
         func item(_ p: BulkReport.Problem) -> ProblemItem {
@@ -362,7 +362,7 @@ struct BulkController {
     struct ApplyForm: Content { var method: String? }
 
     func apply(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let upload = try await BulkUploads.visible(req.uuidParameter("id"), to: principal, on: req.sql)
+        let upload = try await BulkUploads.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
         let form = try req.content.decode(ApplyForm.self)
         guard let method = form.method.flatMap(ActivationMethod.init(rawValue:)) else {
             return try await renderShow(
@@ -386,7 +386,7 @@ struct BulkController {
 
     func progress(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let upload = try await BulkUploads.visible(
-            req.uuidParameter("id"), to: principal, on: req.sql, withReport: false)
+            PathParameter.id.value(in: req), to: principal, on: req.sql, withReport: false)
         let response = try await Self.progress(upload).encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
@@ -394,7 +394,7 @@ struct BulkController {
 
     func report(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let upload = try await BulkUploads.visible(
-            req.uuidParameter("id"), to: principal, on: req.sql, withContent: true)
+            PathParameter.id.value(in: req), to: principal, on: req.sql, withContent: true)
         guard upload.purged_at == nil else {
             throw Abort(.gone, reason: "This sheet has been deleted after its retention period")
         }
@@ -407,7 +407,7 @@ struct BulkController {
     }
 
     func results(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let upload = try await BulkUploads.visible(req.uuidParameter("id"), to: principal, on: req.sql)
+        let upload = try await BulkUploads.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
         guard upload.purged_at == nil else {
             throw Abort(.gone, reason: "These results have been deleted after their retention period")
         }

@@ -58,7 +58,7 @@ struct GuidanceController {
     }
 
     private func item(_ req: Request) async throws -> Guidance.Item {
-        let key = req.parameters.get("key") ?? ""
+        let key = PathParameter.key.value(in: req) ?? ""
         guard let item = try await Guidance.items(on: req.sql).first(where: { $0.key == key }) else {
             throw Abort(.notFound)
         }

@@ -142,7 +142,7 @@ struct MailboxesController {
     private func renderShow(_ req: Request, principal: Principal, form: MemberForm, errors: ValidationErrors)
         async throws -> Response
     {
-        let mailbox = try await SharedMailboxes.managed(req.uuidParameter("id"), by: principal, on: req.sql)
+        let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
         let members = try await SharedMailboxes.members(mailbox.id, on: req.sql).map { member in
             let rights = [
                 member.owner ? "Owner" : nil, member.full_access ? "Full Access" : nil,
@@ -165,7 +165,7 @@ struct MailboxesController {
     }
 
     func addMember(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let mailbox = try await SharedMailboxes.managed(req.uuidParameter("id"), by: principal, on: req.sql)
+        let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
         let form = try req.content.decode(MemberForm.self)
         let rights = SharedMailboxRules.Member(
             fullAccess: form.fullAccess == "yes", sendAs: form.sendAs == "yes", owner: form.owner == "yes")
@@ -199,8 +199,8 @@ struct MailboxesController {
     }
 
     func removeMember(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let mailbox = try await SharedMailboxes.managed(req.uuidParameter("id"), by: principal, on: req.sql)
-        guard let account = req.uuidParameter("grant") else { throw Abort(.notFound) }
+        let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
+        guard let account = PathParameter.member.value(in: req) else { throw Abort(.notFound) }
         let context = req.auditContext
         let now = req.now
         do {

@@ -139,7 +139,7 @@ extension MigrationController {
 
     func batch(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await project(req, principal)
-        let batch = try await TransferBatches.batch(req.uuidParameter("batch"), of: project.id, on: req.sql)
+        let batch = try await TransferBatches.batch(PathParameter.batch.value(in: req), of: project.id, on: req.sql)
         let items = try await TransferBatches.items(of: batch.id, on: req.sql)
         struct Tally: Decodable {
             let state: String
@@ -176,7 +176,7 @@ extension MigrationController {
 
     func batchProgress(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await project(req, principal)
-        let batch = try await TransferBatches.batch(req.uuidParameter("batch"), of: project.id, on: req.sql)
+        let batch = try await TransferBatches.batch(PathParameter.batch.value(in: req), of: project.id, on: req.sql)
         let response = try await Self.progress(batch).encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
@@ -206,7 +206,7 @@ extension MigrationController {
         guard MigrationProjects.isAssignedISM(project, principal) else {
             throw Abort(.forbidden, reason: "Only the project's implementation support manager deals with quarantine.")
         }
-        let item = try await TransferBatches.item(req.uuidParameter("item"), of: project.id, on: req.sql)
+        let item = try await TransferBatches.item(PathParameter.item.value(in: req), of: project.id, on: req.sql)
         return (project, item)
     }
 
@@ -274,7 +274,7 @@ extension MigrationController {
     func content(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await project(req, principal)
         guard MigrationProjects.isAssignedISM(project, principal) else { throw Abort(.notFound) }
-        let item = try await TransferBatches.item(req.uuidParameter("item"), of: project.id, on: req.sql)
+        let item = try await TransferBatches.item(PathParameter.item.value(in: req), of: project.id, on: req.sql)
         guard let content = try await TransferBatches.quarantinedContent(item.id, on: req.sql) else {
             throw Abort(.gone, reason: "The quarantined content was purged after its retention period.")
         }

@@ -112,7 +112,7 @@ struct MigrationController {
     }
 
     func project(_ req: Request, _ principal: Principal) async throws -> MigrationProjectRow {
-        try await MigrationProjects.visible(req.uuidParameter("id"), to: principal, on: req.sql)
+        try await MigrationProjects.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
     }
 
     /// Changes are for projects still open; a live project's record stands.
@@ -613,7 +613,7 @@ struct MigrationController {
     }
 
     private func task(_ req: Request, _ project: MigrationProjectRow) async throws -> MigrationTaskRow {
-        let key = req.parameters.get("key") ?? ""
+        let key = PathParameter.key.value(in: req) ?? ""
         guard let task = try await MigrationProjects.tasks(of: project.id, on: req.sql).first(where: { $0.key == key })
         else { throw Abort(.notFound) }
         return task
@@ -685,7 +685,7 @@ struct MigrationController {
     }
 
     private func checklistItem(_ req: Request, _ project: MigrationProjectRow) async throws -> ChecklistRow {
-        let key = req.parameters.get("key") ?? ""
+        let key = PathParameter.key.value(in: req) ?? ""
         guard
             let item = try await MigrationProjects.checklist(of: project.id, on: req.sql).first(where: { $0.key == key }
             )

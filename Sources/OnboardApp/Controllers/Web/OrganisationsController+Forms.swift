@@ -163,7 +163,7 @@ extension OrganisationsController {
     }
 
     func editForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         let id = try organisation.requireID()
         return try await formPage(
             req: req, title: "Edit \(organisation.name)",
@@ -172,7 +172,7 @@ extension OrganisationsController {
     }
 
     func update(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         let id = try organisation.requireID()
         let title = "Edit \(organisation.name)"
         let form = try req.content.decode(Form.self)
@@ -226,12 +226,12 @@ extension OrganisationsController {
     }
 
     func closeForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         return try await closePage(req: req, organisation: organisation, merge: false)
     }
 
     func mergeForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         return try await closePage(req: req, organisation: organisation, merge: true)
     }
 
@@ -244,7 +244,7 @@ extension OrganisationsController {
     }
 
     private func closeOrMerge(req: Request, principal: Principal, merge: Bool) async throws -> Response {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         let form = try req.content.decode(CloseForm.self)
         let successor = form.successorOds?.trimmingCharacters(in: .whitespaces) ?? ""
         do {

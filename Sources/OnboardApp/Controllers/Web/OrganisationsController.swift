@@ -128,7 +128,7 @@ struct OrganisationsController {
     }
 
     func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let organisation = try await req.scopedOrganisation(req.uuidParameter("id"), for: principal)
+        let organisation = try await req.scopedOrganisation(PathParameter.id.value(in: req), for: principal)
         let id = try organisation.requireID()
         let scopePredicate = principal.scope.contains(SQLColumn("id", table: "o"))
         func related(_ column: String) async throws -> [Row] {

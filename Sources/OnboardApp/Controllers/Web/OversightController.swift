@@ -138,7 +138,7 @@ struct OversightController {
     }
 
     func event(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        guard let raw = req.parameters.get("seq"), let seq = Int64(raw),
+        guard let seq = PathParameter.seq.value(in: req).map(Int64.init),
             let event = try await AuditSearch.event(seq, principal: principal, on: req.sql)
         else { throw Abort(.notFound) }
         // Before and after can hold personal data: reading them is itself recorded.

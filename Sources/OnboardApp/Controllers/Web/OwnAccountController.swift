@@ -188,7 +188,7 @@ struct OwnAccountController {
     }
 
     func endSession(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        guard let id = req.uuidParameter("id"),
+        guard let id = PathParameter.id.value(in: req),
             let session = try await UserSession.query(on: req.db)
                 .filter(\.$id == id).filter(\.$account.$id == principal.accountID).first()
         else { throw Abort(.notFound) }

@@ -99,7 +99,7 @@ struct PeopleController {
 
     func show(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let page = try await showPage(req: req, principal: principal, form: GrantForm(), errors: .init())
-        if let id = req.uuidParameter("id") {
+        if let id = PathParameter.id.value(in: req) {
             try await req.audit(AuditEntry("account.view", target: "account", id: id.uuidString), on: req.sql)
         }
         return page
@@ -108,7 +108,7 @@ struct PeopleController {
     private func showPage(
         req: Request, principal: Principal, form: GrantForm, errors: ValidationErrors
     ) async throws -> Response {
-        let account = try await req.scopedAccount(req.uuidParameter("id"), for: principal)
+        let account = try await req.scopedAccount(PathParameter.id.value(in: req), for: principal)
         let accountID = try account.requireID()
         let person = try await account.$person.get(on: req.db)
         let organisation = try await account.$organisation.get(on: req.db)
@@ -165,7 +165,7 @@ struct PeopleController {
     }
 
     func grant(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let account = try await req.scopedAccount(req.uuidParameter("id"), for: principal)
+        let account = try await req.scopedAccount(PathParameter.id.value(in: req), for: principal)
         let accountID = try account.requireID()
         let form = try req.content.decode(GrantForm.self)
         var errors = ValidationErrors()
@@ -229,9 +229,9 @@ struct PeopleController {
     }
 
     func revoke(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
-        let account = try await req.scopedAccount(req.uuidParameter("id"), for: principal)
+        let account = try await req.scopedAccount(PathParameter.id.value(in: req), for: principal)
         let accountID = try account.requireID()
-        guard let grantID = req.uuidParameter("grant"),
+        guard let grantID = PathParameter.grant.value(in: req),
             let grant = try await RoleGrant.query(on: req.db).filter(\.$id == grantID)
                 .filter(\.$account.$id == accountID).filter(\.$revokedAt == nil).first()
         else { throw Abort(.notFound) }

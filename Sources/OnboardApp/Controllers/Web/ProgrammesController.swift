@@ -70,7 +70,7 @@ struct ProgrammesController {
 
     private func programme(_ req: Request) async throws -> ProgrammeParameters {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
-        guard let code = req.parameters.get("code"), let programme = parameters.programme(code) else {
+        guard let code = PathParameter.code.value(in: req), let programme = parameters.programme(code) else {
             throw Abort(.notFound)
         }
         return programme
@@ -132,7 +132,7 @@ struct ProgrammesController {
 
     func release(req: Request, principal: Principal) async throws -> Response {
         let programme = try await programme(req)
-        guard let cohort = req.uuidParameter("cohort") else { throw Abort(.notFound) }
+        guard let cohort = PathParameter.cohort.value(in: req) else { throw Abort(.notFound) }
         do {
             let invited = try await Programmes.release(
                 req, principal: principal, cohort: cohort, programme: programme.code)
@@ -177,13 +177,13 @@ struct ProgrammesController {
     func registerPage(req: Request) async throws -> Response {
         try await req.render(
             "programmes/register", req.chrome("Register your pharmacy"),
-            RegisterPage(action: SiteURL.register(req.parameters.get("token") ?? "").path))
+            RegisterPage(action: SiteURL.register(PathParameter.token.value(in: req) ?? "").path))
     }
 
     func register(req: Request) async throws -> Response {
         guard
             let resume = try await ApplicationService(req: req).startFromRegistration(
-                token: req.parameters.get("token") ?? "")
+                token: PathParameter.token.value(in: req) ?? "")
         else {
             throw Abort(
                 .notFound,

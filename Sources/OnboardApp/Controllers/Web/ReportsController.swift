@@ -50,7 +50,9 @@ struct ReportsController {
     }
 
     private func kind(_ req: Request) throws -> ReportKind {
-        guard let kind = req.parameters.get("kind").flatMap(ReportKind.init(rawValue:)) else { throw Abort(.notFound) }
+        guard let kind = PathParameter.kind.value(in: req).flatMap(ReportKind.init(rawValue:)) else {
+            throw Abort(.notFound)
+        }
         return kind
     }
 

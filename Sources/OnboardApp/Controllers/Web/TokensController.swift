@@ -165,7 +165,7 @@ struct TokensController {
     }
 
     func revoke(req: Request, principal: Principal) async throws -> Response {
-        guard let id = req.uuidParameter("id") else { throw Abort(.notFound) }
+        guard let id = PathParameter.id.value(in: req) else { throw Abort(.notFound) }
         let context = req.auditContext
         let now = req.now
         let revoked = try await req.inTransaction { sql in

@@ -43,14 +43,14 @@ struct TrackController {
     }
 
     func open(req: Request) async throws -> Response {
-        let token = req.parameters.get("token") ?? ""
+        let token = PathParameter.token.value(in: req) ?? ""
         return try await req.render(
             "track/open", req.chrome("Check the progress of your application", notice: req.notice),
             OpenPage(action: SiteURL.track(token).path))
     }
 
     private func application(_ req: Request) async throws -> (ApplicationRow, String) {
-        let token = req.parameters.get("token") ?? ""
+        let token = PathParameter.token.value(in: req) ?? ""
         guard token.count >= 40, token.count <= 64,
             let row = try await ApplicationStore.load(
                 where: "a.tracking_hash = \(bind: SecretHash.sha256Hex(token))", on: req.sql)
