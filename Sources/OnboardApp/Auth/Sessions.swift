@@ -132,7 +132,7 @@ struct RequireSignIn: AsyncMiddleware {
                 var allowed = CharacterSet.urlQueryAllowed
                 allowed.remove(charactersIn: "&=+#")
                 let encoded = next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/home"
-                return req.redirect(to: "/sign-in?next=\(encoded)")
+                return req.redirect(to: SiteURL.signIn.path + "?next=\(encoded)")
             }
             throw Abort(.unauthorized)
         }

@@ -246,7 +246,7 @@ extension WorkQueue {
                 Item(
                     text: "\(row.organisation): \(row.path)",
                     href:
-                        "/migration/\(row.project_id.uuidString.lowercased())/items/\(row.id.uuidString.lowercased())",
+                        SiteURL.migrationItem(row.project_id, item: row.id).path,
                     waiting: waiting(since: row.scanned_at ?? row.created_at, now: now),
                     since: row.scanned_at ?? row.created_at)
             }, total: total, moreHref: nil)

@@ -103,7 +103,7 @@ extension Request {
             links.append(.init(text: "Bulk registration", href: SiteURL.bulk.path))
         }
         if principal.hasAny(.migrationUsers) {
-            links.append(.init(text: "Migration", href: "/migration"))
+            links.append(.init(text: "Migration", href: SiteURL.migrations.path))
         }
         if principal.hasAny(.roleGranters) {
             links.append(.init(text: "People", href: SiteURL.people.path))
@@ -116,13 +116,13 @@ extension Request {
         }
         if principal.has(.nationalAdmin) {
             links.append(.init(text: "Rule parameters", href: SiteURL.parameters.path))
-            links.append(.init(text: "Guidance", href: "/guidance"))
+            links.append(.init(text: "Guidance", href: SiteURL.guidance.path))
         }
         if principal.hasAny(.reportReaders) {
-            links.append(.init(text: "Reports", href: "/reports"))
+            links.append(.init(text: "Reports", href: SiteURL.reports.path))
         }
         if principal.hasAny(.auditReaders) {
-            links.append(.init(text: "Audit log", href: "/audit"))
+            links.append(.init(text: "Audit log", href: SiteURL.audit.path))
         }
         links.append(.init(text: "Your sessions", href: SiteURL.sessions.path))
         let path = url.path
@@ -144,15 +144,10 @@ extension Request {
         return response
     }
 
-    /// After a successful POST: see-other, so a refresh does not resend the form.
-    func seeOther(_ url: SiteURL, notice: String? = nil) -> Response {
-        seeOther(path: url.path, notice: notice)
-    }
-
-    /// The same, for paths `SiteURL` does not name (a migration project's pages). The notice travels in a
+    /// After a successful POST: see-other, so a refresh does not resend the form. The notice travels in a
     /// short-lived cookie, not the address: a refreshed or bookmarked page never repeats it.
-    func seeOther(path: String, notice: String? = nil) -> Response {
-        let response = redirect(to: path, redirectType: .normal)
+    func seeOther(_ url: SiteURL, notice: String? = nil) -> Response {
+        let response = redirect(to: url.path, redirectType: .normal)
         if let notice, Notices.all.contains(notice) {
             response.cookies[NoticeCookie.name] = NoticeCookie.make(notice)
         }

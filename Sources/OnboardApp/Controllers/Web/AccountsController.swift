@@ -560,7 +560,7 @@ struct AccountsController {
             case .restore: Notices.restored
             case .confirmCode: ""
             }
-        return req.seeOther(path: SiteURL.account(account.id).path, notice: notice)
+        return req.seeOther(.account(account.id), notice: notice)
     }
 
     struct RevealPage: Encodable {

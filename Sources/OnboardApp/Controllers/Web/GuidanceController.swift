@@ -33,7 +33,7 @@ struct GuidanceController {
                 items: items.map {
                     Row(
                         title: $0.title, url: $0.url, audience: names[$0.audience] ?? $0.audience,
-                        href: "/guidance/\($0.key)")
+                        href: SiteURL.guidanceItem($0.key).path)
                 }))
     }
 
@@ -74,7 +74,7 @@ struct GuidanceController {
     private func render(_ req: Request, form: EditForm, errors: ValidationErrors) async throws -> Response {
         try await req.render(
             "guidance/edit",
-            req.chrome("Edit guidance", backLink: "/guidance", errors: errors),
+            req.chrome("Edit guidance", backLink: SiteURL.guidance.path, errors: errors),
             EditPage(
                 action: req.url.path, title: form.title ?? "", url: form.url ?? "",
                 audiences: Self.audiences.map {
@@ -91,7 +91,7 @@ struct GuidanceController {
         } catch let errors as ValidationErrors {
             return try await render(req, form: form, errors: errors)
         }
-        return req.seeOther(path: "/guidance", notice: Notices.guidanceSaved)
+        return req.seeOther(.guidance, notice: Notices.guidanceSaved)
     }
 
     /// Checks and saves a guidance item's title, address and audience, with audit: the page's and the API's.

@@ -75,7 +75,7 @@ struct MailboxesController {
             let id = try await Self.create(
                 req, principal: principal, organisationODS: form.organisation ?? "", localPart: form.localPart ?? "",
                 name: form.name ?? "", owner: form.owner ?? "")
-            return req.seeOther(path: SiteURL.mailbox(id).path, notice: Notices.mailboxAdded)
+            return req.seeOther(.mailbox(id), notice: Notices.mailboxAdded)
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
@@ -174,7 +174,7 @@ struct MailboxesController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, form: form, errors: errors)
         }
-        return req.seeOther(path: SiteURL.mailbox(mailbox.id).path, notice: Notices.memberSaved)
+        return req.seeOther(.mailbox(mailbox.id), notice: Notices.memberSaved)
     }
 
     static func setMember(_ req: Request, mailbox: UUID, address: String, rights: SharedMailboxRules.Member)
@@ -211,6 +211,6 @@ struct MailboxesController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, form: MemberForm(), errors: errors)
         }
-        return req.seeOther(path: SiteURL.mailbox(mailbox.id).path, notice: Notices.memberRemoved)
+        return req.seeOther(.mailbox(mailbox.id), notice: Notices.memberRemoved)
     }
 }

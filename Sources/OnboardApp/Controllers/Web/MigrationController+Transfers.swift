@@ -39,19 +39,20 @@ extension MigrationController {
             req.chrome(
                 "Data transfer",
                 breadcrumbs: [
-                    .init(text: "Migration projects", href: "/migration"),
-                    .init(text: project.organisation_name, href: Self.path(project.id)),
+                    .init(text: "Migration projects", href: SiteURL.migrations.path),
+                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
                 ], errors: errors, notice: req.notice),
             TransfersPage(
                 organisation: project.organisation_name,
                 batches: batches.map {
                     BatchLink(
-                        href: Self.path(project.id, "transfers/\($0.id.uuidString.lowercased())"),
+                        href: SiteURL.migrationBatch(project.id, batch: $0.id).path,
                         filename: $0.filename, uploader: $0.uploader_name, when: Format.dateTime($0.created_at),
                         status: $0.batchStatus.label, items: $0.items_total, quarantined: $0.quarantined)
                 }, hasBatches: !batches.isEmpty,
                 gate: batches.isEmpty ? nil : try await TransferBatches.gateProblem(project.id, on: req.sql),
-                action: Self.path(project.id, "transfers"), isLive: project.isLive, fieldErrors: errors.byField),
+                action: SiteURL.migrationTransfers(project.id).path, isLive: project.isLive, fieldErrors: errors.byField
+            ),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -76,7 +77,7 @@ extension MigrationController {
                 bytes, filename: file.filename, project: project, by: account, context: context, now: now, on: sql)
         }
         return req.seeOther(
-            path: Self.path(project.id, "transfers/\(id.uuidString.lowercased())"), notice: Notices.batchQueued)
+            .migrationBatch(project.id, batch: id), notice: Notices.batchQueued)
     }
 
     static func progress(_ batch: TransferBatchRow) -> BulkController.Progress {
@@ -148,25 +149,26 @@ extension MigrationController {
         let tally = try await req.sql.raw(
             "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch.id) GROUP BY state"
         ).all(decoding: Tally.self)
-        let base = Self.path(project.id, "transfers/\(batch.id.uuidString.lowercased())")
         return try await req.render(
             "migration/batch",
             req.chrome(
                 batch.filename,
                 breadcrumbs: [
-                    .init(text: project.organisation_name, href: Self.path(project.id)),
-                    .init(text: "Data transfer", href: Self.path(project.id, "transfers")),
+                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
+                    .init(text: "Data transfer", href: SiteURL.migrationTransfers(project.id).path),
                 ], notice: req.notice),
             BatchPage(
                 organisation: project.organisation_name, filename: batch.filename, status: batch.batchStatus.label,
-                progress: Self.progress(batch), progressHref: base + "/progress", selfHref: base,
+                progress: Self.progress(batch),
+                progressHref: SiteURL.migrationBatchProgress(project.id, batch: batch.id).path,
+                selfHref: SiteURL.migrationBatch(project.id, batch: batch.id).path,
                 scanned: batch.batchStatus == .scanned,
                 items: items.map { item in
                     ItemEntry(
                         path: item.path, size: Self.size(item.byte_count), state: item.itemState.label,
                         tag: Self.tag(item.itemState), detail: item.detail, reason: item.release_reason,
                         by: item.dealt_by_name, quarantined: item.itemState.isQuarantined,
-                        href: Self.path(project.id, "items/\(item.id.uuidString.lowercased())"))
+                        href: SiteURL.migrationItem(project.id, item: item.id).path)
                 }, counts: Dictionary(tally.map { ($0.state, $0.n) }, uniquingKeysWith: { a, _ in a }),
                 quarantined: batch.quarantined,
                 canDeal: MigrationProjects.isAssignedISM(project, principal) && !project.isLive,
@@ -222,14 +224,14 @@ extension MigrationController {
             "migration/item",
             req.chrome(
                 "Deal with a quarantined item",
-                backLink: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"), errors: errors),
+                backLink: SiteURL.migrationBatch(project.id, batch: item.batch_id).path, errors: errors),
             ItemPage(
                 organisation: project.organisation_name, path: item.path, size: Self.size(item.byte_count),
                 state: item.itemState.label, tag: Self.tag(item.itemState), detail: item.detail,
                 action: req.url.path,
                 contentHref: item.has_content
-                    ? Self.path(project.id, "items/\(item.id.uuidString.lowercased())/content") : nil,
-                batchHref: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"),
+                    ? SiteURL.migrationItemContent(project.id, item: item.id).path : nil,
+                batchHref: SiteURL.migrationBatch(project.id, batch: item.batch_id).path,
                 choice: form.action ?? "", reason: form.reason ?? "", fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -267,7 +269,7 @@ extension MigrationController {
         }
         let notice = form.action == "remove" ? Notices.itemRemoved : Notices.itemReleased
         return req.seeOther(
-            path: Self.path(project.id, "transfers/\(item.batch_id.uuidString.lowercased())"), notice: notice)
+            .migrationBatch(project.id, batch: item.batch_id), notice: notice)
     }
 
     /// The quarantined bytes, for the ISM to examine: always a download, never shown inline.

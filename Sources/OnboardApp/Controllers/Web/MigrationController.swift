@@ -42,14 +42,11 @@ struct MigrationController {
             ListPage(
                 projects: rows.map { row in
                     ProjectLink(
-                        href: Self.path(row.id), organisation: row.organisation_name, ods: row.ods_code ?? "",
+                        href: SiteURL.migration(row.id).path, organisation: row.organisation_name,
+                        ods: row.ods_code ?? "",
                         option: row.migrationOption?.title ?? "Not chosen yet", goLive: row.goLive?.long ?? "Not set",
                         status: row.isLive ? "Live" : "In progress", ism: row.ism_name ?? "None")
                 }, hasProjects: !rows.isEmpty, canStart: Self.canStart(principal)))
-    }
-
-    static func path(_ id: UUID, _ rest: String = "") -> String {
-        "/migration/\(id.uuidString.lowercased())\(rest.isEmpty ? "" : "/" + rest)"
     }
 
     // MARK: Starting
@@ -83,7 +80,8 @@ struct MigrationController {
         return try await req.render(
             "migration/new",
             req.chrome(
-                "Start a migration project", breadcrumbs: [.init(text: "Migration projects", href: "/migration")],
+                "Start a migration project",
+                breadcrumbs: [.init(text: "Migration projects", href: SiteURL.migrations.path)],
                 errors: errors),
             NewPage(
                 ods: form.organisation ?? "",
@@ -105,7 +103,7 @@ struct MigrationController {
                     ods: form.organisation, ism: form.ism.flatMap(UUID.init(uuidString:)), principal: principal,
                     context: context, now: now, on: sql)
             }
-            return req.seeOther(path: Self.path(id), notice: Notices.projectStarted)
+            return req.seeOther(.migration(id), notice: Notices.projectStarted)
         } catch let errors as ValidationErrors {
             return try await renderNew(req, principal: principal, form: form, errors: errors)
         }
@@ -170,24 +168,24 @@ struct MigrationController {
         let tasksDone = tasks.filter { $0.done_at != nil }.count
         let ticked = checklist.filter { $0.ticked_at != nil }.count
         // A live project's record stands: its forms are no longer offered.
-        func editable(_ rest: String) -> String { project.isLive ? "" : Self.path(project.id, rest) }
+        func editable(_ url: SiteURL) -> String { project.isLive ? "" : url.path }
         let pidFilled = project.scope != nil && project.mailbox_count != nil && project.current_system != nil
         let steps = [
             Step(
-                title: "Project initiation", href: editable("initiation"),
+                title: "Project initiation", href: editable(.migrationInitiation(project.id)),
                 status: pidFilled ? "Completed" : "Not started", tag: pidFilled ? done : todo,
                 hint: "Scope, mailboxes, data volume, current email system, contacts and risks"),
             Step(
-                title: "Migration option", href: editable("option"),
+                title: "Migration option", href: editable(.migrationOption(project.id)),
                 status: project.migrationOption == nil ? "Not started" : "Completed",
                 tag: project.migrationOption == nil ? todo : done,
                 hint: project.migrationOption?.title ?? "Self-service, partial managed or managed"),
             Step(
-                title: "Go-live date", href: editable("go-live"),
+                title: "Go-live date", href: editable(.migrationGoLive(project.id)),
                 status: project.goLive == nil ? "Not started" : "Completed", tag: project.goLive == nil ? todo : done,
                 hint: project.goLive.map { "Go-live on \($0.long)" } ?? "The plan is placed against it"),
             Step(
-                title: "Plan", href: Self.path(project.id, "plan"),
+                title: "Plan", href: SiteURL.migrationPlan(project.id).path,
                 status: tasks.isEmpty
                     ? "Cannot start yet"
                     : late > 0 ? "\(late) late" : "\(tasksDone) of \(tasks.count) done",
@@ -195,17 +193,17 @@ struct MigrationController {
                     ? todo : late > 0 ? "nhsuk-tag--red" : tasksDone == tasks.count ? done : "nhsuk-tag--blue",
                 hint: "Tasks with owners and dates, as a timeline and a table"),
             Step(
-                title: "Data transfer", href: Self.path(project.id, "transfers"),
+                title: "Data transfer", href: SiteURL.migrationTransfers(project.id).path,
                 status: batches.isEmpty ? "No batches" : gate == nil ? "Gate passed" : "Gate closed",
                 tag: batches.isEmpty ? todo : gate == nil ? done : "nhsuk-tag--red",
                 hint: "Mail and documents scanned for malware before they move"),
             Step(
-                title: "Checklist", href: Self.path(project.id, "checklist"),
+                title: "Checklist", href: SiteURL.migrationChecklist(project.id).path,
                 status: checklist.isEmpty ? "Cannot start yet" : "\(ticked) of \(checklist.count) ticked",
                 tag: checklist.isEmpty ? todo : ticked == checklist.count ? done : "nhsuk-tag--blue",
                 hint: "What must be done before go-live"),
             Step(
-                title: "Confirm go-live", href: Self.path(project.id, "confirm"),
+                title: "Confirm go-live", href: SiteURL.migrationConfirm(project.id).path,
                 status: project.isLive ? "Live" : "Not yet", tag: project.isLive ? done : todo,
                 hint: "The organisation becomes live"),
         ]
@@ -213,7 +211,8 @@ struct MigrationController {
         return try await req.render(
             "migration/show",
             req.chrome(
-                project.organisation_name, breadcrumbs: [.init(text: "Migration projects", href: "/migration")],
+                project.organisation_name,
+                breadcrumbs: [.init(text: "Migration projects", href: SiteURL.migrations.path)],
                 errors: errors, notice: req.notice),
             Overview(
                 id: project.id.uuidString.lowercased(), organisation: project.organisation_name,
@@ -226,7 +225,7 @@ struct MigrationController {
                 canAssign: MigrationProjects.canAssign(principal) && !project.isLive,
                 isms: isms.map {
                     ISMChoice(value: $0.id.uuidString.lowercased(), text: $0.name, selected: $0.id == project.ism_id)
-                }, assignHref: Self.path(project.id, "ism"), fieldErrors: errors.byField),
+                }, assignHref: SiteURL.migrationISM(project.id).path, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -244,7 +243,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, errors: errors)
         }
-        return req.seeOther(path: Self.path(project.id), notice: Notices.ismAssigned)
+        return req.seeOther(.migration(project.id), notice: Notices.ismAssigned)
     }
 
     // MARK: Option
@@ -291,9 +290,9 @@ struct MigrationController {
         try await req.render(
             "migration/option",
             req.chrome(
-                "How will the organisation migrate?", backLink: Self.path(project.id), errors: errors),
+                "How will the organisation migrate?", backLink: SiteURL.migration(project.id).path, errors: errors),
             OptionPage(
-                action: Self.path(project.id, "option"), organisation: project.organisation_name,
+                action: SiteURL.migrationOption(project.id).path, organisation: project.organisation_name,
                 options: MigrationOption.allCases.map {
                     OptionChoice(
                         value: $0.rawValue, text: $0.title, hint: Self.hint($0), checked: form.option == $0.rawValue)
@@ -315,7 +314,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderOption(req, project: project, form: form, errors: errors)
         }
-        return req.seeOther(path: Self.path(project.id), notice: Notices.optionSaved)
+        return req.seeOther(.migration(project.id), notice: Notices.optionSaved)
     }
 
     // MARK: Initiation
@@ -352,10 +351,11 @@ struct MigrationController {
     ) async throws -> Response {
         try await req.render(
             "migration/initiation",
-            req.chrome("Project initiation", backLink: Self.path(project.id), errors: errors),
+            req.chrome("Project initiation", backLink: SiteURL.migration(project.id).path, errors: errors),
             InitiationPage(
-                action: Self.path(project.id, "initiation"), organisation: project.organisation_name, form: form,
-                goLive: project.goLive?.long ?? "Not set", goLiveHref: Self.path(project.id, "go-live"),
+                action: SiteURL.migrationInitiation(project.id).path, organisation: project.organisation_name,
+                form: form,
+                goLive: project.goLive?.long ?? "Not set", goLiveHref: SiteURL.migrationGoLive(project.id).path,
                 fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -375,7 +375,7 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderInitiation(req, project: project, form: form, errors: errors)
         }
-        return req.seeOther(path: Self.path(project.id), notice: Notices.initiationSaved)
+        return req.seeOther(.migration(project.id), notice: Notices.initiationSaved)
     }
 
     // MARK: Go-live date
@@ -420,9 +420,9 @@ struct MigrationController {
             "migration/go-live",
             req.chrome(
                 project.goLive == nil ? "When will the organisation go live?" : "Move the go-live date",
-                backLink: Self.path(project.id), errors: errors),
+                backLink: SiteURL.migration(project.id).path, errors: errors),
             GoLivePage(
-                action: Self.path(project.id, "go-live"), organisation: project.organisation_name, form: form,
+                action: SiteURL.migrationGoLive(project.id).path, organisation: project.organisation_name, form: form,
                 current: project.goLive?.long, hasPlan: project.migrationOption != nil, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -442,8 +442,8 @@ struct MigrationController {
         } catch let errors as ValidationErrors {
             return try await renderGoLive(req, project: project, form: form, errors: errors)
         }
-        let target = project.migrationOption == nil ? Self.path(project.id) : Self.path(project.id, "plan")
-        return req.seeOther(path: target, notice: Notices.goLiveSaved)
+        let target: SiteURL = project.migrationOption == nil ? .migration(project.id) : .migrationPlan(project.id)
+        return req.seeOther(target, notice: Notices.goLiveSaved)
     }
 
     // MARK: Plan
@@ -517,7 +517,7 @@ struct MigrationController {
                 key: task.key, title: task.title, owner: task.ownerTitle, start: task.start.long, end: task.end.long,
                 days: task.duration_days, done: task.done_at != nil, late: late,
                 problem: project.goLive == nil ? nil : task.problem, evidence: task.evidence, doneBy: task.done_by_name,
-                href: Self.path(project.id, "tasks/\(task.key)"), y: 40 + index * Self.rowHeight,
+                href: SiteURL.migrationTask(project.id, key: task.key).path, y: 40 + index * Self.rowHeight,
                 textY: 40 + index * Self.rowHeight + 15, x: x(task.start),
                 width: max(4, x(task.end) - x(task.start)), fill: fill,
                 label: task.title.count > 42 ? String(task.title.prefix(40)) + "…" : task.title)
@@ -548,15 +548,16 @@ struct MigrationController {
             req.chrome(
                 "Migration plan",
                 breadcrumbs: [
-                    .init(text: "Migration projects", href: "/migration"),
-                    .init(text: project.organisation_name, href: Self.path(project.id)),
+                    .init(text: "Migration projects", href: SiteURL.migrations.path),
+                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
                 ], notice: req.notice),
             PlanPage(
                 organisation: project.organisation_name, option: project.migrationOption?.title ?? "",
                 goLive: project.goLive?.long ?? "", tasks: tasks, hasTasks: !tasks.isEmpty,
                 problems: tasks.filter { $0.problem != nil }.count, late: tasks.filter(\.late).count,
-                csvHref: Self.path(project.id, "plan.csv"), goLiveHref: Self.path(project.id, "go-live"),
-                optionHref: Self.path(project.id, "option"), isLive: project.isLive,
+                csvHref: SiteURL.migrationPlanCSV(project.id).path,
+                goLiveHref: SiteURL.migrationGoLive(project.id).path,
+                optionHref: SiteURL.migrationOption(project.id).path, isLive: project.isLive,
                 height: 50 + tasks.count * Self.rowHeight, goLiveX: project.goLive.map(x) ?? -1, ticks: ticks,
                 summary: summary))
     }
@@ -591,12 +592,12 @@ struct MigrationController {
     struct EvidenceForm: Content { var evidence: String? }
 
     private func renderEvidence(
-        _ req: Request, project: MigrationProjectRow, title: String, action: String, hint: String, button: String,
+        _ req: Request, project: MigrationProjectRow, title: String, back: SiteURL, hint: String, button: String,
         evidence: String, errors: ValidationErrors
     ) async throws -> Response {
         try await req.render(
             "migration/evidence",
-            req.chrome(title, backLink: Self.path(project.id, action), errors: errors),
+            req.chrome(title, backLink: back.path, errors: errors),
             EvidencePage(
                 caption: project.organisation_name, title: title, action: req.url.path, evidence: evidence,
                 hint: hint, button: button, fieldErrors: errors.byField),
@@ -607,7 +608,7 @@ struct MigrationController {
         let project = try await openProject(req, principal)
         let task = try await task(req, project)
         return try await renderEvidence(
-            req, project: project, title: "Mark as done: \(task.title)", action: "plan",
+            req, project: project, title: "Mark as done: \(task.title)", back: .migrationPlan(project.id),
             hint: "What was done, and where the record is: a document, a ticket or a meeting", button: "Mark as done",
             evidence: "", errors: .init())
     }
@@ -634,11 +635,11 @@ struct MigrationController {
             }
         } catch let errors as ValidationErrors {
             return try await renderEvidence(
-                req, project: project, title: "Mark as done: \(task.title)", action: "plan",
+                req, project: project, title: "Mark as done: \(task.title)", back: .migrationPlan(project.id),
                 hint: "What was done, and where the record is: a document, a ticket or a meeting",
                 button: "Mark as done", evidence: form.evidence ?? "", errors: errors)
         }
-        return req.seeOther(path: Self.path(project.id, "plan"), notice: Notices.taskDone)
+        return req.seeOther(.migrationPlan(project.id), notice: Notices.taskDone)
     }
 
     struct ChecklistEntry: Encodable {
@@ -669,8 +670,8 @@ struct MigrationController {
             req.chrome(
                 "Migration checklist",
                 breadcrumbs: [
-                    .init(text: "Migration projects", href: "/migration"),
-                    .init(text: project.organisation_name, href: Self.path(project.id)),
+                    .init(text: "Migration projects", href: SiteURL.migrations.path),
+                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
                 ], notice: req.notice),
             ChecklistPage(
                 organisation: project.organisation_name,
@@ -678,9 +679,10 @@ struct MigrationController {
                     ChecklistEntry(
                         title: $0.title, mandatory: $0.mandatory, ticked: $0.ticked_at != nil, by: $0.ticked_by_name,
                         when: $0.ticked_at.map(Format.dateTime), evidence: $0.evidence,
-                        href: Self.path(project.id, "checklist/\($0.key)"))
+                        href: SiteURL.migrationChecklistItem(project.id, key: $0.key).path)
                 }, hasItems: !rows.isEmpty, outstanding: rows.filter { $0.mandatory && $0.ticked_at == nil }.count,
-                optionHref: Self.path(project.id, "option"), confirmHref: Self.path(project.id, "confirm"),
+                optionHref: SiteURL.migrationOption(project.id).path,
+                confirmHref: SiteURL.migrationConfirm(project.id).path,
                 isLive: project.isLive))
     }
 
@@ -697,7 +699,7 @@ struct MigrationController {
         let project = try await openProject(req, principal)
         let item = try await checklistItem(req, project)
         return try await renderEvidence(
-            req, project: project, title: item.title, action: "checklist",
+            req, project: project, title: item.title, back: .migrationChecklist(project.id),
             hint: "How you know it is done: a document, a ticket or a meeting", button: "Tick it", evidence: "",
             errors: .init())
     }
@@ -717,11 +719,11 @@ struct MigrationController {
             }
         } catch let errors as ValidationErrors {
             return try await renderEvidence(
-                req, project: project, title: item.title, action: "checklist",
+                req, project: project, title: item.title, back: .migrationChecklist(project.id),
                 hint: "How you know it is done: a document, a ticket or a meeting", button: "Tick it",
                 evidence: form.evidence ?? "", errors: errors)
         }
-        return req.seeOther(path: Self.path(project.id, "checklist"), notice: Notices.itemTicked)
+        return req.seeOther(.migrationChecklist(project.id), notice: Notices.itemTicked)
     }
 
     // MARK: Go-live confirmation
@@ -747,11 +749,12 @@ struct MigrationController {
     {
         try await req.render(
             "migration/confirm",
-            req.chrome("Confirm go-live", backLink: Self.path(project.id)),
+            req.chrome("Confirm go-live", backLink: SiteURL.migration(project.id).path),
             ConfirmPage(
                 organisation: project.organisation_name, goLive: project.goLive?.long ?? "Not set",
                 blockers: blockers.messages, canConfirm: blockers.isEmpty && !project.isLive, isLive: project.isLive,
-                action: Self.path(project.id, "confirm"), checklistHref: Self.path(project.id, "checklist")),
+                action: SiteURL.migrationConfirm(project.id).path,
+                checklistHref: SiteURL.migrationChecklist(project.id).path),
             status: blockers.isEmpty || project.isLive ? .ok : .conflict)
     }
 
@@ -764,7 +767,7 @@ struct MigrationController {
             try await MigrationProjects.confirmGoLive(project, by: account, context: context, now: now, on: sql)
         }
         guard blockers.isEmpty else { return try await renderConfirm(req, project: project, blockers: blockers) }
-        return req.seeOther(path: Self.path(project.id), notice: Notices.wentLive)
+        return req.seeOther(.migration(project.id), notice: Notices.wentLive)
     }
 }
 

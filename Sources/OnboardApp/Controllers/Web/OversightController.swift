@@ -75,13 +75,13 @@ struct OversightController {
             from: filters.from, to: filters.to,
             events: events.map { row in
                 EventLink(
-                    href: "/audit/events/\(row.seq)", time: Format.dateTimeSeconds(row.occurred_at),
+                    href: SiteURL.auditEvent(Int(row.seq)).path, time: Format.dateTimeSeconds(row.occurred_at),
                     actor: row.actor_address ?? Self.roleName(row.actor_role), action: row.action,
                     target: Self.target(row.target_type, row.target_id),
                     organisation: row.organisation_ods ?? "")
             }, hasEvents: !events.isEmpty,
-            nextHref: next.map { "/audit?" + (query.isEmpty ? "" : query + "&") + "before=\($0)" },
-            csvHref: "/audit/export.csv" + (query.isEmpty ? "" : "?" + query),
+            nextHref: next.map { SiteURL.audit.path + "?" + (query.isEmpty ? "" : query + "&") + "before=\($0)" },
+            csvHref: SiteURL.auditExport.path + (query.isEmpty ? "" : "?" + query),
             scopeNote: principal.has(.nationalAdmin)
                 ? "You can see every event."
                 : "You can see events about the organisations you administer.",
@@ -102,7 +102,7 @@ struct OversightController {
     func export(req: Request, principal: Principal) async throws -> Response {
         let filter = try req.query.decode(Filter.self)
         guard case .success(let query) = AuditSearch.validate(filter.filters, before: nil) else {
-            return req.redirect(to: "/audit?" + filter.filters.query)
+            return req.redirect(to: SiteURL.audit.path + "?" + filter.filters.query)
         }
         let (text, rows) = try await AuditSearch.csv(query, principal: principal, on: req.sql)
         try await req.audit(
@@ -148,7 +148,9 @@ struct OversightController {
             "oversight/event",
             req.chrome(
                 "Audit event \(seq)",
-                breadcrumbs: [.init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: "/audit")]),
+                breadcrumbs: [
+                    .init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: SiteURL.audit.path),
+                ]),
             DetailPage(
                 seq: String(seq), id: event.id.uuidString.lowercased(), time: Format.dateTimeSeconds(event.occurred_at),
                 micros: String(event.occurred_us), actor: event.actor_address ?? "The service itself",
@@ -159,7 +161,7 @@ struct OversightController {
                 requestID: event.request_id, clientAddress: event.client_address,
                 before: event.before.map(Self.pretty), after: event.after.map(Self.pretty),
                 erased: event.redacted_at != nil,
-                back: "/audit"))
+                back: SiteURL.audit.path))
     }
 
     static func present(_ text: String) -> String? { text.isEmpty ? nil : text }
@@ -218,7 +220,9 @@ struct OversightController {
             "oversight/security",
             req.chrome(
                 "Security events",
-                breadcrumbs: [.init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: "/audit")]),
+                breadcrumbs: [
+                    .init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: SiteURL.audit.path),
+                ]),
             SecurityPage(
                 kinds: [KindChoice(value: "", text: "All kinds", selected: kind == nil)]
                     + SecurityEventKind.allCases.map {
@@ -231,7 +235,7 @@ struct OversightController {
                         account: row.account_address ?? "", attempted: row.attempted ?? "", detail: row.detail ?? "",
                         path: row.path ?? "", address: row.client_address ?? "")
                 }, hasEvents: !page.rows.isEmpty,
-                nextHref: page.next.map { "/audit/security?\(kindQuery)before=\(AuditLog.micros($0))" },
+                nextHref: page.next.map { SiteURL.auditSecurity.path + "?\(kindQuery)before=\(AuditLog.micros($0))" },
                 retentionDays: req.settings.audit.securityEventRetentionDays))
     }
 }

@@ -159,6 +159,6 @@ extension OwnAccountController {
                 MobilePage(
                     mobile: mobile.map(Identifiers.displayUKMobile) ?? "", current: "", fieldErrors: errors.byField))
         }
-        return req.seeOther(path: SiteURL.home.path, notice: Notices.mobileChanged)
+        return req.seeOther(.home, notice: Notices.mobileChanged)
     }
 }

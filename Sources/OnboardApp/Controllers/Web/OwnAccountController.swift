@@ -101,7 +101,7 @@ struct OwnAccountController {
             text: "Shared mailboxes", href: SiteURL.mailboxes.path,
             description: "Add shared mailboxes and choose who can use them.")
         let migration = Task(
-            text: "Migration projects", href: "/migration",
+            text: "Migration projects", href: SiteURL.migrations.path,
             description: "Plan an organisation's move onto the service, scan its data for malware and confirm go-live.")
         switch role {
         case .nationalAdmin:
@@ -118,7 +118,7 @@ struct OwnAccountController {
                 people,
                 migration,
                 Task(
-                    text: "Guidance", href: "/guidance",
+                    text: "Guidance", href: SiteURL.guidance.path,
                     description: "Edit the guidance documents shown to each audience."),
             ]
         case .localAdmin:

@@ -27,7 +27,7 @@ struct ReportsController {
             "oversight/reports", req.chrome("Reports", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)]),
             IndexPage(
                 reports: ReportKind.allCases.map {
-                    ReportLink(href: "/reports/\($0.rawValue)", title: $0.title, summary: $0.summary)
+                    ReportLink(href: SiteURL.report($0.rawValue).path, title: $0.title, summary: $0.summary)
                 }, scopeNote: Self.scopeNote(principal)))
     }
 
@@ -64,7 +64,9 @@ struct ReportsController {
             "oversight/report",
             req.chrome(
                 kind.title,
-                breadcrumbs: [.init(text: "Home", href: SiteURL.home.path), .init(text: "Reports", href: "/reports")]),
+                breadcrumbs: [
+                    .init(text: "Home", href: SiteURL.home.path), .init(text: "Reports", href: SiteURL.reports.path),
+                ]),
             ReportPage(
                 title: kind.title, summary: kind.summary, scopeNote: Self.scopeNote(principal),
                 sections: report.sections.map { section in
@@ -75,7 +77,7 @@ struct ReportsController {
                             "Showing the first \(section.table.rows.count) of \(BarChart.grouped($0)). "
                                 + "The CSV has them all."
                         })
-                }, csvHref: "/reports/\(kind.rawValue)/export.csv"))
+                }, csvHref: SiteURL.reportExport(kind.rawValue).path))
     }
 
     func export(req: Request, principal: Principal) async throws -> Response {

@@ -344,7 +344,7 @@ struct SignInController {
         } catch let errors as ValidationErrors {
             return try await renderCode(req, account: account, errors: errors)
         }
-        return req.seeOther(path: SiteURL.signInCode.path, notice: Notices.newCodeSent)
+        return req.seeOther(.signInCode, notice: Notices.newCodeSent)
     }
 
     // MARK: acceptable use

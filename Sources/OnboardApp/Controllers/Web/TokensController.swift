@@ -45,7 +45,7 @@ struct TokensController {
                         lastUsed: row.last_used_at.map(Format.dateTime) ?? "Not used", access: access,
                         status: status.0, statusColour: status.1,
                         revokeAction: status.0 == "Active"
-                            ? "/account/tokens/\(row.id.uuidString.lowercased())/revoke" : nil)
+                            ? SiteURL.ownTokenRevoke(row.id).path : nil)
                 }, hasTokens: !rows.isEmpty))
     }
 
@@ -84,7 +84,7 @@ struct TokensController {
                 "Make an API token",
                 breadcrumbs: [
                     .init(text: "Home", href: SiteURL.home.path),
-                    .init(text: "Your API tokens", href: "/account/tokens"),
+                    .init(text: "Your API tokens", href: SiteURL.ownTokens.path),
                 ], errors: errors),
             NewPage(
                 name: form.name ?? "", days: form.days ?? "", readOnly: form.access == "read",
@@ -172,6 +172,6 @@ struct TokensController {
             try await APITokens.revoke(id, of: principal.accountID, context: context, now: now, on: sql)
         }
         guard revoked else { throw Abort(.notFound) }
-        return req.seeOther(path: "/account/tokens", notice: Notices.tokenRevoked)
+        return req.seeOther(.ownTokens, notice: Notices.tokenRevoked)
     }
 }

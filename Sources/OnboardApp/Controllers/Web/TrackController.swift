@@ -117,7 +117,7 @@ struct TrackController {
             // Post/redirect/get: a refresh cannot send the reply again. The status itself is shown only by
             // pressing the button, as for any visit to the link.
             return req.seeOther(
-                path: SiteURL.track(token).path,
+                .track(token),
                 notice: action == .withdraw ? Notices.applicationWithdrawn : Notices.replySent)
         } catch let errors as ValidationErrors {
             return try await render(req, row: row, token: token, errors: errors)
