@@ -190,12 +190,13 @@ extension AccountService {
                 """
             ).first()
             guard existing == nil else { return }
-            try await sql.insert(into: "role_grants")
-                .columns("id", "account_id", "role", "organisation_id", "granted_by_id", "granted_at")
-                .values(
-                    SQLBind(UUID()), SQLBind(account.id), SQLBind(Role.organisationAdmin.rawValue),
-                    SQLBind(account.organisation_id), SQLBind(actor), SQLBind(now)
-                ).run()
+            try await sql.insert(
+                into: "role_grants",
+                row: [
+                    "id": UUID(), "account_id": account.id, "role": Role.organisationAdmin.rawValue,
+                    "organisation_id": account.organisation_id, "granted_by_id": actor, "granted_at": now,
+                ]
+            ).run()
         } else {
             try await sql.raw(
                 """

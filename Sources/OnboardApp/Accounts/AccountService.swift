@@ -200,22 +200,22 @@ enum AccountService {
             givenName: request.givenName, familyName: request.familyName, organisation: org.name)
         let personID = UUID()
         let accountID = UUID()
-        try await sql.insert(into: "people")
-            .columns("id", "given_name", "family_name", "mobile", "created_at")
-            .values(
-                SQLBind(personID), SQLBind(request.givenName), SQLBind(request.familyName), SQLBind(request.mobile),
-                SQLBind(now)
-            ).run()
-        try await sql.insert(into: "accounts")
-            .columns(
-                "id", "person_id", "organisation_id", "address", "state", "failed_sign_ins", "lock_count",
-                "display_name", "activation_method", "created_by_id", "state_changed_at", "created_at", "updated_at"
-            )
-            .values(
-                SQLBind(accountID), SQLBind(personID), SQLBind(organisation), SQLBind(address),
-                SQLBind(AccountState.pendingActivation.rawValue), SQLBind(0), SQLBind(0), SQLBind(displayName),
-                SQLBind(request.method.rawValue), SQLBind(createdBy), SQLBind(now), SQLBind(now), SQLBind(now)
-            ).run()
+        try await sql.insert(
+            into: "people",
+            row: [
+                "id": personID, "given_name": request.givenName, "family_name": request.familyName,
+                "mobile": request.mobile, "created_at": now,
+            ]
+        ).run()
+        try await sql.insert(
+            into: "accounts",
+            row: [
+                "id": accountID, "person_id": personID, "organisation_id": organisation, "address": address,
+                "state": AccountState.pendingActivation.rawValue, "failed_sign_ins": 0, "lock_count": 0,
+                "display_name": displayName, "activation_method": request.method.rawValue, "created_by_id": createdBy,
+                "state_changed_at": now, "created_at": now, "updated_at": now,
+            ]
+        ).run()
         try await sql.raw(
             "UPDATE address_reservations SET account_id = \(bind: accountID) WHERE address = \(bind: address)"
         ).run()
@@ -288,11 +288,13 @@ enum AccountService {
             """
         ).run()
         let id = UUID()
-        try await sql.insert(into: "security_codes")
-            .columns("id", "account_id", "purpose", "mobile", "tries", "created_at")
-            .values(
-                SQLBind(id), SQLBind(account), SQLBind(purpose.rawValue), SQLBind(mobile), SQLBind(0), SQLBind(now)
-            ).run()
+        try await sql.insert(
+            into: "security_codes",
+            row: [
+                "id": id, "account_id": account, "purpose": purpose.rawValue, "mobile": mobile, "tries": 0,
+                "created_at": now,
+            ]
+        ).run()
         return id
     }
 

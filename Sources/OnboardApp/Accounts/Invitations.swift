@@ -70,13 +70,13 @@ enum Invitations {
         guard spent != nil else {
             throw AccountService.refuse("invitation", "This invitation has been used already")
         }
-        try await sql.insert(into: "role_grants")
-            .columns("id", "account_id", "role", "organisation_id", "granted_by_id", "granted_at")
-            .values(
-                SQLBind(UUID()), SQLBind(account), SQLBind(invitation.role.rawValue),
-                SQLBind(invitation.organisationID),
-                SQLBind(actor), SQLBind(now)
-            ).run()
+        try await sql.insert(
+            into: "role_grants",
+            row: [
+                "id": UUID(), "account_id": account, "role": invitation.role.rawValue,
+                "organisation_id": invitation.organisationID, "granted_by_id": actor, "granted_at": now,
+            ]
+        ).run()
         try await AuditLog.record(
             AuditEntry(
                 "invitation.accept", target: "invitation", id: invitation.id.uuidString, before: [String: String]?.none,

@@ -91,17 +91,15 @@ enum Outbox {
     ) async throws -> UUID {
         let id = UUID()
         let encoded = String(data: try JSONEncoder().encode(fields), encoding: .utf8) ?? "{}"
-        try await sql.insert(into: "outbox")
-            .columns(
-                "id", "channel", "template", "recipient", "fields", "secret", "secret_ref", "account_id",
-                "client_address", "state", "attempts", "created_at"
-            )
-            .values(
-                SQLBind(id), SQLBind(template.channel.rawValue), SQLBind(template.rawValue), SQLBind(recipient),
-                SQLBind(encoded), SQLBind(secret?.rawValue), SQLBind(secretRef), SQLBind(account), SQLBind(client),
-                SQLBind("queued"), SQLBind(0), SQLBind(now)
-            )
-            .run()
+        try await sql.insert(
+            into: "outbox",
+            row: [
+                "id": id, "channel": template.channel.rawValue, "template": template.rawValue, "recipient": recipient,
+                "fields": encoded, "secret": secret?.rawValue, "secret_ref": secretRef, "account_id": account,
+                "client_address": client, "state": "queued", "attempts": 0, "created_at": now,
+            ]
+        )
+        .run()
         try await JobRunner.enqueue(jobKind, payload: #"{"outbox":"\#(id.uuidString)"}"#, runAt: now, on: sql)
         return id
     }

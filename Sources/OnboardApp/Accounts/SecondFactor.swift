@@ -57,10 +57,13 @@ enum SecondFactor {
             let raw = TemporaryPassword.make(from: secrets.bytes(TemporaryPassword.bytesNeeded))
             let code = String(raw.prefix(9)).lowercased()
             codes.append(code)
-            try await sql.insert(into: "recovery_codes")
-                .columns("id", "account_id", "code_hash", "created_at")
-                .values(SQLBind(UUID()), SQLBind(account), SQLBind(hashRecovery(code, key: key)), SQLBind(now))
-                .run()
+            try await sql.insert(
+                into: "recovery_codes",
+                row: [
+                    "id": UUID(), "account_id": account, "code_hash": hashRecovery(code, key: key), "created_at": now,
+                ]
+            )
+            .run()
         }
         return codes
     }

@@ -133,11 +133,13 @@ enum SharedMailboxes {
         }
         let id = UUID()
         let display = SharedMailboxRules.displayName(name, organisation: org.name)
-        try await sql.insert(into: "shared_mailboxes")
-            .columns("id", "organisation_id", "address", "display_name", "created_by_id", "created_at")
-            .values(
-                SQLBind(id), SQLBind(organisation), SQLBind(address), SQLBind(display), SQLBind(createdBy), SQLBind(now)
-            ).run()
+        try await sql.insert(
+            into: "shared_mailboxes",
+            row: [
+                "id": id, "organisation_id": organisation, "address": address, "display_name": display,
+                "created_by_id": createdBy, "created_at": now,
+            ]
+        ).run()
         try await sql.raw("UPDATE address_reservations SET mailbox_id = \(bind: id) WHERE address = \(bind: address)")
             .run()
         try await AuditLog.record(
@@ -174,12 +176,13 @@ enum SharedMailboxes {
                 """
             ).run()
         } else {
-            try await sql.insert(into: "shared_mailbox_members")
-                .columns("mailbox_id", "account_id", "full_access", "send_as", "owner", "added_at")
-                .values(
-                    SQLBind(mailbox), SQLBind(account.id), SQLBind(rights.fullAccess), SQLBind(rights.sendAs),
-                    SQLBind(rights.owner), SQLBind(now)
-                ).run()
+            try await sql.insert(
+                into: "shared_mailbox_members",
+                row: [
+                    "mailbox_id": mailbox, "account_id": account.id, "full_access": rights.fullAccess,
+                    "send_as": rights.sendAs, "owner": rights.owner, "added_at": now,
+                ]
+            ).run()
             try await tellNewMember(account, mailbox: mailbox, rights: rights, now: now, on: sql)
         }
         try await AuditLog.record(

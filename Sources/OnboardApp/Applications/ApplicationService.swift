@@ -672,21 +672,18 @@ struct ApplicationService {
                 }
             }()
         let name = answers["organisationName"] ?? answers["homeName"] ?? answers["premisesName"] ?? row.reference
-        try await sql.insert(into: "organisations")
-            .columns(
-                "id", "ods_code", "name", "type", "country", "region", "postcode", "status", "ig_status",
-                "ig_completed_on", "delivers_nhs_care", "other_public_email", "parent_id", "administered_by_id",
-                "created_at", "updated_at"
-            )
-            .values(
-                SQLBind(id), SQLBind(answers["odsCode"].flatMap { $0.isEmpty ? nil : $0 }),
-                SQLBind(name), SQLBind(type.rawValue),
-                SQLBind(Country.england.rawValue), SQLBind(row.region), SQLBind(answers["postcode"]),
-                SQLBind(OnboardingStatus.onboarding.rawValue), SQLBind(igStatus.rawValue),
-                SQLBind(igStatus == .completed ? now : nil), SQLBind(true), SQLBind(false), SQLBind(parent),
-                SQLBind(administeredBy), SQLBind(now), SQLBind(now)
-            )
-            .run()
+        try await sql.insert(
+            into: "organisations",
+            row: [
+                "id": id, "ods_code": answers["odsCode"].flatMap { $0.isEmpty ? nil : $0 }, "name": name,
+                "type": type.rawValue, "country": Country.england.rawValue, "region": row.region,
+                "postcode": answers["postcode"], "status": OnboardingStatus.onboarding.rawValue,
+                "ig_status": igStatus.rawValue, "ig_completed_on": igStatus == .completed ? now : nil,
+                "delivers_nhs_care": true, "other_public_email": false, "parent_id": parent,
+                "administered_by_id": administeredBy, "created_at": now, "updated_at": now,
+            ]
+        )
+        .run()
         try await AuditLog.record(
             AuditEntry(
                 "organisation.create_from_application", target: "organisation", id: id.uuidString,
@@ -719,18 +716,16 @@ struct ApplicationService {
         let kind = row.applicationKind == .pharmacyMultiple ? "super_user" : "local_admin"
         let email = answers["firstLAEmail"] ?? row.applicant_email
         let name = answers["firstLAName"] ?? answers["applicantName"]
-        try await sql.insert(into: "invitations")
-            .columns(
-                "id", "kind", "email", "name", "organisation_id", "application_id", "token_hash", "expires_at",
-                "created_at"
-            )
-            .values(
-                SQLBind(id), SQLBind(kind), SQLBind(email), SQLBind(name),
-                SQLBind(organisation), SQLBind(row.id),
-                SQLBind(SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key))),
-                SQLBind(now.addingTimeInterval(invitationLifetime)), SQLBind(now)
-            )
-            .run()
+        try await sql.insert(
+            into: "invitations",
+            row: [
+                "id": id, "kind": kind, "email": email, "name": name, "organisation_id": organisation,
+                "application_id": row.id,
+                "token_hash": SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key)),
+                "expires_at": now.addingTimeInterval(invitationLifetime), "created_at": now,
+            ]
+        )
+        .run()
         try await AuditLog.record(
             AuditEntry(
                 "invitation.create", target: "invitation", id: id.uuidString, before: [String: String]?.none,

@@ -90,18 +90,16 @@ enum ApplicationStore {
         id: UUID, reference: String, kind: ApplicationKind, email: String, verifiedAt: Date? = nil,
         resumeHash: String? = nil, answers: [String: String] = [:], key: [UInt8], at now: Date, on sql: any SQLDatabase
     ) async throws -> ApplicationRow {
-        try await sql.insert(into: "applications")
-            .columns(
-                "id", "reference", "kind", "state", "applicant_email", "email_verified_at", "code_attempts",
-                "resume_hash", "tracking_hash", "answers", "created_at", "updated_at"
-            )
-            .values(
-                SQLBind(id), SQLBind(reference), SQLBind(kind.rawValue), SQLBind(ApplicationState.draft.rawValue),
-                SQLBind(email), SQLBind(verifiedAt), SQLBind(0), SQLBind(resumeHash),
-                SQLBind(SecretHash.sha256Hex(trackingToken(for: id, key: key))), SQLBind(encodeAnswers(answers)),
-                SQLBind(now), SQLBind(now)
-            )
-            .run()
+        try await sql.insert(
+            into: "applications",
+            row: [
+                "id": id, "reference": reference, "kind": kind.rawValue, "state": ApplicationState.draft.rawValue,
+                "applicant_email": email, "email_verified_at": verifiedAt, "code_attempts": 0,
+                "resume_hash": resumeHash, "tracking_hash": SecretHash.sha256Hex(trackingToken(for: id, key: key)),
+                "answers": encodeAnswers(answers), "created_at": now, "updated_at": now,
+            ]
+        )
+        .run()
         guard let row = try await load(id: id, on: sql) else { throw Abort(.internalServerError) }
         return row
     }

@@ -106,10 +106,11 @@ enum Programmes {
         let now = req.now
         let context = req.auditContext
         try await req.inTransaction { sql in
-            try await sql.insert(into: "programme_cohorts")
-                .columns("id", "programme", "name", "capacity", "created_at")
-                .values(SQLBind(id), SQLBind(programme), SQLBind(name), SQLBind(capacity!), SQLBind(now))
-                .run()
+            try await sql.insert(
+                into: "programme_cohorts",
+                row: ["id": id, "programme": programme, "name": name, "capacity": capacity!, "created_at": now]
+            )
+            .run()
             try await AuditLog.record(
                 AuditEntry(
                     "cohort.create", target: "cohort", id: id.uuidString, before: [String: String]?.none,
@@ -204,18 +205,16 @@ enum Programmes {
         let context = req.auditContext
         let organisation = pharmacy?.id
         try await req.inTransaction { sql in
-            try await sql.insert(into: "invitations")
-                .columns(
-                    "id", "kind", "email", "organisation_id", "programme", "ods_code", "created_by_id", "token_hash",
-                    "expires_at", "created_at"
-                )
-                .values(
-                    SQLBind(id), SQLBind("registration"), SQLBind(email), SQLBind(organisation), SQLBind(programme),
-                    SQLBind(ods), SQLBind(principal.accountID),
-                    SQLBind(SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key))),
-                    SQLBind(now.addingTimeInterval(registrationLifetime)), SQLBind(now)
-                )
-                .run()
+            try await sql.insert(
+                into: "invitations",
+                row: [
+                    "id": id, "kind": "registration", "email": email, "organisation_id": organisation,
+                    "programme": programme, "ods_code": ods, "created_by_id": principal.accountID,
+                    "token_hash": SecretHash.sha256Hex(InvitationMessageJob.token(for: id, key: key)),
+                    "expires_at": now.addingTimeInterval(registrationLifetime), "created_at": now,
+                ]
+            )
+            .run()
             try await AuditLog.record(
                 AuditEntry(
                     "invitation.create", target: "invitation", id: id.uuidString, before: [String: String]?.none,

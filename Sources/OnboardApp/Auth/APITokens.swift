@@ -96,14 +96,14 @@ enum APITokens {
         let token = "onb_" + secrets.token()
         let id = UUID()
         let expires = now.addingTimeInterval(Double(request.days) * 86_400)
-        try await sql.insert(into: "api_tokens")
-            .columns(
-                "id", "account_id", "name", "token_hash", "created_at", "expires_at", "read_only", "organisation_id"
-            )
-            .values(
-                SQLBind(id), SQLBind(principal.accountID), SQLBind(request.name), SQLBind(SecretHash.sha256Hex(token)),
-                SQLBind(now), SQLBind(expires), SQLBind(request.readOnly), SQLBind(request.organisation)
-            ).run()
+        try await sql.insert(
+            into: "api_tokens",
+            row: [
+                "id": id, "account_id": principal.accountID, "name": request.name,
+                "token_hash": SecretHash.sha256Hex(token), "created_at": now, "expires_at": expires,
+                "read_only": request.readOnly, "organisation_id": request.organisation,
+            ]
+        ).run()
         try await AuditLog.record(
             AuditEntry(
                 "api_token.create", target: "account", id: principal.accountID.uuidString, before: String?.none,

@@ -185,22 +185,18 @@ enum BulkUploads {
         let status: BulkStatus = report.problems.isEmpty ? .valid : .invalid
         let id = UUID()
         let name = String(filename.split(separator: "/").last ?? "upload").prefix(200)
-        try await sql.insert(into: "bulk_uploads")
-            .columns(
-                "id", "kind", "organisation_id", "uploaded_by_id", "filename", "format", "content", "byte_count",
-                "status",
-                "problem_count", "report", "rows_total", "rows_done", "created_count", "updated_count",
-                "unchanged_count",
-                "left_count", "mailboxes_created", "failed_count", "created_at", "purge_after"
-            )
-            .values(
-                SQLBind(id), SQLBind(kind.rawValue), SQLBind(owner.organisation), SQLBind(principal.accountID),
-                SQLBind(String(name)), SQLBind(format.rawValue), SQLBind(Data(bytes)), SQLBind(bytes.count),
-                SQLBind(status.rawValue), SQLBind(report.problems.count), SQLBind(report.json),
-                SQLBind(prepared.checked.users.count), SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(0),
-                SQLBind(0), SQLBind(0), SQLBind(now),
-                SQLBind(now.addingTimeInterval(Double(settings.bulk.retentionDays) * 86_400))
-            ).run()
+        try await sql.insert(
+            into: "bulk_uploads",
+            row: [
+                "id": id, "kind": kind.rawValue, "organisation_id": owner.organisation,
+                "uploaded_by_id": principal.accountID, "filename": String(name), "format": format.rawValue,
+                "content": Data(bytes), "byte_count": bytes.count, "status": status.rawValue,
+                "problem_count": report.problems.count, "report": report.json,
+                "rows_total": prepared.checked.users.count, "rows_done": 0, "created_count": 0, "updated_count": 0,
+                "unchanged_count": 0, "left_count": 0, "mailboxes_created": 0, "failed_count": 0, "created_at": now,
+                "purge_after": now.addingTimeInterval(Double(settings.bulk.retentionDays) * 86_400),
+            ]
+        ).run()
         try await AuditLog.record(
             AuditEntry(
                 "bulk.uploaded", target: "bulk_upload", id: id.uuidString, before: [String: String]?.none,

@@ -29,3 +29,10 @@ extension Request {
         try await db.inTransaction(body)
     }
 }
+
+extension SQLDatabase {
+    /// One row, each column written beside its value, so that the two lists cannot drift apart.
+    func insert(into table: String, row: KeyValuePairs<String, any Encodable & Sendable>) -> SQLInsertBuilder {
+        insert(into: table).columns(row.map(\.key)).values(row.map { SQLBind($0.value) })
+    }
+}

@@ -51,13 +51,14 @@ struct JobRunner: Sendable {
         on db: any SQLDatabase
     ) async throws -> UUID {
         let id = UUID()
-        try await db.insert(into: "jobs")
-            .columns("id", "kind", "payload", "state", "attempts", "max_attempts", "run_at", "created_at")
-            .values(
-                SQLBind(id), SQLBind(kind), SQLBind(payload), SQLBind(JobState.queued.rawValue), SQLBind(0),
-                SQLBind(maxAttempts), SQLBind(runAt), SQLBind(runAt)
-            )
-            .run()
+        try await db.insert(
+            into: "jobs",
+            row: [
+                "id": id, "kind": kind, "payload": payload, "state": JobState.queued.rawValue, "attempts": 0,
+                "max_attempts": maxAttempts, "run_at": runAt, "created_at": runAt,
+            ]
+        )
+        .run()
         return id
     }
 

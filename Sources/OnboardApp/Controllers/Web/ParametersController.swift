@@ -137,10 +137,14 @@ struct ParametersController {
         let now = req.now
         let context = req.auditContext
         try await req.inTransaction { sql in
-            try await sql.insert(into: "eligibility_parameter_versions")
-                .columns("id", "version", "body", "created_at", "created_by_id")
-                .values(SQLBind(UUID()), SQLBind(version), SQLBind(text), SQLBind(now), SQLBind(principal.accountID))
-                .run()
+            try await sql.insert(
+                into: "eligibility_parameter_versions",
+                row: [
+                    "id": UUID(), "version": version, "body": text, "created_at": now,
+                    "created_by_id": principal.accountID,
+                ]
+            )
+            .run()
             try await AuditLog.record(
                 AuditEntry(
                     "eligibility_parameters.create", target: "eligibility_parameters", id: version,

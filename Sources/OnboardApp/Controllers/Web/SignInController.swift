@@ -453,9 +453,10 @@ struct SignInController {
                 WHERE id = \(bind: pending.accountID)
                 """
             ).run()
-            try await sql.insert(into: "password_history")
-                .columns("id", "account_id", "password_hash", "created_at")
-                .values(SQLBind(UUID()), SQLBind(pending.accountID), SQLBind(hash), SQLBind(now)).run()
+            try await sql.insert(
+                into: "password_history",
+                row: ["id": UUID(), "account_id": pending.accountID, "password_hash": hash, "created_at": now]
+            ).run()
             try await AuditLog.record(
                 AuditEntry("account.password_set", target: "account", id: pending.accountID.uuidString),
                 context: context, at: now, on: sql)
