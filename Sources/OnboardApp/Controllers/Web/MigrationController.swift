@@ -109,6 +109,23 @@ struct MigrationController {
         }
     }
 
+    /// What every form of a project does when sent: make the change in one transaction, at the request's time
+    /// and under its audit context; a refusal shows the form again with its errors, success redirects with a
+    /// notice.
+    private func save(
+        _ req: Request, _ change: @escaping @Sendable (any SQLDatabase, AuditContext, Date) async throws -> Void,
+        then next: SiteURL, notice: String, orShow refused: (ValidationErrors) async throws -> Response
+    ) async throws -> Response {
+        let context = req.auditContext
+        let now = req.now
+        do {
+            try await req.inTransaction { sql in try await change(sql, context, now) }
+        } catch let errors as ValidationErrors {
+            return try await refused(errors)
+        }
+        return req.seeOther(next, notice: notice)
+    }
+
     func project(_ req: Request, _ principal: Principal) async throws -> MigrationProjectRow {
         try await MigrationProjects.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
     }
@@ -233,17 +250,13 @@ struct MigrationController {
         let project = try await openProject(req, principal)
         guard MigrationProjects.canAssign(principal) else { throw Abort(.forbidden) }
         let form = try req.content.decode(NewForm.self)
-        let context = req.auditContext
-        let now = req.now
-        do {
-            try await req.inTransaction { sql in
+        return try await save(
+            req,
+            { sql, context, now in
                 try await MigrationProjects.assign(
                     project, ism: form.ism.flatMap(UUID.init(uuidString:)), context: context, now: now, on: sql)
-            }
-        } catch let errors as ValidationErrors {
-            return try await renderShow(req, principal: principal, errors: errors)
-        }
-        return req.seeOther(.migration(project.id), notice: Notices.ismAssigned)
+            }, then: .migration(project.id), notice: Notices.ismAssigned,
+            orShow: { try await renderShow(req, principal: principal, errors: $0) })
     }
 
     // MARK: Option
@@ -303,18 +316,14 @@ struct MigrationController {
     func chooseOption(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await openProject(req, principal)
         let form = try req.content.decode(OptionForm.self)
-        let context = req.auditContext
-        let now = req.now
-        do {
-            try await req.inTransaction { sql in
+        return try await save(
+            req,
+            { sql, context, now in
                 try await MigrationProjects.chooseOption(
                     project, option: form.option, reason: form.reason, context: context, now: now,
                     today: Day.today(now), on: sql)
-            }
-        } catch let errors as ValidationErrors {
-            return try await renderOption(req, project: project, form: form, errors: errors)
-        }
-        return req.seeOther(.migration(project.id), notice: Notices.optionSaved)
+            }, then: .migration(project.id), notice: Notices.optionSaved,
+            orShow: { try await renderOption(req, project: project, form: form, errors: $0) })
     }
 
     // MARK: Initiation
@@ -363,19 +372,15 @@ struct MigrationController {
     func saveInitiation(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await openProject(req, principal)
         let form = try req.content.decode(InitiationForm.self)
-        let context = req.auditContext
-        let now = req.now
-        do {
-            let record = try ProjectInitiation.parse(
-                scope: form.scope, mailboxCount: form.mailboxCount, dataVolumeGB: form.dataVolumeGB,
-                currentSystem: form.currentSystem, keyContacts: form.keyContacts, risks: form.risks)
-            try await req.inTransaction { sql in
+        return try await save(
+            req,
+            { sql, context, now in
+                let record = try ProjectInitiation.parse(
+                    scope: form.scope, mailboxCount: form.mailboxCount, dataVolumeGB: form.dataVolumeGB,
+                    currentSystem: form.currentSystem, keyContacts: form.keyContacts, risks: form.risks)
                 try await MigrationProjects.saveInitiation(project, record, context: context, now: now, on: sql)
-            }
-        } catch let errors as ValidationErrors {
-            return try await renderInitiation(req, project: project, form: form, errors: errors)
-        }
-        return req.seeOther(.migration(project.id), notice: Notices.initiationSaved)
+            }, then: .migration(project.id), notice: Notices.initiationSaved,
+            orShow: { try await renderInitiation(req, project: project, form: form, errors: $0) })
     }
 
     // MARK: Go-live date
@@ -624,22 +629,20 @@ struct MigrationController {
         let project = try await openProject(req, principal)
         let task = try await task(req, project)
         let form = try req.content.decode(EvidenceForm.self)
-        let context = req.auditContext
-        let now = req.now
-        do {
-            let evidence = try MigrationProjects.evidence(form.evidence)
-            _ = try await req.inTransaction { sql in
-                try await MigrationProjects.completeTask(
-                    project, key: task.key, evidence: evidence, by: principal.accountID, context: context, now: now,
-                    on: sql)
-            }
-        } catch let errors as ValidationErrors {
-            return try await renderEvidence(
-                req, project: project, title: "Mark as done: \(task.title)", back: .migrationPlan(project.id),
-                hint: "What was done, and where the record is: a document, a ticket or a meeting",
-                button: "Mark as done", evidence: form.evidence ?? "", errors: errors)
-        }
-        return req.seeOther(.migrationPlan(project.id), notice: Notices.taskDone)
+        let account = principal.accountID
+        return try await save(
+            req,
+            { sql, context, now in
+                let evidence = try MigrationProjects.evidence(form.evidence)
+                _ = try await MigrationProjects.completeTask(
+                    project, key: task.key, evidence: evidence, by: account, context: context, now: now, on: sql)
+            }, then: .migrationPlan(project.id), notice: Notices.taskDone,
+            orShow: { errors in
+                try await renderEvidence(
+                    req, project: project, title: "Mark as done: \(task.title)", back: .migrationPlan(project.id),
+                    hint: "What was done, and where the record is: a document, a ticket or a meeting",
+                    button: "Mark as done", evidence: form.evidence ?? "", errors: errors)
+            })
     }
 
     struct ChecklistEntry: Encodable {
@@ -708,22 +711,20 @@ struct MigrationController {
         let project = try await openProject(req, principal)
         let item = try await checklistItem(req, project)
         let form = try req.content.decode(EvidenceForm.self)
-        let context = req.auditContext
-        let now = req.now
-        do {
-            let evidence = try MigrationProjects.evidence(form.evidence)
-            _ = try await req.inTransaction { sql in
-                try await MigrationProjects.tick(
-                    project, key: item.key, evidence: evidence,
-                    by: principal.accountID, context: context, now: now, on: sql)
-            }
-        } catch let errors as ValidationErrors {
-            return try await renderEvidence(
-                req, project: project, title: item.title, back: .migrationChecklist(project.id),
-                hint: "How you know it is done: a document, a ticket or a meeting", button: "Tick it",
-                evidence: form.evidence ?? "", errors: errors)
-        }
-        return req.seeOther(.migrationChecklist(project.id), notice: Notices.itemTicked)
+        let account = principal.accountID
+        return try await save(
+            req,
+            { sql, context, now in
+                let evidence = try MigrationProjects.evidence(form.evidence)
+                _ = try await MigrationProjects.tick(
+                    project, key: item.key, evidence: evidence, by: account, context: context, now: now, on: sql)
+            }, then: .migrationChecklist(project.id), notice: Notices.itemTicked,
+            orShow: { errors in
+                try await renderEvidence(
+                    req, project: project, title: item.title, back: .migrationChecklist(project.id),
+                    hint: "How you know it is done: a document, a ticket or a meeting", button: "Tick it",
+                    evidence: form.evidence ?? "", errors: errors)
+            })
     }
 
     // MARK: Go-live confirmation
