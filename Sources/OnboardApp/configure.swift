@@ -39,6 +39,11 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.migrations.addOnboardMigrations()
 
     app.passwords.use(.bcrypt(cost: dependencies.passwords.cost))
+    let hashing = dependencies.passwords
+    await app.useHashing(
+        HashingPool(
+            threads: hashing.threads ?? HashingPool.standardThreads(), queueLimit: hashing.queueLimit,
+            hasher: hashing.hasher ?? app.password))
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = !settings.isDevelopment
     app.routes.defaultMaxBodySize = BodyLimits.standard

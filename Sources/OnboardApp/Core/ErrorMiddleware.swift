@@ -60,18 +60,25 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
         case is DecodingError:
             status = .badRequest
             detail = "The request body could not be read."
+        case is HashingBusy:
+            status = .serviceUnavailable
+            detail = "Too many people are signing in at this moment. Wait a few seconds, then try again."
         default:
             status = .internalServerError
         }
-        if status.code >= 500 {
+        if status.code >= 500, !(error is HashingBusy) {
             // Library errors describe the whole request, headers included: redacted here as well as by the
             // log handler, so a logger set up elsewhere cannot leak a token either.
             req.logger.error("\(LogRedaction.redact(String(reflecting: error)))")
         }
-        if req.url.path.hasPrefix("/api/") || req.url.path == "/health" {
-            return Self.problem(status: status, detail: detail, fields: fields)
+        let response =
+            req.url.path.hasPrefix("/api/") || req.url.path == "/health"
+            ? Self.problem(status: status, detail: detail, fields: fields)
+            : await page(status: status, detail: detail, req: req)
+        if error is HashingBusy {
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(HashingBusy.retryAfter))
         }
-        return await page(status: status, detail: detail, req: req)
+        return response
     }
 
     static func problem(status: HTTPStatus, detail: String?, fields: [Problem.Field]?) -> Response {
@@ -103,6 +110,7 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
                 )
             case 403: ("You cannot do this", detail ?? "Your role does not allow this.")
             case 413: ("The file is too large", detail ?? "The file is too large.")
+            case 503 where detail != nil: ("The service is busy", detail ?? "")
             case 400..<500: ("There is a problem", detail ?? "Check what you entered and try again.")
             default: ("Sorry, there is a problem with the service", "Try again later.")
             }

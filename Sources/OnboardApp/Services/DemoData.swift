@@ -201,7 +201,7 @@ enum DemoData {
     static func seed(_ app: Application) async throws {
         try await guardAllowed(app)
         let now = app.clock.now()
-        let hash = try await app.password.async.hash(password)
+        let hash = try await app.hashing.hash(password)
         let domain = app.settings.mailDomain
         try await app.db.transaction { db in
             var ids: [String: UUID] = [:]

@@ -47,7 +47,7 @@ struct SignInController {
         let candidate = PasswordPolicy.forVerification(password)
         let hash = account?.passwordHash ?? PublicController.standInHash
         var verified = false
-        if let candidate { verified = (try? await req.password.async.verify(candidate, created: hash)) ?? false }
+        if let candidate { verified = try await req.application.hashing.verify(candidate, created: hash) }
         var viaTemporary = false
         if !verified, let account, let stored = account.tempPasswordHash,
             let expires = account.tempPasswordExpiresAt, now < expires, TemporaryPassword.looksLike(password),
@@ -439,7 +439,7 @@ struct SignInController {
                 "signin/new-password", req.chrome("Create your password", errors: errors),
                 StepPage(next: nextParameter(req), mobileEnding: "", fieldErrors: errors.byField))
         }
-        let hash = try await req.password.async.hash(password)
+        let hash = try await req.application.hashing.hash(password)
         let now = req.now
         let activating = account.state == .pendingActivation
         let context = req.auditContext.actor(pending.accountID)
@@ -493,7 +493,7 @@ struct SignInController {
             ORDER BY created_at DESC LIMIT \(literal: PasswordPolicy.historyDepth)
             """
         ).all(decoding: Row.self)
-        for row in rows where (try? await req.password.async.verify(password, created: row.password_hash)) == true {
+        for row in rows where try await req.application.hashing.verify(password, created: row.password_hash) {
             return true
         }
         return false

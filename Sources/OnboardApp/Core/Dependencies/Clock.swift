@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import OnboardDomain
+import Vapor
 
 /// The time, as a seam: live reads the system clock; tests set and advance it.
 public struct AppClock: Sendable {
@@ -45,6 +46,19 @@ public struct SecretGenerator: Sendable {
 /// Password hashing as a seam: bcrypt cost 12 live; tests may use a lower cost for speed.
 public struct PasswordHashing: Sendable {
     public var cost: Int
+    /// Threads that hash; nil for one fewer than the cores.
+    public var threads: Int?
+    /// Hashes that may wait for a thread before more are refused as busy.
+    public var queueLimit: Int
+    /// Stands in for bcrypt (tests); nil for bcrypt at `cost`.
+    public var hasher: (any PasswordHasher)?
+
+    public init(cost: Int, threads: Int? = nil, queueLimit: Int = 16, hasher: (any PasswordHasher)? = nil) {
+        self.cost = cost
+        self.threads = threads
+        self.queueLimit = queueLimit
+        self.hasher = hasher
+    }
 
     public static let live = PasswordHashing(cost: 12)
 }
