@@ -78,6 +78,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.asyncCommands.use(BulkBenchmarkCommand(), as: "bench-bulk")
     app.asyncCommands.use(ScanBenchmarkCommand(), as: "bench-scan")
     app.asyncCommands.use(ReportBenchmarkCommand(), as: "bench-reports")
+    app.asyncCommands.use(HashBenchmarkCommand(), as: "bench-hash")
     app.asyncCommands.use(ServeWithDemoCommand(), as: "serve", isDefault: true)
 }
 
