@@ -104,23 +104,8 @@ struct GuidedStartPageTests {
             try await applicant.post(
                 "/apply/dentist", [("email", "omar@smile.example")] + carried.map { ($0.key, $0.value) })
             try await applicant.post("/apply/verify", [("code", try applicant.code(for: "omar@smile.example"))])
-            var asked: [String] = []
-            for _ in 0..<10 {
-                guard
-                    let match = applicant.lastBody.firstMatch(
-                        of: /<form method="post" action="\/apply\/questions\/([A-Za-z]+)"/)
-                else { break }
-                let step = String(match.output.1)
-                asked.append(step)
-                let names = Set(
-                    applicant.lastBody.matches(of: /<(?:input|textarea)[^>]*?name="([A-Za-z]+)"/).map {
-                        String($0.output.1)
-                    }
-                ).subtracting(["_csrf"])
-                try await applicant.post(
-                    "/apply/questions/\(step)",
-                    names.map { ($0, $0 == "registrationNumber" ? "104233" : SampleAnswers.optometrist[$0] ?? "") })
-            }
+            let asked = try await applicant.answerEachPage(
+                SampleAnswers.optometrist.merging(["registrationNumber": "104233"]) { _, new in new })
             #expect(!asked.contains("practice"), "the practice on record gave its name, postcode and region")
             #expect(!asked.contains("exchange"), "asked in the guided start")
             #expect(!asked.contains("otherEmail"), "asked in the guided start")

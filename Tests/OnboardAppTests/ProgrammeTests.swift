@@ -150,22 +150,7 @@ struct ProgrammeTests {
             let pharmacy = ApplicantBrowser(app)
             _ = try await pharmacy.get(link)
             _ = try await pharmacy.post(link)
-            var asked: [String] = []
-            for _ in 0..<10 {
-                guard
-                    let match = pharmacy.lastBody.firstMatch(
-                        of: /<form method="post" action="\/apply\/questions\/([A-Za-z]+)"/)
-                else { break }
-                let step = String(match.output.1)
-                asked.append(step)
-                let names = Set(
-                    pharmacy.lastBody.matches(of: /<(?:input|textarea)[^>]*?name="([A-Za-z]+)"/).map {
-                        String($0.output.1)
-                    }
-                ).subtracting(["_csrf"])
-                try await pharmacy.post(
-                    "/apply/questions/\(step)", names.map { ($0, SampleAnswers.pharmacy[$0] ?? "") })
-            }
+            let asked = try await pharmacy.answerEachPage(SampleAnswers.pharmacy)
             #expect(asked.first == "contact")
             #expect(!asked.contains("premises"), "the invitation named the premises on record")
             #expect(!asked.contains("programme"), "the invitation named the programme")

@@ -86,6 +86,22 @@ final class ApplicantBrowser: @unchecked Sendable {
         #expect(lastBody.contains("Check your answers"), "did not reach check your answers")
     }
 
+    /// Answers each page the form shows from `answers`, until check your answers; returns the pages asked.
+    func answerEachPage(_ answers: [String: String]) async throws -> [String] {
+        var asked: [String] = []
+        for _ in 0..<12 {
+            guard let match = lastBody.firstMatch(of: /<form method="post" action="\/apply\/questions\/([A-Za-z]+)"/)
+            else { break }
+            let step = String(match.output.1)
+            asked.append(step)
+            let names = Set(
+                lastBody.matches(of: /<(?:input|textarea|select)[^>]*?name="([A-Za-z]+)"/).map { String($0.output.1) }
+            ).subtracting(["_csrf"])
+            try await post("/apply/questions/\(step)", names.map { ($0, answers[$0] ?? "") })
+        }
+        return asked
+    }
+
     /// The tracking page, from the link in the last email the applicant was sent.
     func trackingPage(email: String) async throws -> String {
         try await drainJobs(app)
