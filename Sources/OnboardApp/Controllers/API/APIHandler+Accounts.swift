@@ -85,20 +85,14 @@ extension APIHandler {
         }
         let context = req.auditContext
         let now = req.now
+        let actor = principal.accountID
         do {
+            guard AccountActions.overAPI.contains(action) else {
+                throw AccountService.refuse("action", "Not an API action")
+            }
             try await req.inTransaction { sql in
-                switch action {
-                case .unlock: try await AccountService.unlock(account, context: context, now: now, on: sql)
-                case .reset: try await AccountService.resetPassword(account, context: context, now: now, on: sql)
-                case .leaver: try await AccountService.markLeaver(account, context: context, now: now, on: sql)
-                case .disable: try await AccountService.disable(account, context: context, now: now, on: sql)
-                case .enable: try await AccountService.enable(account, context: context, now: now, on: sql)
-                case .reissue: try await AccountService.reissue(account, context: context, now: now, on: sql)
-                case .resetAuthenticator:
-                    try await AccountService.resetAuthenticator(account, context: context, now: now, on: sql)
-                case .restore: try await AccountService.restore(account, context: context, now: now, on: sql)
-                case .sendCode, .confirmCode, .adminRights: throw AccountService.refuse("action", "Not an API action")
-                }
+                try await AccountActions.perform(
+                    action, on: account, options: .init(), actor: actor, context: context, now: now, on: sql)
             }
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)

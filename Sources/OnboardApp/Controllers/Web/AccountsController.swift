@@ -507,41 +507,9 @@ struct AccountsController {
         let actor = principal.accountID
         do {
             try await req.inTransaction { sql in
-                switch action {
-                case .sendCode:
-                    guard account.accountState == .pendingActivation else {
-                        throw AccountService.refuse("action", "This account is already activated")
-                    }
-                    if form.method == "automated" {
-                        try await AccountService.checkTextCaps(
-                            account: account.id, mobile: account.mobile ?? "", client: context.clientAddress, now: now,
-                            on: sql)
-                        try await sql.raw(
-                            "UPDATE accounts SET activation_method = 'automated' WHERE id = \(bind: account.id)"
-                        ).run()
-                        try await AccountService.startAutomatedActivation(
-                            CreatedAccount(
-                                id: account.id, address: account.address, displayName: account.display_name ?? ""),
-                            mobile: account.mobile ?? "", name: account.given_name,
-                            organisation: account.organisation_name, notify: actor, context: context, now: now,
-                            on: sql)
-                    } else {
-                        try await AccountService.sendAssistedCode(account: account, context: context, now: now, on: sql)
-                    }
-                case .unlock: try await AccountService.unlock(account, context: context, now: now, on: sql)
-                case .reset: try await AccountService.resetPassword(account, context: context, now: now, on: sql)
-                case .leaver: try await AccountService.markLeaver(account, context: context, now: now, on: sql)
-                case .disable: try await AccountService.disable(account, context: context, now: now, on: sql)
-                case .enable: try await AccountService.enable(account, context: context, now: now, on: sql)
-                case .reissue: try await AccountService.reissue(account, context: context, now: now, on: sql)
-                case .resetAuthenticator:
-                    try await AccountService.resetAuthenticator(account, context: context, now: now, on: sql)
-                case .adminRights:
-                    try await AccountService.setAdminRights(
-                        account, granted: grant, by: actor, context: context, now: now, on: sql)
-                case .restore: try await AccountService.restore(account, context: context, now: now, on: sql)
-                case .confirmCode: break
-                }
+                try await AccountActions.perform(
+                    action, on: account, options: .init(automated: form.method == "automated", grant: grant),
+                    actor: actor, context: context, now: now, on: sql)
             }
         } catch let errors as ValidationErrors {
             return try await renderShow(req, principal: principal, errors: errors)
