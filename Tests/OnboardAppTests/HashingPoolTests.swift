@@ -105,6 +105,7 @@ struct HashingPoolTests {
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.body.string.contains("The service is busy"))
             #expect(refused.body.string.contains("Wait a few seconds, then try again"))
+            #expect(refused.body.string.contains(#"<a href="/sign-in">Try signing in again</a>"#))
         }
     }
 }

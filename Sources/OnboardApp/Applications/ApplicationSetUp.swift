@@ -140,19 +140,20 @@ extension ApplicationSetUp {
             // An organisation's first administrator may be someone other than the applicant.
             let invited = kind.approvalCreatesOrganisation
             let owner = invited ? "The first administrator's account" : "Your account"
-            if names?.state == AccountState.pendingActivation.rawValue {
-                lines.append(
-                    names?.activation_method == ActivationMethod.assisted.rawValue
-                        ? "\(owner) is \(address). "
-                            + (invited
-                                ? "The national team will phone them to activate it."
-                                : "Your Local Administrator will phone you to activate it.")
-                        : "\(owner) is \(address). A security code and a temporary password have been sent by "
-                            + "text message to \(invited ? "their" : "the") mobile number\(invited ? "" : " you gave"): "
-                            + "use them to activate it.")
-            } else {
-                lines.append("\(owner) is \(address).")
-            }
+            let byCall = names?.activation_method == ActivationMethod.assisted.rawValue
+            let nextStep: String? =
+                switch (names?.state == AccountState.pendingActivation.rawValue, byCall, invited) {
+                case (false, _, _): nil
+                case (true, true, true): "The national team will phone them to activate it."
+                case (true, true, false): "Your Local Administrator will phone you to activate it."
+                case (true, false, true):
+                    "A security code and a temporary password have been sent by text message to their mobile "
+                        + "number: use them to activate it."
+                case (true, false, false):
+                    "A security code and a temporary password have been sent by text message to the mobile number "
+                        + "you gave: use them to activate it."
+                }
+            lines.append("\(owner) is \(address)." + (nextStep.map { " " + $0 } ?? ""))
         } else if row.applicationKind == .careHome {
             lines.append(
                 "Accounts are added once the home has completed the Data Security and Protection Toolkit. Your "

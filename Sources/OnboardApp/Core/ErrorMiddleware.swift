@@ -74,7 +74,7 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
         let response =
             req.url.path.hasPrefix("/api/") || req.url.path == "/health"
             ? Self.problem(status: status, detail: detail, fields: fields)
-            : await page(status: status, detail: detail, req: req)
+            : await page(status: status, detail: detail, busy: error is HashingBusy, req: req)
         if error is HashingBusy {
             response.headers.replaceOrAdd(name: .retryAfter, value: String(HashingBusy.retryAfter))
         }
@@ -96,9 +96,11 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
         let status: Int
         let heading: String
         let message: String
+        /// Where to try again, when trying again in a moment is the answer.
+        let retry: String?
     }
 
-    private func page(status: HTTPStatus, detail: String?, req: Request) async -> Response {
+    private func page(status: HTTPStatus, detail: String?, busy: Bool = false, req: Request) async -> Response {
         let (heading, message): (String, String) =
             switch status.code {
             // A route that knows why (a spent link, say) says so; a bare 404 keeps the general wording.
@@ -110,13 +112,16 @@ struct OnboardErrorMiddleware: AsyncMiddleware {
                 )
             case 403: ("You cannot do this", detail ?? "Your role does not allow this.")
             case 413: ("The file is too large", detail ?? "The file is too large.")
-            case 503 where detail != nil: ("The service is busy", detail ?? "")
+            case 503 where busy: ("The service is busy", detail ?? "Wait a few seconds, then try again.")
             case 400..<500: ("There is a problem", detail ?? "Check what you entered and try again.")
             default: ("Sorry, there is a problem with the service", "Try again later.")
             }
         do {
             return try await req.render(
-                "error", req.chrome(heading), ErrorPage(status: Int(status.code), heading: heading, message: message),
+                "error", req.chrome(heading),
+                ErrorPage(
+                    status: Int(status.code), heading: heading, message: message,
+                    retry: busy ? SiteURL.signIn.path : nil),
                 status: status)
         } catch {
             let response = Response(status: status, body: .init(string: "\(heading). \(message)"))

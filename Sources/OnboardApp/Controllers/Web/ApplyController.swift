@@ -393,7 +393,15 @@ struct ApplyController {
             width = ""
             // Autofill is for the applicant's own details only (WCAG 1.3.5), never a signatory's or the premises'.
             if field.name == "applicantName" { autocomplete = "name" }
-        case .ods, .commissioner: width = "nhsuk-input--width-10"
+        case .ods: width = "nhsuk-input--width-10"
+        case .commissioner:
+            // Chosen by name from those on record; typed as a code only if none is on record yet.
+            if commissioners.isEmpty {
+                width = "nhsuk-input--width-10"
+            } else {
+                kind = "select"
+                options = commissioners
+            }
         case .postcode: width = "nhsuk-input--width-10"
         case .tel:
             inputType = "tel"
@@ -410,10 +418,6 @@ struct ApplyController {
             kind = "choice"
             options = regions.map { FormOption($0.code, $0.name) }
         case .confirm: kind = "confirm"
-        }
-        if field.input == .commissioner, !commissioners.isEmpty {
-            kind = "select"
-            options = commissioners
         }
         return FieldView(
             name: field.name, label: field.label + (field.required ? "" : " (optional)"), hint: field.hint,
