@@ -34,7 +34,7 @@ struct FoundByNewUsersTests {
     @Test("One Acceptable Use Policy version everywhere: the form an organisation signs names the one people accept")
     func oneAUPVersion() async throws {
         try await withTestApp { app, _ in
-            let current = try #require(try await SignInController.currentAUP(on: app.db as! any SQLDatabase))
+            let current = try #require(try await SignInService.currentAUP(on: app.db as! any SQLDatabase))
             let applicant = ApplicantBrowser(app)
             try await applicant.fillIn(
                 .nonNHSOrganisation, email: "jo@harbourhospice.org.uk", answers: SampleAnswers.nonNHS)

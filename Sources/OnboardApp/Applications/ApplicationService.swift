@@ -271,7 +271,7 @@ struct ApplicationService {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let regions = try await RegionDirectory.codes(on: req.sql)
         let steps = ApplicationForm.steps(
-            for: kind, aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+            for: kind, aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
             programmes: Self.programmes(parameters, openOn: req.now))
         let answers: [String: String]
         switch ApplicationForm.validateAll(steps, answers: raw, regions: regions) {

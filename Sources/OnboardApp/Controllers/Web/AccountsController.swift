@@ -615,7 +615,7 @@ struct AccountsController {
         var found: Found?
         if address.isEmpty {
             errors.add("address", "Enter the person's email address")
-        } else if let account = try await SignInController.account(forAddress: address, on: req),
+        } else if let account = try await SignInService.account(forAddress: address, on: req.db),
             let summary = try await recentLeaver(try account.requireID(), address: address, req: req),
             let left = summary.state_changed_at
         {

@@ -191,7 +191,7 @@ struct ApplicationsController {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         let steps = ApplicationForm.steps(
             for: row.applicationKind,
-            aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+            aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
             programmes: ApplicationService.programmes(parameters))
         let answers = row.answerMap
         // Contact details are shown to the reviewer who needs them; the list shows none.

@@ -135,7 +135,7 @@ struct ApplyController {
     func steps(_ req: Request, kind: ApplicationKind) async throws -> [FormStep] {
         let parameters = try await EligibilityParameterStore.current(on: req.sql)
         return ApplicationForm.steps(
-            for: kind, aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+            for: kind, aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
             programmes: ApplicationService.programmes(parameters, openOn: req.now))
     }
 
@@ -510,7 +510,7 @@ struct ApplyController {
             "apply/check", req.chrome("Check your answers before sending your application", errors: errors),
             CheckPage(
                 reference: row.reference, kindName: row.applicationKind.displayName, sections: sections,
-                aupVersion: try await SignInController.aupVersion(on: req.sql, fallback: parameters.aupVersion),
+                aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
                 emailParts: CheckPage.parts(of: row.applicant_email), mailbox: mailbox),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }

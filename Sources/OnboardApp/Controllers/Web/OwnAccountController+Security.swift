@@ -12,30 +12,16 @@ extension OwnAccountController {
             return try await req.render(
                 "account/authenticator", req.chrome("Your authenticator app", notice: req.notice), NoContent())
         }
-        let secret: [UInt8]
-        if let sealed = account.totpSecret, let existing = SecondFactor.open(sealed, settings: req.settings) {
-            secret = existing
-        } else {
-            secret = req.application.dependencies.secrets.bytes(TOTP.secretBytes)
-            try await req.sql.raw(
-                """
-                UPDATE accounts SET totp_secret = \(bind: try SecondFactor.seal(secret, settings: req.settings))
-                WHERE id = \(bind: principal.accountID) AND totp_enrolled_at IS NULL
-                """
-            ).run()
-        }
+        let secret = try await req.signIn.authenticatorSecret(
+            for: account, secrets: req.application.dependencies.secrets)
         return try await renderSetup(req, secret: secret, address: account.address, errors: ValidationErrors())
     }
 
     private func renderSetup(_ req: Request, secret: [UInt8], address: String, errors: ValidationErrors) async throws
         -> Response
     {
-        try await req.render(
-            "signin/authenticator-setup", req.chrome("Set up your authenticator app", errors: errors),
-            SignInController.SetupPage(
-                secret: Base32.grouped(Base32.encode(secret)),
-                link: TOTP(secret: secret).provisioningURI(account: address, issuer: "NHSmail Onboard"),
-                action: SiteURL.ownAuthenticator.path, fieldErrors: errors.byField))
+        try await SignInController.renderSetup(
+            req, secret: secret, address: address, action: SiteURL.ownAuthenticator.path, errors: errors)
     }
 
     struct CodeForm: Content {
@@ -48,24 +34,13 @@ extension OwnAccountController {
             let sealed = account.totpSecret, let secret = SecondFactor.open(sealed, settings: req.settings)
         else { return req.redirect(to: SiteURL.ownAuthenticator.path) }
         let typed = try req.content.decode(CodeForm.self).code ?? ""
-        let now = req.now
-        guard let step = TOTP(secret: secret).verify(typed, at: now, lastUsedStep: account.totpLastStep) else {
+        guard
+            let codes = try await req.signIn.confirmAuthenticator(
+                typed, secret: secret, account: account, session: nil, secrets: req.application.dependencies.secrets)
+        else {
             var errors = ValidationErrors()
             errors.add("code", "The code is not right. Check the app shows this account, and enter the newest code")
             return try await renderSetup(req, secret: secret, address: account.address, errors: errors)
-        }
-        let secrets = req.application.dependencies.secrets
-        let key = req.settings.sessionSecretForCodes
-        let context = req.auditContext
-        let id = principal.accountID
-        let codes = try await req.inTransaction { sql in
-            try await sql.raw(
-                "UPDATE accounts SET totp_enrolled_at = \(bind: now), totp_last_step = \(bind: step) WHERE id = \(bind: id)"
-            ).run()
-            try await AuditLog.record(
-                AuditEntry("account.authenticator_added", target: "account", id: id.uuidString), context: context,
-                at: now, on: sql)
-            return try await SecondFactor.issueRecoveryCodes(account: id, secrets: secrets, key: key, now: now, on: sql)
         }
         return try await req.render(
             "signin/recovery-codes", req.chrome("Save your recovery codes"),

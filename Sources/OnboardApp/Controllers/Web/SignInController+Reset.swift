@@ -40,7 +40,7 @@ extension SignInController {
         }
         let now = req.now
         var context = req.auditContext
-        if let account = try await Self.account(forAddress: address, on: req),
+        if let account = try await SignInService.account(forAddress: address, on: req.db),
             let summary = try await AccountStore.summary(try account.requireID(), on: req.sql),
             [.active, .inactive, .locked].contains(summary.accountState), let mobile = summary.mobile,
             account.mobileChangedAt.map({ now.timeIntervalSince($0) >= Self.mobileChangeHold }) ?? true
@@ -78,7 +78,8 @@ extension SignInController {
         }
         let key = req.settings.sessionSecretForCodes
         let now = req.now
-        guard let account = try await Self.account(forAddress: address, on: req), let accountID = account.id else {
+        guard let account = try await SignInService.account(forAddress: address, on: req.db), let accountID = account.id
+        else {
             errors.add("code", AccountService.message(for: .wrong(remaining: SecurityCode.triesPerCode - 1)))
             return try await renderResetCode(req, address: address, errors: errors)
         }
