@@ -66,6 +66,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes.all))
 
     app.jobs = JobRunner.standard(app: app)
+    useMailServer(app, settings: settings)
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
@@ -85,4 +86,14 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
 /// The database's kind, for /health and start-up messages.
 extension Application {
     var databaseKind: String { settings.database.kindName }
+}
+
+/// With `MAIL_*` settings, the directory drives Dovecot and Postfix: deliveries and session ends go to
+/// Dovecot, and Postfix's lookups are answered on the socketmap. Without them, nothing is connected.
+private func useMailServer(_ app: Application, settings: Settings) {
+    _ = app.mailLoginCache
+    _ = app.mailLoginLimiter
+    guard let mail = settings.mailServer else { return }
+    app.mailServer = .dovecot(mail, client: app.http.client.shared, group: MultiThreadedEventLoopGroup.singleton)
+    app.lifecycle.use(SocketmapServer(address: mail.socketmap))
 }

@@ -10,6 +10,10 @@ func routes(_ app: Application) throws {
     app.get("metrics", use: MetricsController().scrape)
     // GOV.UK Notify's delivery receipts: its bearer token, no session, so no CSRF.
     app.on(.POST, SiteURL.notifyReceipts.pattern, use: DeliveryReceiptsController().receive)
+    // Dovecot's logins and lookups: the mail server's shared secret, no session, so no CSRF.
+    let mailServer = MailServerController()
+    app.on(.POST, SiteURL.mailServerLogin.pattern, use: mailServer.login)
+    app.on(.POST, SiteURL.mailServerUser.pattern, use: mailServer.user)
 
     // Pages: sessions, CSRF on every state-changing form.
     let web = app.grouped(SessionAuthenticator(policy: .standard), CSRFProtection())

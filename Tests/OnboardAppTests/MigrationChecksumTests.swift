@@ -31,6 +31,7 @@ struct MigrationChecksumTests {
         "M019_MigrationContact.swift": "957590bffe54e6bd7c3b3cce58d1d7e02874f631e247f76f00b0841d9e3b0782",
         "M020_DeliveryReceipts.swift": "17bdbf9827d65aef8f56d4783e37fa968a21befa0e36991a3f9887c53bb2e1bb",
         "M021_OwnM016Indexes.swift": "c7e1a7cf0302ad7c995a1f8b30c4c6a31c91e6988752fc7cd838ea67b57cac4a",
+        "M022_Mailboxes.swift": "9401702d81f7c01d949c26e6da913fdb0b53545923dcdba85712b27d150f9826",
     ]
 
     @Test("No committed migration has changed, and every migration file is pinned")

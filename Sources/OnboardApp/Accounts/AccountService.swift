@@ -467,6 +467,7 @@ enum AccountService {
             """
         ).first()
         guard changed != nil else { return false }
+        if MailSessions.endedBy.contains(next) { try await MailSessions.end(account: account, now: now, on: sql) }
         var after = ["state": next.rawValue]
         if let reason { after["reason"] = reason }
         try await AuditLog.record(
@@ -480,6 +481,7 @@ enum AccountService {
 
     /// Ends every session and API token of an account: after a reset, a disable or leaving.
     static func endAccess(_ account: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        try await MailSessions.end(account: account, now: now, on: sql)
         try await sql.raw(
             "UPDATE sessions SET ended_at = \(bind: now) WHERE account_id = \(bind: account) AND ended_at IS NULL"
         ).run()

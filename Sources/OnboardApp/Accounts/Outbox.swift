@@ -205,6 +205,19 @@ enum Outbox {
         case nil:
             break
         }
+        // With a mail server connected, the welcome email lands in the new mailbox itself.
+        if template == .welcome, app.mailServer.connected {
+            try await WelcomeEmail.deliver(
+                outbox: row.id, to: row.recipient, name: fields["name"] ?? "", retry: job.attempts > 0, app: app)
+            try await sql.raw(
+                """
+                UPDATE outbox SET state = 'sent', provider_id = 'mailbox', sent_at = \(bind: app.clock.now()),
+                    attempts = attempts + 1, last_error = NULL
+                WHERE id = \(bind: row.id)
+                """
+            ).run()
+            return
+        }
         let message = NotifierMessage(
             reference: row.id, template: template, recipient: row.recipient, personalisation: fields)
         do {

@@ -230,6 +230,8 @@ enum SharedMailboxes {
         try await sql.raw(
             "DELETE FROM shared_mailbox_members WHERE mailbox_id = \(bind: mailbox) AND account_id = \(bind: account)"
         ).run()
+        // An open mail session still shows the mailbox: it ends, and the next login no longer sees it.
+        try await MailSessions.end(account: account, now: now, on: sql)
         try await AuditLog.record(
             AuditEntry(
                 "mailbox.member_removed", target: "mailbox", id: mailbox.uuidString,

@@ -341,7 +341,8 @@ struct SignInService: Sendable {
                 try await Outbox.enqueue(
                     .welcome, to: address, fields: ["name": name], account: pending.accountID, now: now, on: sql)
             }
-            // Other sessions started with the old credentials end here.
+            // Other sessions started with the old credentials end here, mail clients' too.
+            if !activating { try await MailSessions.end(account: pending.accountID, now: now, on: sql) }
             try await sql.raw(
                 """
                 UPDATE sessions SET ended_at = \(bind: now)

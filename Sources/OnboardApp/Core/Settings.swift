@@ -64,6 +64,8 @@ public struct Settings: Sendable {
     /// Bulk registration: how long uploads and results are kept, rows per committed chunk, and (tests
     /// only, refused in production) a chunk after which the worker stops dead, to prove resumption.
     public var bulk = BulkSettings()
+    /// The mail server (Dovecot and Postfix) the directory drives; nil when none is connected.
+    public var mailServer: MailServerSettings?
     /// The clamd that scans migration transfers (`CLAMD_ADDRESS`, host:port).
     public var clamd = ClamdAddress(host: "127.0.0.1", port: 3310)
     /// Days quarantined transfer content is kept before it is purged (`QUARANTINE_RETENTION_DAYS`).
@@ -300,7 +302,7 @@ public struct Settings: Sendable {
             metricsAllowed = Set(addresses)
         }
 
-        return Settings(
+        var settings = Settings(
             environment: environment, database: database, trustedProxies: proxies, sessionSecret: secret,
             mailDomain: mailDomain, publicURL: publicURL,
             nationalHelpdesk: value("NATIONAL_HELPDESK") ?? "helpdesk@nhs.net, 0333 200 1133",
@@ -312,7 +314,8 @@ public struct Settings: Sendable {
             retention: retention, metricsAllowed: metricsAllowed,
             httpIdleTimeoutSeconds: try bounded("HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600),
             notifyCallbackToken: try callbackToken())
-
+        settings.mailServer = try MailServerSettings.parse(value)
+        return settings
     }
 
     static func parseDatabase(_ raw: String) throws(Problem) -> DatabaseLocation {

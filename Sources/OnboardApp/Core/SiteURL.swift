@@ -70,6 +70,9 @@ enum SiteURL: Sendable {
     case ownMobileCode
     case ownTokens
     case notifyReceipts
+    /// Dovecot asks about a login, or a mailbox (docs/mail.md).
+    case mailServerLogin
+    case mailServerUser
     case ownTokenNew
     case mailboxes
     case mailboxNew
@@ -184,6 +187,8 @@ enum SiteURL: Sendable {
         case .ownMobileCode: ["account", "mobile", "code"]
         case .ownTokens: ["account", "tokens"]
         case .notifyReceipts: ["notify", "delivery-receipts"]
+        case .mailServerLogin: ["internal", "mail", "auth"]
+        case .mailServerUser: ["internal", "mail", "user"]
         case .ownTokenNew: ["account", "tokens", "new"]
         case .mailboxes: ["mailboxes"]
         case .mailboxNew: ["mailboxes", "new"]

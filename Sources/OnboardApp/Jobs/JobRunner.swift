@@ -3,6 +3,7 @@
 
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import OnboardDomain
 import SQLKit
 import Vapor
@@ -42,6 +43,7 @@ struct JobRunner: Sendable {
             AuditCheckpointJob.kind: AuditCheckpointJob.run,
             SecurityEventPurgeJob.kind: SecurityEventPurgeJob.run,
             RetentionJob.kind: RetentionJob.run,
+            MailSessions.jobKind: MailSessions.run,
         ])
     }
 
@@ -59,6 +61,7 @@ struct JobRunner: Sendable {
             ]
         )
         .run()
+        JobBell.shared.ring()
         return id
     }
 
@@ -185,7 +188,29 @@ struct JobRunner: Sendable {
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")
             }
-            try? await Task.sleep(for: pollInterval)
+            await JobBell.shared.wait(upTo: pollInterval)
+        }
+    }
+}
+
+/// Wakes the worker when work is queued, so a job asked for now (ending a locked account's mail sessions,
+/// sending a security code) starts within a fraction of a second instead of at the next poll. A ring can
+/// come before the enqueuing transaction commits, so after one the worker looks again every 50 ms for a
+/// second rather than once.
+final class JobBell: Sendable {
+    static let shared = JobBell()
+    private let rungAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    static let step: Duration = .milliseconds(50)
+    static let watchful: Duration = .seconds(1)
+
+    func ring() { rungAt.withLockedValue { $0 = .now } }
+
+    /// Returns after `limit`, or within one step once rung (and for a second after it).
+    func wait(upTo limit: Duration) async {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit, !Task.isCancelled {
+            try? await Task.sleep(for: Self.step)
+            if let rung = rungAt.withLockedValue({ $0 }), ContinuousClock.now - rung < Self.watchful { return }
         }
     }
 }

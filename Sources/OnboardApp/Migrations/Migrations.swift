@@ -24,5 +24,6 @@ extension Migrations {
         add(M019_MigrationContact())  // migration questions go to the national helpdesk, not a placeholder
         add(M020_DeliveryReceipts())  // Notify delivery receipts on the messages they report
         add(M021_OwnM016Indexes())  // the indexes M016 made and its revert forgets
+        add(M022_Mailboxes())  // last mail login, erased mailboxes, quotas per organisation
     }
 }

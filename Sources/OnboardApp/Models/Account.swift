@@ -43,6 +43,8 @@ final class Account: Model, @unchecked Sendable {
     /// Wrong authenticator codes since the last right one: a right password does not clear them.
     @Field(key: "failed_factor_attempts") var failedFactorAttempts: Int
     @OptionalField(key: "last_sign_in_at") var lastSignInAt: Date?
+    @OptionalField(key: "last_mail_login_at") var lastMailLoginAt: Date?
+    @OptionalField(key: "mailbox_erased_at") var mailboxErasedAt: Date?
     @OptionalField(key: "display_name") var displayName: String?
     @OptionalField(key: "activation_method") var activationMethod: String?
     /// A fast keyed hash: the temporary password is random and lives at most 7 days.

@@ -1,0 +1,64 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+import Vapor
+
+/// Changes the mail server must hear about, queued in the same transaction as the change itself, so a crash
+/// between the two loses nothing: the job runs (and retries) after the commit.
+enum MailSessions {
+    static let jobKind = "mail.end_sessions"
+    /// States that may not use mail: entering one ends the sessions already open.
+    static let endedBy: Set<AccountState> = [.locked, .disabled, .leaver, .deleted, .expired]
+
+    /// Ends an account's open mail sessions: after a lock, a disable, leaving, deletion or a new password.
+    static func end(account: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        try await JobRunner.enqueue(jobKind, payload: #"{"account":"\#(account.uuidString)"}"#, runAt: now, on: sql)
+    }
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        struct Payload: Decodable { let account: UUID }
+        struct Row: Decodable { let address: String }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        guard app.mailServer.connected,
+            let row = try await (app.db as! any SQLDatabase).raw(
+                "SELECT address FROM accounts WHERE id = \(bind: payload.account)"
+            ).first(decoding: Row.self)
+        else { return }
+        try await app.mailServer.endSessions(row.address)
+    }
+}
+
+/// The welcome email the joining page promises: "once you have activated your account and logged in you will
+/// find a welcome email". Delivered into the new mailbox over LMTP, exactly once.
+enum WelcomeEmail {
+    static let from = "no-reply@nhs.net"
+
+    static func message(id: UUID, to address: String, name: String, now: Date) -> MailMessage {
+        MailMessage(
+            messageID: "<welcome-\(id.uuidString.lowercased())@onboard>", from: from, to: address,
+            subject: "Welcome to NHSmail",
+            body: """
+                Dear \(name),
+
+                Welcome to NHSmail. Your account is active and this mailbox is ready: your address is \(address).
+
+                You can read your mail on the web, or in any mail client using your address and the password you \
+                have just chosen. Your own page in NHSmail Onboard shows the settings for a mail client.
+
+                Keep your password to yourself. NHSmail will never ask for it by email.
+
+                If you need help, contact your Local Administrator.
+                """,
+            date: now)
+    }
+
+    /// Delivers the welcome email for one outbox row. A retry (the job ran before and may have delivered
+    /// before a crash) first asks the mailbox whether the message is already there.
+    static func deliver(outbox id: UUID, to address: String, name: String, retry: Bool, app: Application)
+        async throws
+    {
+        let message = message(id: id, to: address, name: name, now: app.clock.now())
+        if retry, try await app.mailServer.holds(message.messageID, address) { return }
+        try await app.mailServer.deliver(message)
+    }
+}
