@@ -142,6 +142,7 @@ enum SharedMailboxes {
         ).run()
         try await sql.raw("UPDATE address_reservations SET mailbox_id = \(bind: id) WHERE address = \(bind: address)")
             .run()
+        try await MailSharing.share(id, now: now, on: sql)
         try await AuditLog.record(
             AuditEntry(
                 "mailbox.create", target: "mailbox", id: id.uuidString, before: [String: String]?.none,

@@ -44,6 +44,7 @@ struct JobRunner: Sendable {
             SecurityEventPurgeJob.kind: SecurityEventPurgeJob.run,
             RetentionJob.kind: RetentionJob.run,
             MailSessions.jobKind: MailSessions.run,
+            MailSharing.jobKind: MailSharing.run,
         ])
     }
 

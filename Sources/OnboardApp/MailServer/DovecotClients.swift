@@ -63,6 +63,11 @@ struct Doveadm: Sendable {
 
     /// doveadm's exit codes for "no such user" and "nothing matched" (sysexits EX_NOUSER, and 2 for a user
     /// whose mailbox does not exist yet).
+    /// What Full Access means in IMAP rights (RFC 4314 names, as doveadm takes them).
+    static let fullAccessRights = [
+        "lookup", "read", "write", "write-seen", "write-deleted", "insert", "post", "expunge", "create", "delete",
+    ]
+
     static let harmlessExitCodes: Set<Int> = [2, 67, 68]
 
     static func rows(from data: Data, command: String) throws -> [[String: String]] {

@@ -20,11 +20,13 @@ struct MailServer: Sendable {
     var usage: @Sendable (_ address: String) async throws -> MailboxUsage?
     /// Erases every message in a mailbox (after the restore window).
     var erase: @Sendable (_ address: String) async throws -> Void
+    /// Lets a shared mailbox's Full Access members (the group named by its address) open all its folders.
+    var share: @Sendable (_ address: String) async throws -> Void
 
     /// The development default: nothing is connected, and nothing is pretended.
     static let none = MailServer(
         connected: false, deliver: { _ in }, holds: { _, _ in false }, endSessions: { _ in }, usage: { _ in nil },
-        erase: { _ in })
+        erase: { _ in }, share: { _ in })
 
     /// Records every request, for tests.
     static func recording(_ log: MailServerLog) -> MailServer {
@@ -34,7 +36,8 @@ struct MailServer: Sendable {
             holds: { id, address in log.delivered(to: address).contains { $0.messageID == id } },
             endSessions: { address in log.append(.endedSessions(address)) },
             usage: { _ in MailboxUsage(usedBytes: 1_048_576, limitBytes: nil, messages: 1) },
-            erase: { address in log.append(.erased(address)) })
+            erase: { address in log.append(.erased(address)) },
+            share: { address in log.append(.shared(address)) })
     }
 
     static func dovecot(_ settings: MailServerSettings, client: HTTPClient, group: any EventLoopGroup) -> MailServer {
@@ -54,6 +57,15 @@ struct MailServer: Sendable {
             usage: { address in try await doveadm.usage(of: address) },
             erase: { address in
                 try await doveadm.run("expunge", ["user": .string(address), "query": .array(["mailbox", "*", "all"])])
+            },
+            share: { address in
+                // On INBOX only: acl_defaults_from_inbox gives every folder of the mailbox the same rights.
+                try await doveadm.run(
+                    "aclSet",
+                    [
+                        "user": .string(address), "mailbox": "INBOX", "id": .string("group=\(address)"),
+                        "right": .array(Doveadm.fullAccessRights),
+                    ])
             })
     }
 }
@@ -95,6 +107,7 @@ final class MailServerLog: @unchecked Sendable {
         case delivered(MailMessage)
         case endedSessions(String)
         case erased(String)
+        case shared(String)
     }
 
     private let lock = NSLock()

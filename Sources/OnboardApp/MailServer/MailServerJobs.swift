@@ -28,6 +28,27 @@ enum MailSessions {
     }
 }
 
+/// A new shared mailbox's rights on the mail server: its Full Access members open it with their own login.
+enum MailSharing {
+    static let jobKind = "mail.share_mailbox"
+
+    static func share(_ mailbox: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        try await JobRunner.enqueue(jobKind, payload: #"{"mailbox":"\#(mailbox.uuidString)"}"#, runAt: now, on: sql)
+    }
+
+    static func run(_ job: ClaimedJob, _ app: Application) async throws {
+        struct Payload: Decodable { let mailbox: UUID }
+        struct Row: Decodable { let address: String }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        guard app.mailServer.connected,
+            let row = try await (app.db as! any SQLDatabase).raw(
+                "SELECT address FROM shared_mailboxes WHERE id = \(bind: payload.mailbox)"
+            ).first(decoding: Row.self)
+        else { return }
+        try await app.mailServer.share(row.address)
+    }
+}
+
 /// The welcome email the joining page promises: "once you have activated your account and logged in you will
 /// find a welcome email". Delivered into the new mailbox over LMTP, exactly once.
 enum WelcomeEmail {
