@@ -91,6 +91,7 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.endAllSessions.pattern, allow: .everyone, use: account.endAllSessions)
     staff.on(.POST, SiteURL.patterned(SiteURL.endSession), allow: .everyone, use: account.endSession)
     staff.on(.GET, SiteURL.ownAuthenticator.pattern, allow: .everyone, use: account.authenticatorPage)
+    staff.on(.GET, SiteURL.ownMailbox.pattern, allow: .everyone, use: account.mailboxPage)
     staff.on(.POST, SiteURL.ownAuthenticator.pattern, allow: .everyone, use: account.addAuthenticator)
     staff.on(.GET, SiteURL.ownMobile.pattern, allow: .everyone, use: account.mobilePage)
     staff.on(.POST, SiteURL.ownMobile.pattern, allow: .everyone, use: account.sendMobileCode)

@@ -178,4 +178,33 @@ struct MailServerTests {
             #expect(log.delivered(to: Demo.uma).count == 1)
         }
     }
+
+    @Test("A person's own mailbox page gives the mail app settings, or says that no mail server is connected")
+    func ownMailboxPage() async throws {
+        try await withTestApp { app, _ in
+            let session = try await signIn(app, email: Demo.uma)
+            let without = try await page(app, "/account/mailbox", session)
+            #expect(without.status == .ok)
+            #expect(without.body.string.contains("No mail server is connected"))
+            connectMailServer(app)
+            let with = try await page(app, "/account/mailbox", session).body.string
+            #expect(with.contains("data-mail-settings"))
+            #expect(with.contains("Server 127.0.0.1, port 1"))
+            #expect(with.contains("Receiving mail"))
+        }
+    }
+
+    @Test("The account page shows an administrator the mailbox and its last mail login")
+    func accountPageMailbox() async throws {
+        try await withTestApp { app, _ in
+            connectMailServer(app)
+            _ = try await MailTest.login(app, Demo.uma, DemoData.password)
+            let uma = try await MailTest.account(app, Demo.uma)
+            let session = try await signIn(app, email: Demo.liam)
+            let body = try await page(app, "/accounts/\(try uma.requireID().uuidString)", session).body.string
+            #expect(body.contains("data-mailbox"))
+            #expect(body.contains(LondonTime.receipt(app.clock.now())))
+            #expect(body.contains("1 MB (1 message)"))
+        }
+    }
 }

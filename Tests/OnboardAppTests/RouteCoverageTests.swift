@@ -479,6 +479,15 @@ enum RouteTable {
             access: .machine, path: { _ in "/notify/delivery-receipts" },
             otherScope: .notApplicable("records a receipt on the message Notify names; DeliveryReceiptTests"),
             stateChanging: true, json: #"{"id":"x","status":"delivered"}"#),
+        "POST /internal/mail/auth": RouteRule(
+            access: .machine, path: { _ in "/internal/mail/auth" },
+            otherScope: .notApplicable("the mail server's login check; the secret is its credential; MailServerTests"),
+            stateChanging: true, json: #"{"user":"uma.singh@nhs.net","password":"x"}"#),
+        "POST /internal/mail/user": RouteRule(
+            access: .machine, path: { _ in "/internal/mail/user" },
+            otherScope: .notApplicable(
+                "the mail server's mailbox lookup; the secret is its credential; MailServerTests"),
+            stateChanging: true, json: #"{"user":"uma.singh@nhs.net"}"#),
         "GET /metrics": RouteRule(
             access: .operatorAddress, path: { _ in "/metrics" },
             otherScope: .notApplicable("service-wide counts only; no record of any scope"), stateChanging: false),
@@ -641,6 +650,7 @@ enum RouteTable {
             otherScope: .notApplicable("acts only for whoever holds the code texted to the account's phone"),
             stateChanging: true, form: [("address", Demo.uma), ("code", "123456")]),
         "GET /account/authenticator": ownRule("/account/authenticator", stateChanging: false),
+        "GET /account/mailbox": ownRule("/account/mailbox", stateChanging: false),
         "POST /account/authenticator": ownRule("/account/authenticator", stateChanging: true),
         "GET /account/mobile": ownRule("/account/mobile", stateChanging: false),
         "POST /account/mobile": ownRule("/account/mobile", stateChanging: true, form: [("mobile", "07700 900765")]),

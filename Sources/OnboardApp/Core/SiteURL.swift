@@ -66,6 +66,7 @@ enum SiteURL: Sendable {
     case joiner(UUID)
     case devOutbox
     case ownAuthenticator
+    case ownMailbox
     case ownMobile
     case ownMobileCode
     case ownTokens
@@ -183,6 +184,7 @@ enum SiteURL: Sendable {
         case .joiner(let id): ["accounts", "joiners", .uuid(.id, id)]
         case .devOutbox: ["dev", "outbox"]
         case .ownAuthenticator: ["account", "authenticator"]
+        case .ownMailbox: ["account", "mailbox"]
         case .ownMobile: ["account", "mobile"]
         case .ownMobileCode: ["account", "mobile", "code"]
         case .ownTokens: ["account", "tokens"]

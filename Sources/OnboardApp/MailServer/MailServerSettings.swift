@@ -65,7 +65,7 @@ public struct MailServerSettings: Sendable, Equatable {
 }
 
 /// A `HOST:PORT` setting.
-public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
+public struct ServerAddress: Sendable, Equatable, Encodable, CustomStringConvertible {
     public var host: String
     public var port: Int
 

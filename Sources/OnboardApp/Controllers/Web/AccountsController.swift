@@ -318,6 +318,7 @@ struct AccountsController {
         let application: Link?
         /// Texts and emails sent to the person, and whether each was delivered.
         let messages: [MessageHistory.Item]
+        let mailbox: MailboxFacts?
     }
 
     struct Link: Encodable {
@@ -458,7 +459,8 @@ struct AccountsController {
                 canSendCode: state == .pendingActivation && allowed.contains(.sendCode),
                 sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path,
                 application: try await joinedThrough(account.id, req: req, principal: principal),
-                messages: try await MessageHistory.recent(for: account.id, on: req.sql)))
+                messages: try await MessageHistory.recent(for: account.id, on: req.sql),
+                mailbox: try await MailboxFacts.load(account.id, app: req.application, now: now)))
     }
 
     struct ActionForm: Content {

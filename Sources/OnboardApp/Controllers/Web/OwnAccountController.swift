@@ -54,6 +54,9 @@ struct OwnAccountController {
                 role: "Your account", scope: principal.organisationName,
                 tasks: [
                     Task(
+                        text: "Your mailbox", href: SiteURL.ownMailbox.path,
+                        description: "How full it is, and how to read your mail in a mail app."),
+                    Task(
                         text: "Your sessions", href: SiteURL.sessions.path,
                         description: "See where you are signed in and sign out of other devices."),
                     Task(
