@@ -31,6 +31,7 @@ enum APIAccess {
             roles: .reviewers, refusal: "Only staff who review applications submit them for applicants."),
         "getApplication": anyone,
         "decideApplication": anyone,
+        "listAccounts": Rule(roles: .accountHelpers, refusal: "Your role does not look after accounts."),
         "createAccount": accounts,
         "getAccount": anyone,
         "updateAccount": anyone,

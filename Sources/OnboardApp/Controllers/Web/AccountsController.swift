@@ -12,15 +12,6 @@ import Vapor
 struct AccountsController {
     // MARK: list
 
-    struct ListRow: Decodable {
-        let id: UUID
-        let given_name: String
-        let family_name: String
-        let address: String
-        let organisation: String
-        let state: String
-    }
-
     struct ListItem: Encodable {
         let href: String
         let name: String
@@ -50,29 +41,13 @@ struct AccountsController {
     func list(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let q = ((try? req.query.get(String.self, at: "q")) ?? "").tidied
         let stateFilter = AccountState(rawValue: (try? req.query.get(String.self, at: "state")) ?? "")
-        var errors = ValidationErrors()
-        if q.count > 100 { errors.add("q", "Search text must be 100 characters or fewer") }
-        let scope = principal.accountScope(includeHelpers: true)
-        var statement: SQLQueryString = """
-            SELECT a.id, p.given_name, p.family_name, a.address, o.name AS organisation, a.state
-            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
-            WHERE \(scope.contains(SQLColumn("organisation_id", table: "a")))
-            """
-        if let stateFilter {
-            statement.appendInterpolation(" AND a.state = \(bind: stateFilter.rawValue)" as SQLQueryString)
-        }
-        if !q.isEmpty && errors.isEmpty {
-            let like = likeContaining(q)
-            statement.appendInterpolation(
-                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
-                    as SQLQueryString)
-        }
-        statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id LIMIT 100" as SQLQueryString)
-        let rows = try await req.sql.raw(statement).all(decoding: ListRow.self)
+        let search = AccountSearch(text: q, state: stateFilter)
+        let errors = search.problems()
+        let rows = errors.isEmpty ? try await search.run(for: principal, on: req.sql).rows : []
         let items = rows.map { row in
-            let state = AccountState(rawValue: row.state) ?? .disabled
+            let state = row.accountState
             return ListItem(
-                href: SiteURL.account(row.id).path, name: "\(row.given_name) \(row.family_name)".tidied,
+                href: SiteURL.account(row.id).path, name: "\(row.givenName) \(row.familyName)".tidied,
                 address: row.address, organisation: row.organisation, state: state.label.capitalizedFirst,
                 colour: state.tagColour)
         }

@@ -1,0 +1,71 @@
+import Foundation
+import OnboardDomain
+import SQLKit
+
+/// Finding the accounts an administrator looks after, by name or address and state, a page at a time. The
+/// account list page and `GET /api/v1/accounts` both ask it, so both see exactly the same accounts.
+struct AccountSearch: Sendable {
+    var text = ""
+    var state: AccountState?
+    var page = 1
+    var pageSize = 100
+
+    static let maxPageSize = 100
+    static let maxText = 100
+
+    struct Row: Decodable, Sendable {
+        let id: UUID
+        let givenName: String
+        let familyName: String
+        let address: String
+        let displayName: String?
+        let organisation: String
+        let ods: String?
+        let state: String
+        let lastMailLogin: Date?
+        let mailboxErased: Date?
+
+        var accountState: AccountState { AccountState(rawValue: state) ?? .disabled }
+    }
+
+    struct Page: Sendable {
+        let rows: [Row]
+        /// Whether another page follows: one more row than the page holds was found.
+        let more: Bool
+    }
+
+    /// What is wrong with the search, by field (the page's `q`, the API's `q`, `page` and `pageSize`).
+    func problems() -> ValidationErrors {
+        var errors = ValidationErrors()
+        if text.count > Self.maxText { errors.add("q", "Search text must be \(Self.maxText) characters or fewer") }
+        if page < 1 { errors.add("page", "The page must be 1 or more") }
+        if !(1...Self.maxPageSize).contains(pageSize) {
+            errors.add("pageSize", "The page size must be from 1 to \(Self.maxPageSize)")
+        }
+        return errors
+    }
+
+    func run(for principal: Principal, on sql: any SQLDatabase) async throws -> Page {
+        var statement: SQLQueryString = """
+            SELECT a.id, p.given_name, p.family_name, a.address, a.display_name, o.name AS organisation,
+                o.ods_code AS ods, a.state, a.last_mail_login_at AS last_mail_login, a.mailbox_erased_at AS mailbox_erased
+            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
+            WHERE \(principal.scope(.helps).contains(SQLColumn("organisation_id", table: "a")))
+            """
+        if let state {
+            statement.appendInterpolation(" AND a.state = \(bind: state.rawValue)" as SQLQueryString)
+        }
+        let q = text.tidied
+        if !q.isEmpty {
+            let like = likeContaining(q)
+            statement.appendInterpolation(
+                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
+                    as SQLQueryString)
+        }
+        statement.appendInterpolation(
+            " ORDER BY p.family_name, p.given_name, a.id LIMIT \(bind: pageSize + 1) OFFSET \(bind: (page - 1) * pageSize)"
+                as SQLQueryString)
+        let rows = try await sql.raw(statement).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return Page(rows: Array(rows.prefix(pageSize)), more: rows.count > pageSize)
+    }
+}
