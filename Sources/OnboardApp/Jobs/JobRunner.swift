@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -13,7 +10,7 @@ struct ClaimedJob: Sendable, Decodable {
     let kind: String
     let payload: String
     let attempts: Int
-    let max_attempts: Int
+    let maxAttempts: Int
 }
 
 typealias JobHandler = @Sendable (ClaimedJob, Application) async throws -> Void
@@ -92,7 +89,7 @@ struct JobRunner: Sendable {
                     FOR UPDATE SKIP LOCKED)
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
-            ).first(decoding: ClaimedJob.self)
+            ).firstRow(ClaimedJob.self)
         }
         // SQLite has one writer, and its transactions begin IMMEDIATE (`ImmediateSQLite`): the write lock is
         // held before the read, so two workers cannot pick the same row.
@@ -107,7 +104,7 @@ struct JobRunner: Sendable {
                        OR (state = \(bind: running) AND lease_until < \(bind: now))
                     ORDER BY run_at LIMIT 1
                     """
-                ).first(decoding: Due.self)
+                ).firstRow(Due.self)
             else { return nil }
             return try await sql.raw(
                 """
@@ -116,7 +113,7 @@ struct JobRunner: Sendable {
                 WHERE id = \(bind: due.id)
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
-            ).first(decoding: ClaimedJob.self)
+            ).firstRow(ClaimedJob.self)
         }
     }
 
@@ -146,7 +143,7 @@ struct JobRunner: Sendable {
         } catch {
             let reason = String(describing: error).prefix(1000)
             let policy = RetryPolicy(
-                maxAttempts: job.max_attempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
+                maxAttempts: job.maxAttempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
             switch policy.afterFailure(attempts: job.attempts) {
             case .retry(let delay):
                 try await sql.raw(
