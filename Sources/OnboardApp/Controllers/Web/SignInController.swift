@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -173,16 +170,16 @@ struct SignInController {
 
     /// The account behind an address or any of its aliases, in whatever letter case it was typed.
     static func account(forAddress address: String, on req: Request) async throws -> Account? {
-        struct Row: Decodable { let account_id: UUID }
+        struct Row: Decodable { let accountID: UUID }
         guard
             let row = try await req.sql.raw(
                 """
                 SELECT account_id FROM address_reservations
                 WHERE address = \(bind: address.lowercased()) AND account_id IS NOT NULL
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return nil }
-        return try await Account.find(row.account_id, on: req.db)
+        return try await Account.find(row.accountID, on: req.db)
     }
 
     // MARK: the steps
@@ -236,7 +233,7 @@ struct SignInController {
     static func currentAUP(on sql: any SQLDatabase) async throws -> AUPRow? {
         try await sql.raw(
             "SELECT id, version, title, summary FROM aup_versions ORDER BY effective_from DESC LIMIT 1"
-        ).first(decoding: AUPRow.self)
+        ).firstRow(AUPRow.self)
     }
 
     private func pending(_ req: Request) async throws -> (PendingSignIn, Account)? {
@@ -486,14 +483,14 @@ struct SignInController {
 
     /// Whether a new password matches one of the last four.
     static func isRecent(_ password: String, account: UUID, on req: Request) async throws -> Bool {
-        struct Row: Decodable { let password_hash: String }
+        struct Row: Decodable { let passwordHash: String }
         let rows = try await req.sql.raw(
             """
             SELECT password_hash FROM password_history WHERE account_id = \(bind: account)
             ORDER BY created_at DESC LIMIT \(literal: PasswordPolicy.historyDepth)
             """
-        ).all(decoding: Row.self)
-        for row in rows where try await req.application.hashing.verify(password, created: row.password_hash) {
+        ).rows(Row.self)
+        for row in rows where try await req.application.hashing.verify(password, created: row.passwordHash) {
             return true
         }
         return false
@@ -635,14 +632,14 @@ struct SignInController {
         if !accepted, !typed.isEmpty {
             let state = account.state
             let ended = try await req.inTransaction { sql -> Bool in
-                struct Tries: Decodable { let factor_failures: Int }
+                struct Tries: Decodable { let factorFailures: Int }
                 let tries =
                     try await sql.raw(
                         """
                         UPDATE sessions SET factor_failures = factor_failures + 1 WHERE id = \(bind: pending.sessionID)
                         RETURNING factor_failures
                         """
-                    ).first(decoding: Tries.self)?.factor_failures ?? 0
+                    ).firstRow(Tries.self)?.factorFailures ?? 0
                 let locked = try await Self.countFailure(
                     pending.accountID, state: state, counters: counters, in: "failed_factor_attempts", policy: policy,
                     reason: "wrong authenticator codes", now: now, on: sql)
@@ -708,7 +705,7 @@ extension PrincipalLoader {
         struct Row: Decodable { let role: String }
         let rows = try await db.raw(
             "SELECT role FROM role_grants WHERE account_id = \(bind: account) AND revoked_at IS NULL"
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         return Set(rows.compactMap { Role(rawValue: $0.role) }).union([.user])
     }
 }
