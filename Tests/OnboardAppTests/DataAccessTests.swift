@@ -54,4 +54,25 @@ struct DataAccessTests {
             #expect(first == expected)
         }
     }
+
+    @Test("Rows are decoded only through rows and firstRow, outside the committed migrations")
+    func oneWayToDecode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let direct = try Regex(#"\.(all|first)\(\s*decoding:"#)
+        var found: [String] = []
+        for folder in ["Sources", "Tests"] {
+            let base = root.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(atPath: base.path)?.compactMap { $0 as? String } ?? []
+            for file in files where file.hasSuffix(".swift") {
+                let path = "\(folder)/\(file)"
+                if path.hasPrefix("Sources/OnboardApp/Migrations/") || path.hasSuffix("Core/DataAccess.swift") {
+                    continue
+                }
+                let text = try String(contentsOf: base.appendingPathComponent(file), encoding: .utf8)
+                if text.contains(direct) { found.append(path) }
+            }
+        }
+        #expect(found.isEmpty, "decode rows with rows(_:) or firstRow(_:), which use the .columns strategy")
+    }
 }
