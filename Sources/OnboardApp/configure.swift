@@ -89,11 +89,10 @@ extension Application {
 }
 
 /// With `MAIL_*` settings, the directory drives Dovecot and Postfix: deliveries and session ends go to
-/// Dovecot, and Postfix's lookups are answered on the socketmap. Without them, nothing is connected.
+/// Dovecot, and `onboard serve` answers Postfix's lookups on the socketmap. Without them, nothing is connected.
 private func useMailServer(_ app: Application, settings: Settings) {
     _ = app.mailLoginCache
     _ = app.mailLoginLimiter
     guard let mail = settings.mailServer else { return }
     app.mailServer = .dovecot(mail, client: app.http.client.shared, group: MultiThreadedEventLoopGroup.singleton)
-    app.lifecycle.use(SocketmapServer(address: mail.socketmap))
 }

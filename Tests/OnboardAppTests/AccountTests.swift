@@ -18,7 +18,7 @@ struct AccountTests {
             let id = try await addAccount(app, as: liam, firstName: "Siân", surname: "O'Brien")
             let account = try #require(try await AccountStore.summary(id, on: sql(app)))
             #expect(account.address == "sian.obrien@nhs.net")
-            #expect(account.display_name == "O'BRIEN Siân (St James's University Hospital)")
+            #expect(account.displayName == "O'BRIEN Siân (St James's University Hospital)")
             #expect(account.accountState == .pendingActivation)
 
             let sent = try await submit(app, "/accounts/\(id)/send-code", liam, [("method", "assisted")])
@@ -58,7 +58,7 @@ struct AccountTests {
             struct Queued: Decodable { let template: String }
             let queued = try await sql(app).raw(
                 "SELECT template FROM outbox WHERE recipient = \(bind: account.address)"
-            ).all(decoding: Queued.self)
+            ).rows(Queued.self)
             #expect(queued.map(\.template) == ["welcome"])
             var again2 = NewUser(app, address: account.address)
             #expect(try await again2.signIn(password: password).hasPrefix("refused"), "the temporary password is spent")
@@ -407,8 +407,8 @@ struct AccountLifecycleTests {
             let moved = try #require(try await AccountStore.summary(tom, on: app.db as! any SQLDatabase))
             #expect(moved.address == Demo.tom)
             #expect(moved.accountState == .active)
-            #expect(moved.ods_code == "R0A02")
-            #expect(moved.display_name == "REED Tom (Manchester Royal Infirmary)")
+            #expect(moved.odsCode == "R0A02")
+            #expect(moved.displayName == "REED Tom (Manchester Royal Infirmary)")
             #expect(try await page(app, "/accounts/\(tom)", liam).status == .notFound, "the old LA no longer sees them")
             #expect(try await auditCount(app, action: "account.accept_joiner") == 1)
         }

@@ -40,8 +40,8 @@ struct ApplicationAPITests {
 
     func count(_ app: Application) async throws -> Int {
         struct Row: Decodable { let n: Int }
-        return try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM applications").first(
-            decoding: Row.self)?.n ?? -1
+        return try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM applications").firstRow(
+            Row.self)?.n ?? -1
     }
 
     @Test("A regional contact submits, reads and decides an application in their region")
@@ -89,10 +89,10 @@ struct ApplicationAPITests {
             struct Made: Decodable { let account: UUID? }
             let made = try await (app.db as! any SQLDatabase).raw(
                 "SELECT created_account_id AS account FROM applications WHERE reference = \(bind: application.reference)"
-            ).first(decoding: Made.self)
+            ).firstRow(Made.self)
             let account = try #require(made?.account, "completing through the API sets the account up")
             let summary = try await AccountStore.summary(account, on: app.db as! any SQLDatabase)
-            #expect(summary?.activation_method == "assisted", "activated as the LA chose")
+            #expect(summary?.activationMethod == "assisted", "activated as the LA chose")
         }
     }
 

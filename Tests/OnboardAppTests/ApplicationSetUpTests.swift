@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import NIOCore
 import SQLKit
@@ -16,9 +13,9 @@ import VaporTesting
 struct ApplicationSetUpTests {
     struct Made: Decodable {
         let state: String
-        let created_organisation_id: UUID?
-        let created_account_id: UUID?
-        let created_mailbox_id: UUID?
+        let createdOrganisationID: UUID?
+        let createdAccountID: UUID?
+        let createdMailboxID: UUID?
     }
 
     func made(_ app: Application, _ reference: String) async throws -> Made {
@@ -28,7 +25,7 @@ struct ApplicationSetUpTests {
                 SELECT state, created_organisation_id, created_account_id, created_mailbox_id
                 FROM applications WHERE reference = \(bind: reference)
                 """
-            ).first(decoding: Made.self))
+            ).firstRow(Made.self))
     }
 
     func decide(
@@ -44,7 +41,7 @@ struct ApplicationSetUpTests {
         struct Row: Decodable { let id: UUID }
         let row = try await (app.db as! any SQLDatabase).raw(
             "SELECT id FROM applications WHERE reference = \(bind: reference)"
-        ).first(decoding: Row.self)
+        ).firstRow(Row.self)
         return try #require(row?.id).uuidString.lowercased()
     }
 
@@ -68,11 +65,11 @@ struct ApplicationSetUpTests {
                 let name: String
                 let type: String
                 let status: String
-                let ig_status: String
+                let igStatus: String
                 let parent: String?
                 let administrator: String?
             }
-            let homeID = try #require(result.created_organisation_id)
+            let homeID = try #require(result.createdOrganisationID)
             let home = try #require(
                 try await sql.raw(
                     """
@@ -81,14 +78,14 @@ struct ApplicationSetUpTests {
                     LEFT JOIN organisations a ON a.id = o.administered_by_id
                     WHERE o.id = \(bind: homeID)
                     """
-                ).first(decoding: Home.self))
+                ).firstRow(Home.self))
             #expect(home.name == "Sunnybank Care Home")
             #expect(home.type == "care_home")
             #expect(home.status == "onboarding")
-            #expect(home.ig_status == "completed")
+            #expect(home.igStatus == "completed")
             #expect(home.parent == "QWO", "under its commissioner")
             #expect(home.administrator == "QWO", "administered by the approving LA's organisation")
-            let accountID = try #require(result.created_account_id)
+            let accountID = try #require(result.createdAccountID)
             let account = try #require(try await AccountStore.summary(accountID, on: sql))
             #expect(account.address == "helen.price@nhs.net")
             #expect(account.accountState == .pendingActivation)
@@ -117,8 +114,8 @@ struct ApplicationSetUpTests {
             _ = try await decide(app, reference, as: Demo.chloe, [("action", "approve"), ("reason", "Welcome.")])
             let result = try await made(app, reference)
             #expect(result.state == "completed")
-            #expect(result.created_organisation_id != nil)
-            #expect(result.created_account_id == nil, "no account before the toolkit is complete")
+            #expect(result.createdOrganisationID != nil)
+            #expect(result.createdAccountID == nil, "no account before the toolkit is complete")
             let page = try await applicant.trackingPage(email: "helen@sunnybank.example")
             #expect(page.contains("Accounts are added once the home has completed the Data Security"))
         }
@@ -139,7 +136,7 @@ struct ApplicationSetUpTests {
             #expect(result.state == "completed")
             #expect(try await organisationCount(app) == before, "FB006 is on record: matched, not made again")
             let sql = app.db as! any SQLDatabase
-            let accountID = try #require(result.created_account_id)
+            let accountID = try #require(result.createdAccountID)
             let account = try #require(try await AccountStore.summary(accountID, on: sql))
             #expect(account.address == "ada.lovelace@nhs.net")
             #expect(account.mobile == "+447700900123", "the mobile number the application gave")
@@ -156,7 +153,7 @@ struct ApplicationSetUpTests {
                 SELECT m.address, s.owner FROM shared_mailbox_members s JOIN shared_mailboxes m ON m.id = s.mailbox_id
                 WHERE s.account_id = \(bind: account.id)
                 """
-            ).all(decoding: Member.self)
+            ).rows(Member.self)
             #expect(members.map(\.address) == ["pharmacy.fb006@nhs.net"])
             #expect(members.first?.owner == true)
             let page = try await applicant.trackingPage(email: "ada@seacroftchemist.co.uk")
@@ -216,10 +213,10 @@ struct ApplicationSetUpTests {
             let result = try await made(app, reference)
             #expect(result.state == "completed")
             let sql = app.db as! any SQLDatabase
-            let accountID = try #require(result.created_account_id)
+            let accountID = try #require(result.createdAccountID)
             let account = try #require(try await AccountStore.summary(accountID, on: sql))
             #expect(account.address == "ada.lovelace@nhs.net")
-            #expect(account.organisation_id == (try await organisationID(app, ods: "TP004")), "in the practice")
+            #expect(account.organisationID == (try await organisationID(app, ods: "TP004")), "in the practice")
             #expect(
                 try await count(app, "FROM outbox WHERE template = 'credentials' AND account_id = \(bind: accountID)")
                     == 1)
@@ -267,7 +264,7 @@ struct ApplicationSetUpTests {
             #expect(approved.status == .ok, "\(approved.body.string)")
             #expect(approved.body.string.contains(#""completed""#))
             let result = try await made(app, reference)
-            #expect(result.created_account_id != nil && result.created_mailbox_id != nil)
+            #expect(result.createdAccountID != nil && result.createdMailboxID != nil)
         }
     }
 }
@@ -288,17 +285,17 @@ extension ApplicationSetUpTests {
             #expect(approved.status == .ok, "\(approved.body.string)")
             #expect(approved.body.string.contains(#""completed""#))
             let result = try await made(app, reference)
-            #expect(result.created_organisation_id != nil && result.created_account_id != nil)
-            let manager = try #require(result.created_account_id)
+            #expect(result.createdOrganisationID != nil && result.createdAccountID != nil)
+            let manager = try #require(result.createdAccountID)
             struct Account: Decodable {
-                let activation_method: String
-                let organisation_id: UUID
+                let activationMethod: String
+                let organisationID: UUID
             }
             let account = try await (app.db as! any SQLDatabase).raw(
                 "SELECT activation_method, organisation_id FROM accounts WHERE id = \(bind: manager)"
-            ).first(decoding: Account.self)
-            #expect(account?.activation_method == "assisted")
-            #expect(account?.organisation_id == result.created_organisation_id)
+            ).firstRow(Account.self)
+            #expect(account?.activationMethod == "assisted")
+            #expect(account?.organisationID == result.createdOrganisationID)
         }
     }
 }

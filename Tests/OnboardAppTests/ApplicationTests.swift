@@ -12,14 +12,14 @@ struct ApplicationTests {
         struct Row: Decodable { let state: String }
         return try await (app.db as! any SQLDatabase).raw(
             "SELECT state FROM applications WHERE reference = \(bind: reference)"
-        ).first(decoding: Row.self)?.state
+        ).firstRow(Row.self)?.state
     }
 
     func applicationID(_ app: Application, _ reference: String) async throws -> UUID {
         struct Row: Decodable { let id: UUID }
         let row = try await (app.db as! any SQLDatabase).raw(
             "SELECT id FROM applications WHERE reference = \(bind: reference)"
-        ).first(decoding: Row.self)
+        ).firstRow(Row.self)
         return try #require(row?.id)
     }
 
@@ -27,7 +27,7 @@ struct ApplicationTests {
         struct Row: Decodable { let action: String }
         return try await (app.db as! any SQLDatabase).raw(
             "SELECT action FROM audit_events WHERE target_id = \(bind: reference) ORDER BY occurred_at"
-        ).all(decoding: Row.self).map(\.action)
+        ).rows(Row.self).map(\.action)
     }
 
     func runJobs(_ app: Application) async throws {
@@ -159,7 +159,7 @@ struct ApplicationTests {
             }
             let org = try await (app.db as! any SQLDatabase).raw(
                 "SELECT status, type FROM organisations WHERE name = \(bind: "Harbour Hospice Care")"
-            ).first(decoding: Org.self)
+            ).firstRow(Org.self)
             #expect(org?.status == "onboarding")
             #expect(org?.type == "non_nhs")
             try await runJobs(app)
@@ -171,7 +171,7 @@ struct ApplicationTests {
             // organisation, then phones the invited LA and sets up their account from the application's page.
             let hospice = try await (app.db as! any SQLDatabase).raw(
                 "SELECT id FROM organisations WHERE name = \(bind: "Harbour Hospice Care")"
-            ).first(decoding: OrganisationRow.self)
+            ).firstRow(OrganisationRow.self)
             let edit = "/organisations/\(try #require(hospice).id.uuidString.lowercased())/edit"
             var details = formValues(in: try await page(app, edit, nadia).body.string)
             details["igStatus"] = "completed"
@@ -215,7 +215,7 @@ struct ApplicationTests {
             struct Count: Decodable { let n: Int }
             let live = try await (app.db as! any SQLDatabase).raw(
                 "SELECT COUNT(*) AS n FROM applications WHERE state <> 'draft'"
-            ).first(decoding: Count.self)
+            ).firstRow(Count.self)
             #expect(live?.n == 1)
         }
     }
@@ -251,8 +251,8 @@ struct ApplicationTests {
             let expired = try await applicant.post("/apply/verify", [("code", fresh)])
             #expect(expired.body.string.contains("expired"))
             struct Row: Decodable { let hash: String? }
-            let stored = try await (app.db as! any SQLDatabase).raw("SELECT code_hash AS hash FROM applications").all(
-                decoding: Row.self)
+            let stored = try await (app.db as! any SQLDatabase).raw("SELECT code_hash AS hash FROM applications").rows(
+                Row.self)
             #expect(stored.allSatisfy { $0.hash != fresh })
         }
     }
@@ -271,8 +271,8 @@ struct ApplicationTests {
             #expect(page.body.string.contains("nhsuk-error-summary"))
             #expect(page.body.string.contains("href=\"#mobile\""))
             struct Row: Decodable { let answers: String }
-            let stored = try await (app.db as! any SQLDatabase).raw("SELECT answers FROM applications").first(
-                decoding: Row.self)
+            let stored = try await (app.db as! any SQLDatabase).raw("SELECT answers FROM applications").firstRow(
+                Row.self)
             #expect(stored?.answers == "{}")
         }
     }

@@ -1,5 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
 import Crypto
 import Fluent
 import Foundation
@@ -52,7 +50,7 @@ struct AuditTests {
     private func id(_ app: Application, seq: Int64) async throws -> String {
         struct Row: Decodable { let id: UUID }
         let row = try await (app.db as! any SQLDatabase).raw("SELECT id FROM audit_events WHERE seq = \(bind: seq)")
-            .first(decoding: Row.self)
+            .firstRow(Row.self)
         return try #require(row).id.uuidString.lowercased()
     }
 
@@ -146,7 +144,7 @@ struct AuditTests {
                 }
                 var previous = try #require(
                     try await sql.raw("SELECT seq, mac FROM audit_events WHERE seq = \(bind: first - 1)")
-                        .first(decoding: Row.self)
+                        .firstRow(Row.self)
                 ).mac
                 for seq in first...head {
                     try await sql.raw("UPDATE audit_events SET action = 'account.read' WHERE seq = \(bind: seq)").run()
@@ -176,7 +174,7 @@ struct AuditTests {
                     SELECT e.seq, e.id FROM audit_events e JOIN audit_details d ON d.event_id = e.id
                     WHERE d."after" IS NOT NULL ORDER BY e.seq LIMIT 1
                     """
-                ).first(decoding: Row.self))
+                ).firstRow(Row.self))
             try await sql.raw(
                 "UPDATE audit_details SET \"after\" = NULL, redacted_at = \(bind: app.clock.now()) WHERE event_id = \(bind: row.id)"
             ).run()
@@ -320,19 +318,19 @@ struct AuditTests {
             #expect(response.status == .created)
             let organisation = try await organisationID(app, ods: "RR899")
             struct Row: Decodable {
-                let occurred_us: Int64
-                let request_id: String?
-                let organisation_id: UUID?
-                let token_id: UUID?
+                let occurredUs: Int64
+                let requestID: String?
+                let organisationID: UUID?
+                let tokenID: UUID?
             }
             let row = try #require(
                 try await (app.db as! any SQLDatabase).raw(
                     "SELECT occurred_us, request_id, organisation_id, token_id FROM audit_events ORDER BY seq DESC LIMIT 1"
-                ).first(decoding: Row.self))
-            #expect(row.occurred_us == AuditLog.micros(app.clock.now()))
-            #expect(row.request_id != nil)
-            #expect(row.organisation_id == organisation)
-            #expect(row.token_id != nil)
+                ).firstRow(Row.self))
+            #expect(row.occurredUs == AuditLog.micros(app.clock.now()))
+            #expect(row.requestID != nil)
+            #expect(row.organisationID == organisation)
+            #expect(row.tokenID != nil)
         }
     }
 
@@ -340,7 +338,7 @@ struct AuditTests {
     func clientRequestIDs() async throws {
         try await withTestApp { app, _ in
             let token = try await apiToken(app, email: Demo.nadia)
-            struct Row: Decodable { let request_id: String? }
+            struct Row: Decodable { let requestID: String? }
             let huge = String(repeating: "x", count: 60_000)
             for (index, (sent, kept)) in [("trace-42.a:b", true), (huge, false), ("has space\u{0}", false)].enumerated()
             {
@@ -354,8 +352,8 @@ struct AuditTests {
                 let row = try #require(
                     try await (app.db as! any SQLDatabase).raw(
                         "SELECT request_id FROM audit_events ORDER BY seq DESC LIMIT 1"
-                    ).first(decoding: Row.self))
-                let stored = try #require(row.request_id)
+                    ).firstRow(Row.self))
+                let stored = try #require(row.requestID)
                 if kept {
                     #expect(stored == sent)
                 } else {

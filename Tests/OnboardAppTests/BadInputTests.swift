@@ -61,7 +61,7 @@ struct BadInputTests {
     func methodNotAllowed() async throws {
         try await withTestApp(seed: false) { app, _ in
             for method in [HTTPMethod.TRACE, .DELETE, .PUT] {
-                let response = try await app.send(method, "/api/v1/accounts")
+                let response = try await app.send(method, "/api/v1/eligibility-checks")
                 #expect(response.status == .methodNotAllowed, "\(method)")
                 #expect(response.headers.first(name: .allow) == "POST")
                 #expect(response.isProblemJSON)

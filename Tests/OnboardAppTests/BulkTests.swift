@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import SQLKit
 import Testing
@@ -63,8 +60,8 @@ func uploadID(_ response: TestingHTTPResponse) throws -> UUID {
 
 func count(_ app: Application, _ query: SQLQueryString) async throws -> Int {
     struct Row: Decodable { let n: Int }
-    return try await (app.db as! any SQLDatabase).raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(query)").first(
-        decoding: Row.self)?.n ?? 0
+    return try await (app.db as! any SQLDatabase).raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(query)").firstRow(
+        Row.self)?.n ?? 0
 }
 
 func uploadStatus(_ app: Application, _ id: UUID) async throws -> BulkUploadRow {
@@ -89,10 +86,10 @@ func uploadAndApply(
     let applied = try await submit(app, "/bulk/\(id)/apply", priya, [("method", method)])
     #expect(applied.status == .seeOther)
     try await drainJobs(app)
-    struct Failure: Decodable { let last_error: String? }
+    struct Failure: Decodable { let lastError: String? }
     let failures = try await (app.db as! any SQLDatabase).raw(
         "SELECT last_error FROM jobs WHERE last_error IS NOT NULL"
-    ).all(decoding: Failure.self)
+    ).rows(Failure.self)
     #expect(failures.isEmpty, "\(failures)")
     return id
 }
@@ -166,8 +163,8 @@ struct BulkTests {
             let id = try await uploadAndApply(app, sam: sam, priya: priya, csv: csv)
             let upload = try await uploadStatus(app, id)
             #expect(upload.status == "applied")
-            #expect(upload.created_count == 6)
-            #expect(upload.mailboxes_created == 2)
+            #expect(upload.createdCount == 6)
+            #expect(upload.mailboxesCreated == 2)
             #expect(try await count(app, "FROM shared_mailboxes WHERE address = 'store1.pharmacy@nhs.net'") == 1)
             #expect(
                 try await count(
@@ -211,8 +208,8 @@ struct BulkTests {
             #expect(try await count(app, "FROM jobs WHERE kind = 'bulk.apply'") == 1)
             let second = try await uploadAndApply(app, sam: sam, priya: priya, csv: csv)
             let again = try await uploadStatus(app, second)
-            #expect(again.created_count == 0)
-            #expect(again.unchanged_count == 4)
+            #expect(again.createdCount == 0)
+            #expect(again.unchangedCount == 4)
             #expect(try await count(app, "FROM accounts WHERE address LIKE 'person%'") == 4)
             #expect(try await count(app, "FROM shared_mailboxes") == 2)
             #expect(try await count(app, "FROM outbox WHERE template = 'credentials'") == 4)
@@ -243,7 +240,7 @@ struct BulkTests {
             #expect(try await count(app, "FROM accounts WHERE address LIKE 'person%'") == 6)
             #expect(try await count(app, "FROM bulk_people") == 6)
             #expect(try await count(app, "FROM outbox WHERE template = 'credentials'") == 6)
-            let created = try await uploadStatus(app, a).created_count + (try await uploadStatus(app, b).created_count)
+            let created = try await uploadStatus(app, a).createdCount + (try await uploadStatus(app, b).createdCount)
             #expect(created == 6)
         }
     }
@@ -262,7 +259,7 @@ struct BulkTests {
             try await drainJobs(app)
             let stopped = try await uploadStatus(app, id)
             #expect(stopped.status == "applying")
-            #expect(stopped.rows_done == 6)
+            #expect(stopped.rowsDone == 6)
             #expect(try await count(app, "FROM accounts WHERE address LIKE 'person%'") == 6)
             // The restarted worker finds the job once its lease has run out.
             app.dependencies.settings.bulk.stopAfterChunks = nil
@@ -271,7 +268,7 @@ struct BulkTests {
             try await drainJobs(app)
             let done = try await uploadStatus(app, id)
             #expect(done.status == "applied")
-            #expect(done.created_count == 10)
+            #expect(done.createdCount == 10)
             #expect(try await count(app, "FROM accounts WHERE address LIKE 'person%'") == 10)
             #expect(try await count(app, "FROM shared_mailboxes") == 3)
             #expect(try await count(app, "FROM shared_mailbox_members WHERE owner = \(bind: false)") == 10)
@@ -296,7 +293,7 @@ struct BulkTests {
             let id = try await uploadAndApply(
                 app, sam: sam, priya: priya, csv: pharmacyCSV(stores: storeRows(2), users: users, leaverColumn: true))
             let upload = try await uploadStatus(app, id)
-            #expect((upload.updated_count, upload.left_count, upload.unchanged_count) == (1, 1, 1))
+            #expect((upload.updatedCount, upload.leftCount, upload.unchangedCount) == (1, 1, 1))
             let person1 = try await accountID(app, email: "person1.lee@nhs.net")
             #expect(
                 try await count(

@@ -71,7 +71,7 @@ struct DemoDataTests {
             try await DemoApplications.load(app)
             struct Row: Decodable { let state: String }
             let states = try await (app.db as! any SQLDatabase).raw("SELECT state FROM applications ORDER BY state")
-                .all(decoding: Row.self).map(\.state)
+                .rows(Row.self).map(\.state)
             #expect(states == ["submitted", "submitted", "submitted", "waitlisted"])
         }
     }

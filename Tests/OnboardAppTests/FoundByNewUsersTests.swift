@@ -14,7 +14,7 @@ struct FoundByNewUsersTests {
         try await withTestApp { app, _ in
             struct Row: Decodable { let url: String }
             let urls = try await (app.db as! any SQLDatabase).raw("SELECT url FROM guidance_items")
-                .all(decoding: Row.self).map(\.url)
+                .rows(Row.self).map(\.url)
             #expect(!urls.contains { $0.contains("onboard.example") })
             #expect(urls.contains("mailto:helpdesk@nhs.net"))
             let front = try await app.get("/")

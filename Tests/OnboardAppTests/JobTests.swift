@@ -28,15 +28,6 @@ struct JobTests {
         let finishedAt: Date?
         let leaseUntil: Date?
         let leasedBy: String?
-
-        enum CodingKeys: String, CodingKey {
-            case state, attempts
-            case runAt = "run_at"
-            case lastError = "last_error"
-            case finishedAt = "finished_at"
-            case leaseUntil = "lease_until"
-            case leasedBy = "leased_by"
-        }
     }
 
     private func job(_ app: Application, _ id: UUID) async throws -> JobRow {
@@ -45,7 +36,7 @@ struct JobTests {
             SELECT state, attempts, run_at, last_error, finished_at, lease_until, leased_by
             FROM jobs WHERE id = \(bind: id)
             """
-        ).first(decoding: JobRow.self)
+        ).firstRow(JobRow.self)
         return try #require(row)
     }
 

@@ -135,7 +135,7 @@ struct MailServerTests {
             let tom = try #require(
                 try await AccountStore.summary(try await MailTest.account(app, Demo.tom).requireID(), on: sql))
             let mailbox = try await SharedMailboxes.create(
-                organisation: owner.organisation_id, localPart: "ward.nine", name: "Ward 9", owner: owner,
+                organisation: owner.organisationID, localPart: "ward.nine", name: "Ward 9", owner: owner,
                 createdBy: nil,
                 settings: app.settings, context: .system, now: app.clock.now(), on: sql)
             try await SharedMailboxes.setMember(

@@ -62,7 +62,7 @@ extension MigrationChecksumTests {
                     sql.dialect.name == "postgresql"
                     ? "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
                     : "SELECT name FROM sqlite_master WHERE type = 'index'"
-                return Set(try await sql.raw(query).all(decoding: Row.self).map(\.name))
+                return Set(try await sql.raw(query).rows(Row.self).map(\.name))
             }
             let owned = Set(M021_OwnM016Indexes.indexes.map(\.0))
             #expect(owned.isSubset(of: try await indexes()))

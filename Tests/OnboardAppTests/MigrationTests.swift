@@ -75,7 +75,7 @@ func migrationFixture(_ app: Application) async throws -> (UUID, UUID, UUID) {
     struct Row: Decodable { let id: UUID }
     let infected = try #require(
         try await sql.raw("SELECT id FROM transfer_items WHERE batch_id = \(bind: batch) AND state = 'infected'")
-            .first(decoding: Row.self))
+            .firstRow(Row.self))
     return (project.id, batch, infected.id)
 }
 
@@ -340,7 +340,7 @@ struct MigrationTests {
             clock.advance(by: TransferScanJob.retryDelay + 1)
             try await runJobs(app)
             let scanned = try await TransferBatches.batch(batch, of: projectID, on: app.db as! any SQLDatabase)
-            #expect(scanned.batchStatus == .scanned && scanned.items_done == scanned.items_total)
+            #expect(scanned.batchStatus == .scanned && scanned.itemsDone == scanned.itemsTotal)
         }
     }
 
@@ -376,7 +376,7 @@ struct MigrationTests {
             try await runJobs(app)
             #expect(await resumed.count == 40 - committed, "only the items still waiting were scanned again")
             let row = try await TransferBatches.batch(batch, of: projectID, on: app.db as! any SQLDatabase)
-            #expect(row.batchStatus == .scanned && row.items_done == 40)
+            #expect(row.batchStatus == .scanned && row.itemsDone == 40)
             #expect(
                 try await count(app, "FROM transfer_items WHERE batch_id = \(bind: batch) AND state = 'clean'") == 40)
         }
@@ -389,7 +389,7 @@ struct MigrationTests {
             #expect(try await count(app, "FROM quarantine") > 0)
             clock.advance(by: Double(app.settings.quarantineRetentionDays + 1) * 86_400)
             try await QuarantinePurgeJob.run(
-                ClaimedJob(id: UUID(), kind: QuarantinePurgeJob.kind, payload: "{}", attempts: 1, max_attempts: 5), app)
+                ClaimedJob(id: UUID(), kind: QuarantinePurgeJob.kind, payload: "{}", attempts: 1, maxAttempts: 5), app)
             #expect(try await count(app, "FROM quarantine") == 0)
             #expect(try await count(app, "FROM transfer_items WHERE state = 'infected'") > 0)
             #expect(try await count(app, "FROM audit_events WHERE action = 'migration.purged'") == 1)

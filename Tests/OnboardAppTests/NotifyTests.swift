@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// The fake decodes Notify's snake_case body as it arrives.
-
 import Crypto
 import Foundation
 import NIOConcurrencyHelpers
@@ -43,12 +40,20 @@ final class FakeNotify: Sendable {
         let log = self.log
         let problems = self.problems
         let handler: @Sendable (Request) async throws -> Response = { req in
+            // Notify's body is snake_case, as it arrives.
             struct Body: Decodable {
-                let phone_number: String?
-                let email_address: String?
-                let template_id: String
+                let phoneNumber: String?
+                let emailAddress: String?
+                let templateID: String
                 let reference: String?
                 let personalisation: [String: String]?
+
+                enum CodingKeys: String, CodingKey {
+                    case phoneNumber = "phone_number"
+                    case emailAddress = "email_address"
+                    case templateID = "template_id"
+                    case reference, personalisation
+                }
             }
             // The JWT: HS256 over header.claims with the secret; iss is the service id, iat is now.
             let token = req.headers.bearerAuthorization?.token ?? ""
@@ -76,7 +81,7 @@ final class FakeNotify: Sendable {
                     body: .init(
                         string: #"{"status_code":403,"errors":[{"error":"AuthError","message":"Invalid token"}]}"#))
             }
-            guard let body = try? req.content.decode(Body.self, as: .json), UUID(uuidString: body.template_id) != nil
+            guard let body = try? req.content.decode(Body.self, as: .json), UUID(uuidString: body.templateID) != nil
             else {
                 problems.withLockedValue { $0.append("bad body") }
                 return Response(status: .badRequest)
@@ -85,7 +90,7 @@ final class FakeNotify: Sendable {
             log.withLockedValue {
                 $0.append(
                     Received(
-                        status: status, phone: body.phone_number ?? body.email_address, template: body.template_id,
+                        status: status, phone: body.phoneNumber ?? body.emailAddress, template: body.templateID,
                         reference: body.reference ?? "", personalisation: body.personalisation ?? [:]))
             }
             switch status {
@@ -165,7 +170,7 @@ struct NotifyTests {
             let attempts: Int
         }
         let row = try #require(
-            try await (app.db as! any SQLDatabase).raw("SELECT state, attempts FROM outbox").first(decoding: Row.self))
+            try await (app.db as! any SQLDatabase).raw("SELECT state, attempts FROM outbox").firstRow(Row.self))
         return (row.state, row.attempts)
     }
 

@@ -265,6 +265,6 @@ struct OrganisationTests {
             SELECT action FROM audit_events WHERE target_type = 'organisation' AND target_id = \(bind: target.uuidString)
             ORDER BY occurred_at, action
             """
-        ).all(decoding: Row.self).map(\.action)
+        ).rows(Row.self).map(\.action)
     }
 }

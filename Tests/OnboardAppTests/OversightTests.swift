@@ -203,7 +203,7 @@ struct AuditSearchTests {
             let outside = try #require(
                 try await (app.db as! any SQLDatabase).raw(
                     "SELECT seq FROM audit_events WHERE organisation_id = \(bind: manchester) ORDER BY seq DESC"
-                ).first(decoding: Row.self))
+                ).firstRow(Row.self))
             #expect(try await page(app, "/audit/events/\(outside.seq)", liam).status == .notFound)
             #expect(try await page(app, "/audit/events/\(outside.seq)", nadia).status == .ok)
             #expect(try await auditCount(app, action: "audit.event_viewed") == 1)
@@ -328,7 +328,7 @@ struct ReportTests {
                     SELECT COUNT(*) AS n FROM accounts a JOIN organisations o ON o.id = a.organisation_id
                     WHERE o.ods_code LIKE 'R0A%'
                     """
-                ).first(decoding: Count.self)
+                ).firstRow(Count.self)
             ).n
             #expect(manchester > 0)
             let principal = try #require(

@@ -1,5 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
 import Foundation
 import SQLKit
 import Testing
@@ -15,13 +13,13 @@ struct ProgrammeTests {
     func state(_ app: Application, _ reference: String) async throws -> String? {
         struct Row: Decodable { let state: String }
         return try await sql(app).raw("SELECT state FROM applications WHERE reference = \(bind: reference)")
-            .first(decoding: Row.self)?.state
+            .firstRow(Row.self)?.state
     }
 
     func id(_ app: Application, _ reference: String) async throws -> String {
         struct Row: Decodable { let id: UUID }
         let row = try await sql(app).raw("SELECT id FROM applications WHERE reference = \(bind: reference)")
-            .first(decoding: Row.self)
+            .firstRow(Row.self)
         return try #require(row?.id).uuidString.lowercased()
     }
 
@@ -70,7 +68,7 @@ struct ProgrammeTests {
             #expect(added.status == .seeOther)
             struct Cohort: Decodable { let id: UUID }
             let cohort = try #require(
-                try await sql(app).raw("SELECT id FROM programme_cohorts").first(decoding: Cohort.self)
+                try await sql(app).raw("SELECT id FROM programme_cohorts").firstRow(Cohort.self)
             ).id.uuidString.lowercased()
             let released = try await app.post(
                 "/programmes/numsas/cohorts/\(cohort)/release", form: [("_csrf", priya.csrf)], headers: priya.headers)
@@ -103,7 +101,7 @@ struct ProgrammeTests {
             let body = try #require(app.dependencies.sentMessages.to("rawdon@example.org").last?.body)
             let link = String(try #require(body.firstMatch(of: /\/register\/[A-Za-z0-9_-]+/)).output)
             struct Row: Decodable { let hash: String }
-            let stored = try await sql(app).raw("SELECT token_hash AS hash FROM invitations").all(decoding: Row.self)
+            let stored = try await sql(app).raw("SELECT token_hash AS hash FROM invitations").rows(Row.self)
             #expect(stored.count == 1 && !body.contains(stored[0].hash))
 
             let pharmacy = ApplicantBrowser(app)
@@ -171,7 +169,7 @@ struct ProgrammeTests {
             #expect(response.body.string.contains("href=\"#odsCode\""))
             #expect(response.body.string.contains("href=\"#email\""))
             struct Count: Decodable { let n: Int }
-            #expect(try await sql(app).raw("SELECT COUNT(*) AS n FROM invitations").first(decoding: Count.self)?.n == 0)
+            #expect(try await sql(app).raw("SELECT COUNT(*) AS n FROM invitations").firstRow(Count.self)?.n == 0)
         }
     }
 
@@ -203,7 +201,7 @@ struct ProgrammeTests {
             struct Count: Decodable { let n: Int }
             let audits = try await sql(app).raw(
                 "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'eligibility_parameters.create'"
-            ).first(decoding: Count.self)
+            ).firstRow(Count.self)
             #expect(audits?.n == 1)
             // NUMSAS closed at the end of 2020, so the test clock (2027) no longer offers it.
             let programmes = try await app.get("/programmes", headers: nadia.headers)
@@ -243,13 +241,13 @@ struct ProgrammeTests {
             #expect(first.body.string.contains("2 applications created"))
             #expect(first.body.string.contains("Line 3: the same as line 2"))
             struct Row: Decodable {
-                let submitted_at: Date
+                let submittedAt: Date
                 let rules: String
             }
             let rows = try await sql(app).raw("SELECT submitted_at, rules FROM applications ORDER BY submitted_at")
-                .all(decoding: Row.self)
+                .rows(Row.self)
             #expect(rows.count == 2)
-            #expect(EligibilityEngine.londonDate(rows[0].submitted_at) == "2017-01-20")
+            #expect(EligibilityEngine.londonDate(rows[0].submittedAt) == "2017-01-20")
             #expect(
                 rows.allSatisfy { $0.rules == EligibilityRule.pharmacyQPSEvidence.rawValue },
                 "judged on their own dates")
@@ -270,12 +268,12 @@ struct ProgrammeTests {
             #expect(response.body.string.contains("Line 3: submitted_on"))
             struct Count: Decodable { let n: Int }
             #expect(
-                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").first(decoding: Count.self)?.n == 0)
+                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").firstRow(Count.self)?.n == 0)
             let mobile = Self.priorCSV.replacingOccurrences(of: "07700 900132,FB008", with: "0113 496 0000,FB008")
             let second = try await uploadCSV(app, nadia, csv: mobile, to: "/applications/import")
             #expect(second.body.string.contains("Line 4: mobile"))
             #expect(
-                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").first(decoding: Count.self)?.n == 0)
+                try await sql(app).raw("SELECT COUNT(*) AS n FROM applications").firstRow(Count.self)?.n == 0)
         }
     }
 }

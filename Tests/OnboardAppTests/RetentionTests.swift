@@ -14,7 +14,7 @@ struct RetentionTests {
         struct Row: Decodable { let n: Int }
         var full: SQLQueryString = "SELECT COUNT(*) AS n "
         full.appendInterpolation(query)
-        return try await (app.db as! any SQLDatabase).raw(full).first(decoding: Row.self)?.n ?? 0
+        return try await (app.db as! any SQLDatabase).raw(full).firstRow(Row.self)?.n ?? 0
     }
 
     @Test("Erasing a deleted account removes its personal data, and the audit chain still verifies")
@@ -141,12 +141,12 @@ struct RetentionTests {
             #expect(try await securityEventCount(app, kind: .signInFailed) == 1)
             clock.advance(by: 89 * 86_400)
             try await SecurityEventPurgeJob.run(
-                ClaimedJob(id: UUID(), kind: SecurityEventPurgeJob.kind, payload: "{}", attempts: 1, max_attempts: 1),
+                ClaimedJob(id: UUID(), kind: SecurityEventPurgeJob.kind, payload: "{}", attempts: 1, maxAttempts: 1),
                 app)
             #expect(try await securityEventCount(app, kind: .signInFailed) == 1)
             clock.advance(by: 2 * 86_400)
             try await SecurityEventPurgeJob.run(
-                ClaimedJob(id: UUID(), kind: SecurityEventPurgeJob.kind, payload: "{}", attempts: 1, max_attempts: 1),
+                ClaimedJob(id: UUID(), kind: SecurityEventPurgeJob.kind, payload: "{}", attempts: 1, maxAttempts: 1),
                 app)
             #expect(try await securityEventCount(app, kind: .signInFailed) == 0)
         }

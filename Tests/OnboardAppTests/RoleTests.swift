@@ -184,13 +184,6 @@ struct RoleTests {
         let targetID: String?
         let before: String?
         let after: String?
-
-        enum CodingKeys: String, CodingKey {
-            case actorAccountID = "actor_account_id"
-            case actorRole = "actor_role"
-            case targetID = "target_id"
-            case before, after
-        }
     }
 
     private func lastAudit(_ app: Application, action: String) async throws -> AuditRow? {
@@ -200,6 +193,6 @@ struct RoleTests {
             FROM audit_events e LEFT JOIN audit_details d ON d.event_id = e.id
             WHERE e.action = \(bind: action) ORDER BY e.seq DESC
             """
-        ).first(decoding: AuditRow.self)
+        ).firstRow(AuditRow.self)
     }
 }

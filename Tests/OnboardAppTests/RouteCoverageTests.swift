@@ -1103,6 +1103,10 @@ enum RouteTable {
             otherScope: .notFound(
                 actor: Demo.grace, paths: { ["/api/v1/applications/\($0.applicationReference)/decisions"] }),
             stateChanging: true, json: #"{"action":"start_review"}"#),
+        "GET /api/v1/accounts": RouteRule(
+            access: .api, path: { _ in "/api/v1/accounts?q=singh" },
+            otherScope: .notApplicable("lists only accounts in the caller's scope (AccountSearchTests)"),
+            stateChanging: false),
         "POST /api/v1/accounts": RouteRule(
             access: .api, path: { _ in "/api/v1/accounts" },
             otherScope: .notApplicable("an organisation outside scope is a 422 naming organisation (AccountAPITests)"),

@@ -130,7 +130,7 @@ struct SessionTests {
             clock.advance(by: 31 * 60)
             let fresh = try await signIn(app, email: Demo.liam)
             try await SessionPruneJob.run(
-                ClaimedJob(id: UUID(), kind: SessionPruneJob.kind, payload: "{}", attempts: 1, max_attempts: 1), app)
+                ClaimedJob(id: UUID(), kind: SessionPruneJob.kind, payload: "{}", attempts: 1, maxAttempts: 1), app)
             let open = try await UserSession.query(on: app.db).filter(\.$endedAt == nil).all()
             #expect(open.map(\.tokenHash) == [SecretHash.sha256Hex(fresh.token)])
         }

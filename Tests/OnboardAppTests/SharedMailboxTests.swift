@@ -52,7 +52,7 @@ struct SharedMailboxAppTests {
             #expect(added.status == .seeOther)
             let members = try await SharedMailboxes.members(id, on: app.db as! any SQLDatabase)
             #expect(members.count == 2)
-            #expect(members.contains { $0.address == Demo.tom && $0.send_as && !$0.full_access && !$0.owner })
+            #expect(members.contains { $0.address == Demo.tom && $0.sendAs && !$0.fullAccess && !$0.owner })
             // Tom, from another organisation, is told who gave him access to what; the change is audited.
             try await drainJobs(app)
             let told = try await deliveries(app, to: Demo.tom).first { $0.template == "notice" }

@@ -48,7 +48,7 @@ struct SignInTests {
                 SELECT COUNT(*) AS n FROM sessions WHERE token_hash = \(bind: session.token)
                     OR client_address = \(bind: session.token) OR user_agent = \(bind: session.token)
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
             #expect(found?.n == 0)
         }
     }

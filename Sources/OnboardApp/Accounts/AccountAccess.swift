@@ -38,8 +38,8 @@ extension Request {
     /// An account the caller manages, with what they may do to it, or 404.
     func managedAccount(_ id: UUID?, for principal: Principal) async throws -> (AccountSummary, Set<AccountAction>) {
         guard let id, let account = try await AccountStore.summary(id, on: sql) else { throw Abort(.notFound) }
-        let full = try await principal.reaches(organisation: account.organisation_id, .manages, on: sql)
-        let helping = try await full ? true : principal.reaches(organisation: account.organisation_id, .helps, on: sql)
+        let full = try await principal.reaches(organisation: account.organisationID, .manages, on: sql)
+        let helping = try await full ? true : principal.reaches(organisation: account.organisationID, .helps, on: sql)
         guard helping else { throw Abort(.notFound) }
         let targetRoles = try await PrincipalLoader.roles(of: account.id, on: sql)
         let allowed = principal.allowedActions(targetTopRole: targetRoles.max() ?? .user, inFullScope: full)

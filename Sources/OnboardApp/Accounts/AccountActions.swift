@@ -33,8 +33,8 @@ enum AccountActions {
                 try await sql.raw("UPDATE accounts SET activation_method = 'automated' WHERE id = \(bind: account.id)")
                     .run()
                 try await AccountService.startAutomatedActivation(
-                    CreatedAccount(id: account.id, address: account.address, displayName: account.display_name ?? ""),
-                    mobile: account.mobile ?? "", name: account.given_name, organisation: account.organisation_name,
+                    CreatedAccount(id: account.id, address: account.address, displayName: account.displayName ?? ""),
+                    mobile: account.mobile ?? "", name: account.givenName, organisation: account.organisationName,
                     notify: actor, context: context, now: now, on: sql)
             } else {
                 try await AccountService.sendAssistedCode(account: account, context: context, now: now, on: sql)

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -76,7 +73,7 @@ extension AccountService {
         try await removeOrganisationAccess(account.id, by: context.actorAccountID, now: now, on: sql)
         if let mobile = account.mobile {
             try await Outbox.enqueue(
-                .leaver, to: mobile, fields: ["name": account.given_name, "organisation": account.organisation_name],
+                .leaver, to: mobile, fields: ["name": account.givenName, "organisation": account.organisationName],
                 account: account.id, now: now, on: sql)
         }
     }
@@ -99,10 +96,10 @@ extension AccountService {
         _ account: AccountSummary, into organisation: UUID, windowDays: Int, context: AuditContext, now: Date,
         on sql: any SQLDatabase
     ) async throws {
-        guard account.accountState == .leaver, let left = account.state_changed_at,
+        guard account.accountState == .leaver, let left = account.stateChangedAt,
             now.timeIntervalSince(left) < Double(windowDays) * 86400
         else { throw refuse("address", "This person cannot be accepted: they are not a recent leaver") }
-        guard account.organisation_id != organisation else {
+        guard account.organisationID != organisation else {
             throw refuse("organisation", "Choose a different organisation from the one they left")
         }
         guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
@@ -112,11 +109,11 @@ extension AccountService {
         }
         struct Org: Decodable { let name: String }
         guard
-            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
-                decoding: Org.self)
+            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").firstRow(
+                Org.self)
         else { throw Abort(.notFound) }
         let display = AccountNaming.displayName(
-            givenName: account.given_name, familyName: account.family_name, organisation: org.name)
+            givenName: account.givenName, familyName: account.familyName, organisation: org.name)
         try await sql.raw(
             """
             UPDATE accounts SET organisation_id = \(bind: organisation), display_name = \(bind: display)
@@ -125,7 +122,7 @@ extension AccountService {
         ).run()
         try await transition(
             account.id, from: .leaver, on: .acceptJoiner, context: context, now: now,
-            reason: "joined \(org.name) from \(account.organisation_name)", on: sql)
+            reason: "joined \(org.name) from \(account.organisationName)", on: sql)
     }
 
     static func disable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
@@ -151,7 +148,7 @@ extension AccountService {
     static func restore(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)
         async throws
     {
-        guard account.accountState == .deleted, let deleted = account.state_changed_at,
+        guard account.accountState == .deleted, let deleted = account.stateChangedAt,
             now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow
         else { throw refuse("action", "Only an account deleted in the last 30 days can be restored") }
         try await transition(account.id, from: .deleted, on: .restore, context: context, now: now, on: sql)
@@ -186,7 +183,7 @@ extension AccountService {
             let existing = try await sql.raw(
                 """
                 SELECT id FROM role_grants WHERE account_id = \(bind: account.id) AND role = 'organisation_admin'
-                  AND organisation_id = \(bind: account.organisation_id) AND revoked_at IS NULL
+                  AND organisation_id = \(bind: account.organisationID) AND revoked_at IS NULL
                 """
             ).first()
             guard existing == nil else { return }
@@ -194,7 +191,7 @@ extension AccountService {
                 into: "role_grants",
                 row: [
                     "id": UUID(), "account_id": account.id, "role": Role.organisationAdmin.rawValue,
-                    "organisation_id": account.organisation_id, "granted_by_id": actor, "granted_at": now,
+                    "organisation_id": account.organisationID, "granted_by_id": actor, "granted_at": now,
                 ]
             ).run()
         } else {
@@ -210,7 +207,7 @@ extension AccountService {
             AuditEntry(
                 granted ? "account.admin_rights_granted" : "account.admin_rights_revoked", target: "account",
                 id: account.id.uuidString, before: [String: String]?.none,
-                after: ["organisation": account.organisation_id.uuidString]),
+                after: ["organisation": account.organisationID.uuidString]),
             context: context, at: now, on: sql)
     }
 }
@@ -265,7 +262,7 @@ enum AccountLifecycleJob {
         let sql = app.db as! any SQLDatabase
         var candidates: [(UUID, AccountState, AccountEvent, String)] = []
         func due(_ query: SQLQueryString) async throws -> [Due] {
-            try await sql.raw(query).all(decoding: Due.self)
+            try await sql.raw(query).rows(Due.self)
         }
         for row in try await due(
             """

@@ -65,7 +65,7 @@ struct AccountSearch: Sendable {
         statement.appendInterpolation(
             " ORDER BY p.family_name, p.given_name, a.id LIMIT \(bind: pageSize + 1) OFFSET \(bind: (page - 1) * pageSize)"
                 as SQLQueryString)
-        let rows = try await sql.raw(statement).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let rows = try await sql.raw(statement).rows(Row.self)
         return Page(rows: Array(rows.prefix(pageSize)), more: rows.count > pageSize)
     }
 }

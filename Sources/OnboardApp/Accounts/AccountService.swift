@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -71,22 +68,22 @@ struct AccountRequest: Sendable {
 struct AccountSummary: Decodable, Sendable {
     let id: UUID
     let address: String
-    let display_name: String?
+    let displayName: String?
     let state: String
-    let given_name: String
-    let family_name: String
+    let givenName: String
+    let familyName: String
     let mobile: String?
-    let organisation_id: UUID
-    let organisation_name: String
-    let ods_code: String?
-    let activation_method: String?
-    let temp_password_expires_at: Date?
-    let code_confirmed_at: Date?
-    let locked_until: Date?
-    let totp_enrolled_at: Date?
-    let last_sign_in_at: Date?
-    let state_changed_at: Date?
-    let created_at: Date
+    let organisationID: UUID
+    let organisationName: String
+    let odsCode: String?
+    let activationMethod: String?
+    let tempPasswordExpiresAt: Date?
+    let codeConfirmedAt: Date?
+    let lockedUntil: Date?
+    let totpEnrolledAt: Date?
+    let lastSignInAt: Date?
+    let stateChangedAt: Date?
+    let createdAt: Date
 
     var accountState: AccountState { AccountState(rawValue: state) ?? .disabled }
 }
@@ -105,7 +102,7 @@ enum AccountStore {
             FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
             WHERE a.id = \(bind: id)
             """
-        ).first(decoding: AccountSummary.self)
+        ).firstRow(AccountSummary.self)
     }
 
     /// Whether the organisation, or the headquarters it nominated, has completed the IG toolkit.
@@ -147,7 +144,7 @@ enum AccountStore {
         for slice in Array(stems).chunked(500) {
             taken.formUnion(
                 try await sql.raw("SELECT address FROM address_reservations WHERE stem IN (\(binds: slice))")
-                    .all(decoding: Row.self).map(\.address))
+                    .rows(Row.self).map(\.address))
         }
         return taken
     }
@@ -173,15 +170,15 @@ enum AccountService {
     ) async throws -> CreatedAccount {
         struct Org: Decodable {
             let name: String
-            let closed_at: Date?
+            let closedAt: Date?
         }
         guard
             let org = try await sql.raw(
                 "SELECT name, closed_at FROM organisations WHERE id = \(bind: organisation)"
-            ).first(decoding: Org.self)
+            ).firstRow(Org.self)
         else { throw Abort(.notFound) }
         var errors = ValidationErrors()
-        if org.closed_at != nil {
+        if org.closedAt != nil {
             errors.add("organisation", "\(org.name) has closed. Accounts cannot be added to it")
         } else if !(try await AccountStore.igRequirementMet(organisation, on: sql)) {
             errors.add(
@@ -254,8 +251,8 @@ enum AccountService {
             .credentials, to: mobile, fields: ["address": account.address], secret: .temporaryPassword,
             secretRef: account.id, account: account.id, client: context.clientAddress, now: now, on: sql)
         if let administrator,
-            let row = try await sql.raw("SELECT address FROM accounts WHERE id = \(bind: administrator)").first(
-                decoding: AddressRow.self)
+            let row = try await sql.raw("SELECT address FROM accounts WHERE id = \(bind: administrator)").firstRow(
+                AddressRow.self)
         {
             try await Outbox.enqueue(
                 .activationStarted, to: row.address,
@@ -305,11 +302,11 @@ enum AccountService {
     ) async throws -> (SecurityCode.Verdict, mobile: String?) {
         struct CodeRow: Decodable {
             let id: UUID
-            let code_hash: String?
-            let issued_at: Date?
+            let codeHash: String?
+            let issuedAt: Date?
             let tries: Int
-            let used_at: Date?
-            let superseded_at: Date?
+            let usedAt: Date?
+            let supersededAt: Date?
             let mobile: String
         }
         struct Tries: Decodable { let total: Int }
@@ -320,7 +317,7 @@ enum AccountService {
                 WHERE account_id = \(bind: account) AND purpose = \(bind: purpose.rawValue)
                   AND created_at >= \(bind: now.addingTimeInterval(-SecurityCode.attemptWindow))
                 """
-            ).first(decoding: Tries.self)?.total ?? 0
+            ).firstRow(Tries.self)?.total ?? 0
         guard
             let row = try await sql.raw(
                 """
@@ -329,14 +326,14 @@ enum AccountService {
                 ORDER BY CASE WHEN used_at IS NULL AND superseded_at IS NULL THEN 0 ELSE 1 END, created_at DESC
                 LIMIT 1
                 """
-            ).first(decoding: CodeRow.self)
+            ).firstRow(CodeRow.self)
         else { return (.noLiveCode, nil) }
         let matches =
-            row.code_hash.map {
+            row.codeHash.map {
                 SecretHash.constantTimeEquals($0, Credentials.hashCode(typed, key: key))
             } ?? false
         let verdict = SecurityCode.judge(
-            matches: matches, issuedAt: row.issued_at, usedOrSuperseded: row.used_at != nil || row.superseded_at != nil,
+            matches: matches, issuedAt: row.issuedAt, usedOrSuperseded: row.usedAt != nil || row.supersededAt != nil,
             triesOnCode: row.tries, triesInWindow: windowTries, now: now)
         switch verdict {
         case .accepted:

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -33,7 +30,7 @@ struct DeliveryReceiptsController {
                 UPDATE outbox SET delivery = \(bind: delivery.rawValue), delivery_at = \(bind: now)
                 WHERE provider_id = \(bind: receipt.id) RETURNING id
                 """
-            ).all(decoding: Row.self)
+            ).rows(Row.self)
             for row in updated {
                 try await AuditLog.record(
                     AuditEntry(
@@ -66,14 +63,14 @@ enum MessageHistory {
             let channel: String
             let state: String
             let delivery: String?
-            let created_at: Date
+            let createdAt: Date
         }
         let rows = try await sql.raw(
             """
             SELECT template, channel, state, delivery, created_at FROM outbox
             WHERE account_id = \(bind: account) ORDER BY created_at DESC LIMIT 10
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         return rows.map { row in
             let sms = row.channel == MessageTemplate.Channel.sms.rawValue
             let delivery = row.delivery.flatMap(Delivery.init(rawValue:))
@@ -89,7 +86,7 @@ enum MessageHistory {
             }
             let name = MessageTemplate(rawValue: row.template)?.title ?? "Message"
             return Item(
-                when: Format.dateTime(row.created_at), what: "\(name) (\(sms ? "text" : "email"))", status: status,
+                when: Format.dateTime(row.createdAt), what: "\(name) (\(sms ? "text" : "email"))", status: status,
                 failed: delivery?.failed ?? (row.state == "failed"))
         }
     }

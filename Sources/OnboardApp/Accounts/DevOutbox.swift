@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import SQLKit
 import Vapor
@@ -12,13 +9,13 @@ enum DevOutbox {
         let recipient: String
         let template: String
         let body: String
-        let delivered_at: Date
+        let deliveredAt: Date
     }
 
     static func recent(limit: Int = 50, on sql: any SQLDatabase) async throws -> [Delivery] {
         try await sql.raw(
             "SELECT recipient, template, body, delivered_at FROM dev_deliveries ORDER BY seq DESC LIMIT \(literal: limit)"
-        ).all(decoding: Delivery.self)
+        ).rows(Delivery.self)
     }
 
     struct Item: Encodable {
@@ -36,7 +33,7 @@ enum DevOutbox {
     @Sendable
     static func page(req: Request) async throws -> Response {
         let items = try await recent(on: req.sql).map {
-            Item(recipient: $0.recipient, template: $0.template, body: $0.body, when: Format.dateTime($0.delivered_at))
+            Item(recipient: $0.recipient, template: $0.template, body: $0.body, when: Format.dateTime($0.deliveredAt))
         }
         return try await req.render(
             "dev/outbox", req.chrome("Text messages and account emails (development)"),

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -14,7 +11,7 @@ enum Invitations {
         let role: Role
         let name: String?
         let organisationID: UUID
-        let ods_code: String?
+        let odsCode: String?
         let mobile: String?
         /// The approved application that asked for this person, which their account completes.
         let applicationID: UUID?
@@ -26,11 +23,11 @@ enum Invitations {
             let kind: String
             let name: String?
             let email: String
-            let organisation_id: UUID
-            let ods_code: String?
-            let applicant_email: String?
+            let organisationID: UUID
+            let odsCode: String?
+            let applicantEmail: String?
             let answers: String?
-            let application_id: UUID?
+            let applicationID: UUID?
         }
         guard
             let row = try await sql.raw(
@@ -41,20 +38,20 @@ enum Invitations {
                 LEFT JOIN applications a ON a.id = i.application_id
                 WHERE i.id = \(bind: id) AND i.used_at IS NULL AND i.kind IN ('local_admin', 'super_user')
                 """
-            ).first(decoding: Row.self),
+            ).firstRow(Row.self),
             let role = Role(rawValue: row.kind),
-            try await principal.canManage(organisation: row.organisation_id, on: sql)
+            try await principal.canManage(organisation: row.organisationID, on: sql)
         else { return nil }
         // The applicant's own mobile, when the applicant is the person invited.
         var mobile: String?
-        if row.applicant_email?.lowercased() == row.email.lowercased(), let answers = row.answers,
+        if row.applicantEmail?.lowercased() == row.email.lowercased(), let answers = row.answers,
             let map = try? JSONDecoder().decode([String: String].self, from: Data(answers.utf8))
         {
             mobile = map["mobile"]
         }
         return Pending(
-            id: row.id, role: role, name: row.name, organisationID: row.organisation_id, ods_code: row.ods_code,
-            mobile: mobile, applicationID: row.application_id)
+            id: row.id, role: role, name: row.name, organisationID: row.organisationID, odsCode: row.odsCode,
+            mobile: mobile, applicationID: row.applicationID)
     }
 
     /// Spends the invitation (once) and grants its role over its organisation to the new account.

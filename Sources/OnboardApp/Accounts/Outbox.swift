@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -78,8 +75,8 @@ enum Outbox {
         let recipient: String
         let fields: String
         let secret: String?
-        let secret_ref: UUID?
-        let account_id: UUID?
+        let secretRef: UUID?
+        let accountID: UUID?
         let state: String
     }
 
@@ -153,7 +150,7 @@ enum Outbox {
                 CAST(COALESCE(SUM(CASE WHEN client_address = \(bind: client ?? "-") THEN 1 ELSE 0 END), 0) AS INTEGER) AS c
             FROM outbox WHERE channel = 'sms' AND created_at >= \(bind: since)
             """
-        ).first(decoding: Counts.self)
+        ).firstRow(Counts.self)
         return (counts?.a ?? 0, counts?.n ?? 0, counts?.c ?? 0)
     }
 
@@ -169,7 +166,7 @@ enum Outbox {
                 SELECT id, channel, template, recipient, fields, secret, secret_ref, account_id, state
                 FROM outbox WHERE id = \(bind: payload.outbox)
                 """
-            ).first(decoding: Row.self),
+            ).firstRow(Row.self),
             row.state == "queued",
             let template = MessageTemplate(rawValue: row.template)
         else { return }
@@ -183,7 +180,7 @@ enum Outbox {
             let issued = try await sql.raw(
                 """
                 UPDATE security_codes SET code_hash = \(bind: SecretHash.hmac(code, key: key)), issued_at = \(bind: now)
-                WHERE id = \(bind: row.secret_ref) AND used_at IS NULL AND superseded_at IS NULL
+                WHERE id = \(bind: row.secretRef) AND used_at IS NULL AND superseded_at IS NULL
                 RETURNING id
                 """
             ).first()
@@ -198,7 +195,7 @@ enum Outbox {
                 """
                 UPDATE accounts SET temp_password_hash = \(bind: Credentials.hashTemporary(password, key: key)),
                     temp_password_expires_at = \(bind: now.addingTimeInterval(TemporaryPassword.lifetime))
-                WHERE id = \(bind: row.secret_ref)
+                WHERE id = \(bind: row.secretRef)
                 """
             ).run()
             fields["password"] = password

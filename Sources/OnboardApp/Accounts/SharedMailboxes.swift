@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -9,21 +6,21 @@ import Vapor
 struct MailboxRow: Decodable, Sendable {
     let id: UUID
     let address: String
-    let display_name: String
-    let organisation_id: UUID
-    let organisation_name: String
-    let ods_code: String?
-    let created_at: Date
+    let displayName: String
+    let organisationID: UUID
+    let organisationName: String
+    let odsCode: String?
+    let createdAt: Date
 }
 
 struct MemberRow: Decodable, Sendable {
-    let account_id: UUID
+    let accountID: UUID
     let address: String
-    let given_name: String
-    let family_name: String
-    let organisation_name: String
-    let full_access: Bool
-    let send_as: Bool
+    let givenName: String
+    let familyName: String
+    let organisationName: String
+    let fullAccess: Bool
+    let sendAs: Bool
     let owner: Bool
 }
 
@@ -41,7 +38,7 @@ enum SharedMailboxes {
             SELECT \(columns) FROM shared_mailboxes m JOIN organisations o ON o.id = m.organisation_id
             WHERE m.id = \(bind: id)
             """
-        ).first(decoding: MailboxRow.self)
+        ).firstRow(MailboxRow.self)
     }
 
     static func members(_ id: UUID, on sql: any SQLDatabase) async throws -> [MemberRow] {
@@ -53,7 +50,7 @@ enum SharedMailboxes {
             JOIN organisations o ON o.id = a.organisation_id
             WHERE s.mailbox_id = \(bind: id) ORDER BY p.family_name, p.given_name, a.id
             """
-        ).all(decoding: MemberRow.self)
+        ).rows(MemberRow.self)
     }
 
     /// The mailboxes a person manages: those of organisations they administer, and those they own.
@@ -69,13 +66,13 @@ enum SharedMailboxes {
                 SELECT mailbox_id FROM shared_mailbox_members WHERE account_id = \(bind: principal.accountID) AND owner)
             ORDER BY o.name, m.address LIMIT 200
             """
-        ).all(decoding: MailboxRow.self)
+        ).rows(MailboxRow.self)
     }
 
     /// A mailbox the caller manages, or 404.
     static func managed(_ id: UUID?, by principal: Principal, on sql: any SQLDatabase) async throws -> MailboxRow {
         guard let id, let mailbox = try await load(id, on: sql) else { throw Abort(.notFound) }
-        if try await principal.canManage(organisation: mailbox.organisation_id, on: sql) { return mailbox }
+        if try await principal.canManage(organisation: mailbox.organisationID, on: sql) { return mailbox }
         let owner = try await sql.raw(
             """
             SELECT 1 AS ok FROM shared_mailbox_members
@@ -88,15 +85,15 @@ enum SharedMailboxes {
 
     /// The account a member is named by (an address or alias), if it can be a member.
     static func memberAccount(_ address: String, on sql: any SQLDatabase) async throws -> AccountSummary? {
-        struct Row: Decodable { let account_id: UUID }
+        struct Row: Decodable { let accountID: UUID }
         guard
             let row = try await sql.raw(
                 """
                 SELECT account_id FROM address_reservations
                 WHERE address = \(bind: Identifiers.normaliseEmail(address)) AND account_id IS NOT NULL
                 """
-            ).first(decoding: Row.self),
-            let account = try await AccountStore.summary(row.account_id, on: sql),
+            ).firstRow(Row.self),
+            let account = try await AccountStore.summary(row.accountID, on: sql),
             ![.leaver, .deleted, .disabled].contains(account.accountState)
         else { return nil }
         return account
@@ -108,8 +105,8 @@ enum SharedMailboxes {
     ) async throws -> UUID {
         struct Org: Decodable { let name: String }
         guard
-            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").first(
-                decoding: Org.self)
+            let org = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: organisation)").firstRow(
+                Org.self)
         else { throw Abort(.notFound) }
         guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
             throw AccountService.refuse(
@@ -161,7 +158,7 @@ enum SharedMailboxes {
     ) async throws {
         if let problem = SharedMailboxRules.problem(with: rights) { throw AccountService.refuse("rights", problem) }
         let current = try await members(mailbox, on: sql)
-        let existing = current.first { $0.account_id == account.id }
+        let existing = current.first { $0.accountID == account.id }
         if let existing, existing.owner, !rights.owner,
             let problem = SharedMailboxRules.problemLeaving(
                 ownersBefore: current.filter(\.owner).count, removingOwner: true)
@@ -190,7 +187,7 @@ enum SharedMailboxes {
             AuditEntry(
                 existing == nil ? "mailbox.member_added" : "mailbox.member_changed", target: "mailbox",
                 id: mailbox.uuidString,
-                before: existing.map { ["fullAccess": $0.full_access, "sendAs": $0.send_as, "owner": $0.owner] },
+                before: existing.map { ["fullAccess": $0.fullAccess, "sendAs": $0.sendAs, "owner": $0.owner] },
                 after: [
                     "account": account.id.uuidString, "fullAccess": String(rights.fullAccess),
                     "sendAs": String(rights.sendAs), "owner": String(rights.owner),
@@ -209,8 +206,8 @@ enum SharedMailboxes {
         let what = [rights.fullAccess ? "read and manage its mail" : nil, rights.sendAs ? "send as it" : nil]
             .compactMap { $0 }.joined(separator: " and ")
         let body =
-            "You can now \(what.isEmpty ? "use it" : what): \(row.display_name) (\(row.address)), looked after by "
-            + "\(row.organisation_name)\(rights.owner ? ", and you are one of its owners" : ""). If you did not expect "
+            "You can now \(what.isEmpty ? "use it" : what): \(row.displayName) (\(row.address)), looked after by "
+            + "\(row.organisationName)\(rights.owner ? ", and you are one of its owners" : ""). If you did not expect "
             + "this, tell your Local Administrator or the helpdesk."
         try await Outbox.enqueue(
             .notice, to: account.address,
@@ -222,7 +219,7 @@ enum SharedMailboxes {
         _ mailbox: UUID, account: UUID, context: AuditContext, now: Date, on sql: any SQLDatabase
     ) async throws {
         let current = try await members(mailbox, on: sql)
-        guard let member = current.first(where: { $0.account_id == account }) else { throw Abort(.notFound) }
+        guard let member = current.first(where: { $0.accountID == account }) else { throw Abort(.notFound) }
         if let problem = SharedMailboxRules.problemLeaving(
             ownersBefore: current.filter(\.owner).count, removingOwner: member.owner)
         {

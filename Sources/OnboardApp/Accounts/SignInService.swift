@@ -162,7 +162,7 @@ struct SignInService: Sendable {
                 SELECT account_id AS owner FROM address_reservations
                 WHERE address = \(bind: address.lowercased()) AND account_id IS NOT NULL
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return nil }
         return try await Account.find(row.owner, on: db)
     }
@@ -237,7 +237,7 @@ struct SignInService: Sendable {
     static func currentAUP(on sql: any SQLDatabase) async throws -> AUPRow? {
         try await sql.raw(
             "SELECT id, version, title, summary FROM aup_versions ORDER BY effective_from DESC LIMIT 1"
-        ).first(decoding: AUPRow.self)
+        ).firstRow(AUPRow.self)
     }
 
     static func acceptedCurrentAUP(_ account: UUID, on sql: any SQLDatabase) async throws -> Bool {
@@ -306,7 +306,7 @@ struct SignInService: Sendable {
             SELECT password_hash AS hash FROM password_history WHERE account_id = \(bind: account)
             ORDER BY created_at DESC LIMIT \(literal: PasswordPolicy.historyDepth)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         for row in rows where try await hashing.verify(password, created: row.hash) { return true }
         return false
     }
@@ -472,7 +472,7 @@ struct SignInService: Sendable {
                     UPDATE sessions SET factor_failures = factor_failures + 1 WHERE id = \(bind: pending.sessionID)
                     RETURNING factor_failures AS tries
                     """
-                ).first(decoding: Tries.self)?.tries ?? 0
+                ).firstRow(Tries.self)?.tries ?? 0
             let locked = try await Self.countFailure(
                 pending.accountID, state: state, counters: counters, in: "failed_factor_attempts", policy: policy,
                 reason: "wrong authenticator codes", now: now, on: sql)

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -19,12 +16,12 @@ enum ApplicationMessageJob {
         let link =
             app.settings.publicURL
             + SiteURL.track(ApplicationStore.trackingToken(for: row.id, key: app.settings.sessionSecret)).path
-        let state = ApplicationState(rawValue: event.to_state) ?? .submitted
+        let state = ApplicationState(rawValue: event.toState) ?? .submitted
         let subject: String
         var lines: [String] = []
         if event.action == ApplicationAction.submit.rawValue {
             subject = "We have your application \(row.reference)"
-            lines.append("We received your application \(row.reference) on \(LondonTime.receipt(event.occurred_at)).")
+            lines.append("We received your application \(row.reference) on \(LondonTime.receipt(event.occurredAt)).")
         } else {
             subject = "Your application \(row.reference): \(state.displayName.lowercased())"
             lines.append("Your application \(row.reference) is now: \(state.displayName.lowercased()).")
@@ -35,7 +32,7 @@ enum ApplicationMessageJob {
         lines.append("Open the link and press the button to see the status. Do not forward this email.")
         try await app.dependencies.messages.send(
             OutboundMessage(
-                to: row.applicant_email, subject: subject, body: lines.joined(separator: "\n"), sentAt: app.clock.now())
+                to: row.applicantEmail, subject: subject, body: lines.joined(separator: "\n"), sentAt: app.clock.now())
         )
     }
 }
@@ -59,8 +56,8 @@ enum ApplicationEventJob {
                 SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
                 FROM application_events WHERE id = \(bind: payload.event)
                 """
-            ).first(decoding: ApplicationEventRow.self),
-            let row = try await ApplicationStore.load(id: event.application_id, on: sql)
+            ).firstRow(ApplicationEventRow.self),
+            let row = try await ApplicationStore.load(id: event.applicationID, on: sql)
         else { return nil }
         return (event, row)
     }
@@ -88,9 +85,9 @@ enum InvitationMessageJob {
             let kind: String
             let email: String
             let name: String?
-            let organisation_name: String?
+            let organisationName: String?
             let programme: String?
-            let expires_at: Date
+            let expiresAt: Date
         }
         guard
             let row = try await sql.raw(
@@ -99,7 +96,7 @@ enum InvitationMessageJob {
                 FROM invitations i LEFT JOIN organisations o ON o.id = i.organisation_id
                 WHERE i.id = \(bind: payload.invitation) AND i.used_at IS NULL
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return }
         let message: OutboundMessage
         switch row.kind {
@@ -110,12 +107,12 @@ enum InvitationMessageJob {
                 app.settings.publicURL
                 + SiteURL.register(token(for: payload.invitation, key: app.settings.sessionSecret)).path
             message = OutboundMessage(
-                to: row.email, subject: "Register \(row.organisation_name ?? "your pharmacy") for secure email",
+                to: row.email, subject: "Register \(row.organisationName ?? "your pharmacy") for secure email",
                 body: """
-                    Your regional pharmacy team invites \(row.organisation_name ?? "your pharmacy") to join secure email \
+                    Your regional pharmacy team invites \(row.organisationName ?? "your pharmacy") to join secure email \
                     through \(programme).
                     Open this link and press the button to start your registration: \(link)
-                    The link works once and lasts until \(LondonTime.receipt(row.expires_at)). Do not forward it.
+                    The link works once and lasts until \(LondonTime.receipt(row.expiresAt)). Do not forward it.
                     """,
                 sentAt: app.clock.now())
         case "super_user":
@@ -123,10 +120,10 @@ enum InvitationMessageJob {
                 to: row.email, subject: "You are invited to be your pharmacy group's super user",
                 body: """
                     \(row.name.map { "Dear \($0)," } ?? "Hello,")
-                    The national team has accepted \(row.organisation_name ?? "your group")'s intent to provide the service, \
+                    The national team has accepted \(row.organisationName ?? "your group")'s intent to provide the service, \
                     and invites you to be its super user. You will send one registration spreadsheet for every store and \
                     user, with the data sharing agreement. The national team will phone you to set up your account. \
-                    This invitation lasts until \(LondonTime.receipt(row.expires_at)).
+                    This invitation lasts until \(LondonTime.receipt(row.expiresAt)).
                     """,
                 sentAt: app.clock.now())
         default:
@@ -134,10 +131,10 @@ enum InvitationMessageJob {
                 to: row.email, subject: "You are invited to be a Local Administrator",
                 body: """
                     \(row.name.map { "Dear \($0)," } ?? "Hello,")
-                    \(row.organisation_name ?? "Your organisation") has been approved to join the secure email service, and you \
+                    \(row.organisationName ?? "Your organisation") has been approved to join the secure email service, and you \
                     are named as its first Local Administrator.
                     The national team will phone you to set up your account: they text a security code to your mobile and ask \
-                    you to read it back. This invitation lasts until \(LondonTime.receipt(row.expires_at)).
+                    you to read it back. This invitation lasts until \(LondonTime.receipt(row.expiresAt)).
                     """,
                 sentAt: app.clock.now())
         }

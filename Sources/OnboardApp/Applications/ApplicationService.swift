@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -75,10 +72,10 @@ struct ApplicationService {
             let id: UUID
             let email: String
             let programme: String?
-            let ods_code: String?
-            let organisation_id: UUID?
-            let expires_at: Date
-            let used_at: Date?
+            let odsCode: String?
+            let organisationID: UUID?
+            let expiresAt: Date
+            let usedAt: Date?
         }
         guard token.count >= 40, token.count <= 64,
             let invitation = try await req.sql.raw(
@@ -86,19 +83,19 @@ struct ApplicationService {
                 SELECT id, email, programme, ods_code, organisation_id, expires_at, used_at FROM invitations
                 WHERE token_hash = \(bind: SecretHash.sha256Hex(token)) AND kind = 'registration'
                 """
-            ).first(decoding: Invitation.self),
-            invitation.used_at == nil, invitation.expires_at > req.now
+            ).firstRow(Invitation.self),
+            invitation.usedAt == nil, invitation.expiresAt > req.now
         else { return nil }
         struct Premises: Decodable {
             let name: String
             let postcode: String?
             let region: String?
         }
-        var answers: [String: String] = ["odsCode": invitation.ods_code ?? "", "programme": invitation.programme ?? ""]
-        if let organisation = invitation.organisation_id,
+        var answers: [String: String] = ["odsCode": invitation.odsCode ?? "", "programme": invitation.programme ?? ""]
+        if let organisation = invitation.organisationID,
             let premises = try await req.sql.raw(
                 "SELECT name, postcode, region FROM organisations WHERE id = \(bind: organisation)"
-            ).first(decoding: Premises.self)
+            ).firstRow(Premises.self)
         {
             answers["premisesName"] = premises.name
             answers["postcode"] = premises.postcode
@@ -125,7 +122,7 @@ struct ApplicationService {
                     UPDATE invitations SET used_at = \(bind: now), application_id = \(bind: id)
                     WHERE id = \(bind: invitation.id) AND used_at IS NULL RETURNING id
                     """
-                ).first(decoding: Used.self)
+                ).firstRow(Used.self)
                 guard used != nil else { throw AlreadySpent() }
                 try await AuditLog.record(
                     AuditEntry(
@@ -166,11 +163,11 @@ struct ApplicationService {
     func verify(_ row: ApplicationRow, code rawCode: String) async throws {
         let code = rawCode.filter(\.isNumber)
         var errors = ValidationErrors()
-        guard let hash = row.code_hash, let expires = row.code_expires_at else {
+        guard let hash = row.codeHash, let expires = row.codeExpiresAt else {
             errors.add("code", "Ask for a new code: this one has been used")
             throw errors
         }
-        if row.code_attempts >= Self.codeAttempts {
+        if row.codeAttempts >= Self.codeAttempts {
             errors.add("code", "You have entered a wrong code too many times. Ask for a new code.")
             throw errors
         }
@@ -210,7 +207,7 @@ struct ApplicationService {
             + SiteURL.track(ApplicationStore.trackingToken(for: row.id, key: req.settings.sessionSecret)).path
         try await req.application.dependencies.messages.send(
             OutboundMessage(
-                to: row.applicant_email, subject: "Your application \(row.reference)",
+                to: row.applicantEmail, subject: "Your application \(row.reference)",
                 body: """
                     You have started application \(row.reference). To come back to it, or later to see its progress, \
                     open this link and press the button: \(link)
@@ -353,7 +350,7 @@ struct ApplicationService {
     /// The applicant's own submission from check your answers.
     func submit(_ row: ApplicationRow) async throws -> SubmitOutcome {
         let prepared: Prepared
-        switch try await prepare(kind: row.applicationKind, email: row.applicant_email, answers: row.answerMap) {
+        switch try await prepare(kind: row.applicationKind, email: row.applicantEmail, answers: row.answerMap) {
         case .previouslySubmitted(let reference): return .previouslySubmitted(reference: reference)
         case .ready(let ready): prepared = ready
         }
@@ -441,7 +438,7 @@ struct ApplicationService {
     static func liveApplication(duplicateKey key: String, on sql: any SQLDatabase) async throws -> String? {
         struct Row: Decodable { let reference: String }
         return try await sql.raw("SELECT reference FROM applications WHERE duplicate_key = \(bind: key)")
-            .first(decoding: Row.self)?.reference
+            .firstRow(Row.self)?.reference
     }
 
     /// The records an application points at: the practice or premises when on record, the care home's
@@ -456,7 +453,7 @@ struct ApplicationService {
         func find(_ ods: String?) async throws -> Row? {
             guard let ods, !ods.isEmpty else { return nil }
             return try await req.sql.raw("SELECT id, region FROM organisations WHERE ods_code = \(bind: ods)")
-                .first(decoding: Row.self)
+                .firstRow(Row.self)
         }
         let organisation = try await find(answers["odsCode"])
         var commissioner: Row?
@@ -531,7 +528,7 @@ struct ApplicationService {
                 } else if decision.action == .approve, kind == .communityPharmacy {
                     setUp = try await ApplicationSetUp.communityPharmacy(
                         row, approver: account, settings: settings, context: context, now: now, on: sql)
-                } else if decision.action == .complete, kind.completionSetsUp, row.created_account_id == nil {
+                } else if decision.action == .complete, kind.completionSetsUp, row.createdAccountID == nil {
                     setUp = try await ApplicationSetUp.practitioner(
                         row, administeredBy: try await Self.organisation(of: account, on: sql),
                         activation: decision.activation, approver: account, settings: settings, context: context,
@@ -600,10 +597,10 @@ struct ApplicationService {
         ).run()
         let before = Snapshot(
             reference: row.reference, kind: row.kind, state: from.rawValue, region: row.region,
-            assignedOrganisationID: row.assigned_organisation_id, reason: nil)
+            assignedOrganisationID: row.assignedOrganisationID, reason: nil)
         let after = Snapshot(
             reference: row.reference, kind: row.kind, state: to.rawValue, region: row.region,
-            assignedOrganisationID: assignee ?? row.assigned_organisation_id, reason: reason)
+            assignedOrganisationID: assignee ?? row.assignedOrganisationID, reason: reason)
         try await AuditLog.record(
             AuditEntry(
                 "application.\(action.rawValue)", target: "application", id: row.reference, before: before, after: after
@@ -630,7 +627,7 @@ struct ApplicationService {
         }
         if let ods = answers["odsCode"], !ods.isEmpty,
             let existing = try await sql.raw("SELECT id, status FROM organisations WHERE ods_code = \(bind: ods)")
-                .first(decoding: Existing.self)
+                .firstRow(Existing.self)
         {
             if OnboardingStatus(rawValue: existing.status) == .notJoined
                 || existing.status == OnboardingStatus.applying.rawValue
@@ -698,9 +695,9 @@ struct ApplicationService {
     /// The organisation an approver's account belongs to: a care home is administered from there.
     static func organisation(of account: UUID?, on sql: any SQLDatabase) async throws -> UUID? {
         guard let account else { return nil }
-        struct Row: Decodable { let organisation_id: UUID }
+        struct Row: Decodable { let organisationID: UUID }
         return try await sql.raw("SELECT organisation_id FROM accounts WHERE id = \(bind: account)")
-            .first(decoding: Row.self)?.organisation_id
+            .firstRow(Row.self)?.organisationID
     }
 
     static let invitationLifetime: TimeInterval = 14 * 24 * 3600
@@ -714,7 +711,7 @@ struct ApplicationService {
         let id = UUID()
         // An organisation names its first LA; a pharmacy multiple's lead contact (the applicant) is its super user.
         let kind = row.applicationKind == .pharmacyMultiple ? "super_user" : "local_admin"
-        let email = answers["firstLAEmail"] ?? row.applicant_email
+        let email = answers["firstLAEmail"] ?? row.applicantEmail
         let name = answers["firstLAName"] ?? answers["applicantName"]
         try await sql.insert(
             into: "invitations",

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -25,7 +22,7 @@ enum ApplicationSetUp {
         let answers = row.answerMap
         let ig: IGToolkitStatus = answers["igStatus"] == "completed" ? .completed : .notStarted
         let organisation = try await ApplicationService.createOrLinkOrganisation(
-            for: row, type: .careHome, parent: row.commissioner_id, administeredBy: administeredBy, igStatus: ig,
+            for: row, type: .careHome, parent: row.commissionerID, administeredBy: administeredBy, igStatus: ig,
             now: now, context: context, on: sql)
         guard try await AccountStore.igRequirementMet(organisation, on: sql) else {
             return Result(organisation: organisation)
@@ -77,7 +74,7 @@ enum ApplicationSetUp {
         // A practice on record is found by its ODS code; one that is not is made for this LA to administer.
         let organisation = try await ApplicationService.createOrLinkOrganisation(
             for: row, type: row.applicationKind == .dentist ? .dentalPractice : .optometrist, parent: nil,
-            administeredBy: row.assigned_organisation_id ?? administeredBy, now: now, context: context, on: sql)
+            administeredBy: row.assignedOrganisationID ?? administeredBy, now: now, context: context, on: sql)
         let person = AccountNaming.split(fullName: answers["applicantName"] ?? "")
         let account = try await createAccount(
             row, givenName: person.givenName, familyName: person.familyName, organisation: organisation,
@@ -114,12 +111,12 @@ extension ApplicationSetUp {
     /// What the applicant reads on their tracking page once their application is complete: what exists now,
     /// and the next step, in plain words.
     static func summary(of row: ApplicationRow, settings: Settings, on sql: any SQLDatabase) async throws -> [String] {
-        guard row.applicationState == .completed, row.created_organisation_id != nil || row.created_account_id != nil
+        guard row.applicationState == .completed, row.createdOrganisationID != nil || row.createdAccountID != nil
         else { return [] }
         struct Names: Decodable {
             let organisation: String?
             let address: String?
-            let activation_method: String?
+            let activationMethod: String?
             let state: String?
         }
         let names = try await sql.raw(
@@ -130,7 +127,7 @@ extension ApplicationSetUp {
             LEFT JOIN accounts a ON a.id = p.created_account_id
             WHERE p.id = \(bind: row.id)
             """
-        ).first(decoding: Names.self)
+        ).firstRow(Names.self)
         var lines: [String] = []
         let kind = row.applicationKind
         if let organisation = names?.organisation, kind.approvalSetsUp || kind.approvalCreatesOrganisation {
@@ -140,7 +137,7 @@ extension ApplicationSetUp {
             // An organisation's first administrator may be someone other than the applicant.
             let invited = kind.approvalCreatesOrganisation
             let owner = invited ? "The first administrator's account" : "Your account"
-            let byCall = names?.activation_method == ActivationMethod.assisted.rawValue
+            let byCall = names?.activationMethod == ActivationMethod.assisted.rawValue
             let nextStep: String? =
                 switch (names?.state == AccountState.pendingActivation.rawValue, byCall, invited) {
                 case (false, _, _): nil
@@ -159,7 +156,7 @@ extension ApplicationSetUp {
                 "Accounts are added once the home has completed the Data Security and Protection Toolkit. Your "
                     + "Local Administrator will add them then.")
         }
-        if row.created_mailbox_id != nil, let ods = row.answerMap["odsCode"] {
+        if row.createdMailboxID != nil, let ods = row.answerMap["odsCode"] {
             lines.append(
                 "The pharmacy's shared mailbox is \(SharedMailboxRules.premisesLocalPart(ods: ods))@\(settings.mailDomain). "
                     + "You own it, and can give your staff and locums access.")

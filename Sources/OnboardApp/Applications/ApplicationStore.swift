@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -12,25 +9,25 @@ struct ApplicationRow: Decodable, Sendable {
     let reference: String
     let kind: String
     let state: String
-    let applicant_email: String
-    let email_verified_at: Date?
-    let code_hash: String?
-    let code_expires_at: Date?
-    let code_attempts: Int
+    let applicantEmail: String
+    let emailVerifiedAt: Date?
+    let codeHash: String?
+    let codeExpiresAt: Date?
+    let codeAttempts: Int
     let answers: String
     let region: String?
-    let organisation_id: UUID?
-    let commissioner_id: UUID?
-    let assigned_organisation_id: UUID?
-    let created_organisation_id: UUID?
-    let created_account_id: UUID?
-    let created_mailbox_id: UUID?
+    let organisationID: UUID?
+    let commissionerID: UUID?
+    let assignedOrganisationID: UUID?
+    let createdOrganisationID: UUID?
+    let createdAccountID: UUID?
+    let createdMailboxID: UUID?
     let decision: String?
     let rules: String?
-    let parameter_version: String?
-    let submitted_at: Date?
-    let created_at: Date
-    let updated_at: Date
+    let parameterVersion: String?
+    let submittedAt: Date?
+    let createdAt: Date
+    let updatedAt: Date
 
     static let columns: SQLQueryString = """
         a.id, a.reference, a.kind, a.state, a.applicant_email, a.email_verified_at, a.code_hash, a.code_expires_at,
@@ -41,7 +38,7 @@ struct ApplicationRow: Decodable, Sendable {
     var applicationKind: ApplicationKind { ApplicationKind(rawValue: kind) ?? .nonNHSOrganisation }
     var applicationState: ApplicationState { ApplicationState(rawValue: state) ?? .draft }
     var answerMap: [String: String] { ApplicationStore.decodeAnswers(answers) }
-    var isVerified: Bool { email_verified_at != nil }
+    var isVerified: Bool { emailVerifiedAt != nil }
 
     /// The name applicants and reviewers recognise: the practice, premises, home or organisation.
     var subjectName: String { ApplicationStore.subjectName(answerMap) ?? applicationKind.displayName }
@@ -50,11 +47,11 @@ struct ApplicationRow: Decodable, Sendable {
 /// One step in an application's history.
 struct ApplicationEventRow: Decodable, Sendable, Encodable {
     let id: UUID
-    let application_id: UUID
-    let occurred_at: Date
+    let applicationID: UUID
+    let occurredAt: Date
     let action: String
-    let from_state: String
-    let to_state: String
+    let fromState: String
+    let toState: String
     let reason: String?
     let actor: String
 }
@@ -81,7 +78,7 @@ enum ApplicationStore {
 
     static func load(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> ApplicationRow? {
         try await sql.raw("SELECT \(ApplicationRow.columns) FROM applications a WHERE \(condition)")
-            .first(decoding: ApplicationRow.self)
+            .firstRow(ApplicationRow.self)
     }
 
     /// Every path that creates an application starts it as a draft here, with its tracking hash, and reads it back.
@@ -106,7 +103,7 @@ enum ApplicationStore {
 
     static func loadAll(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> [ApplicationRow] {
         try await sql.raw("SELECT \(ApplicationRow.columns) FROM applications a WHERE \(condition)")
-            .all(decoding: ApplicationRow.self)
+            .rows(ApplicationRow.self)
     }
 
     static func load(id: UUID, on sql: any SQLDatabase) async throws -> ApplicationRow? {
@@ -119,7 +116,7 @@ enum ApplicationStore {
             SELECT id, application_id, occurred_at, action, from_state, to_state, reason, actor
             FROM application_events WHERE application_id = \(bind: id) ORDER BY sequence
             """
-        ).all(decoding: ApplicationEventRow.self)
+        ).rows(ApplicationEventRow.self)
     }
 
     /// Links sent by message carry a token derived from the application's id with the service key, so jobs can
@@ -204,10 +201,10 @@ enum ApplicationStore {
             guard let id else { return false }
             return try await principal.reaches(organisation: id, .administers([.localAdmin]), on: sql)
         }
-        if row.applicationState == .passedToLA, try await administers(row.assigned_organisation_id) {
+        if row.applicationState == .passedToLA, try await administers(row.assignedOrganisationID) {
             return .localAdmin
         }
-        if kind == .careHome, try await administers(row.commissioner_id ?? row.organisation_id) { return .localAdmin }
+        if kind == .careHome, try await administers(row.commissionerID ?? row.organisationID) { return .localAdmin }
         let regions = { (role: Role) in Set(principal.grants.filter { $0.role == role }.compactMap(\.region)) }
         if kind.reviewer == .regionalContact, let region = row.region, regions(.regionalContact).contains(region) {
             return .regionalContact
@@ -227,7 +224,7 @@ enum ApplicationStore {
             EXISTS (SELECT 1 FROM role_grants g WHERE g.organisation_id = o.id AND g.role = \(bind: Role.localAdmin.rawValue)
                 AND g.revoked_at IS NULL)
             """
-        if let start = row.organisation_id {
+        if let start = row.organisationID {
             return try await sql.raw(
                 """
                 WITH RECURSIVE up(id) AS (
@@ -240,19 +237,19 @@ enum ApplicationStore {
                 SELECT o.id, o.name, o.ods_code FROM organisations o
                 WHERE o.id IN (SELECT id FROM up) AND \(hasLA) ORDER BY o.name
                 """
-            ).all(decoding: LAChoice.self)
+            ).rows(LAChoice.self)
         }
         return try await sql.raw(
             """
             SELECT o.id, o.name, o.ods_code FROM organisations o
             WHERE o.region = \(bind: row.region ?? "") AND \(hasLA) ORDER BY o.name
             """
-        ).all(decoding: LAChoice.self)
+        ).rows(LAChoice.self)
     }
 
     struct LAChoice: Decodable, Encodable, Sendable {
         let id: UUID
         let name: String
-        let ods_code: String?
+        let odsCode: String?
     }
 }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -13,7 +10,7 @@ enum Programmes {
         let programme: String
         let name: String
         let capacity: Int
-        let released_at: Date?
+        let releasedAt: Date?
     }
 
     static func cohorts(_ programme: String, on sql: any SQLDatabase) async throws -> [Cohort] {
@@ -22,13 +19,13 @@ enum Programmes {
             SELECT id, programme, name, capacity, released_at FROM programme_cohorts
             WHERE programme = \(bind: programme) ORDER BY created_at, name
             """
-        ).all(decoding: Cohort.self)
+        ).rows(Cohort.self)
     }
 
     struct Waiting: Decodable, Sendable {
         let id: UUID
         let reference: String
-        let submitted_at: Date?
+        let submittedAt: Date?
         let region: String?
     }
 
@@ -49,13 +46,13 @@ enum Programmes {
             let clause: SQLQueryString = " LIMIT \(literal: max(0, limit))"
             query.appendInterpolation(clause)
         }
-        return try await sql.raw(query).all(decoding: Waiting.self)
+        return try await sql.raw(query).rows(Waiting.self)
     }
 
     /// Place in the national queue (1 is next), counting everyone waiting for the programme, seen or not.
     static func position(of row: ApplicationRow, on sql: any SQLDatabase) async throws -> Int? {
         guard row.applicationState == .waitlisted, let programme = row.answerMap["programme"],
-            let submitted = row.submitted_at
+            let submitted = row.submittedAt
         else { return nil }
         struct Ahead: Decodable { let n: Int }
         // The queue's order is (submitted_at, reference), as in `waitingList`.
@@ -66,7 +63,7 @@ enum Programmes {
               AND (a.submitted_at < \(bind: submitted)
                    OR (a.submitted_at = \(bind: submitted) AND a.reference < \(bind: row.reference)))
             """
-        ).first(decoding: Ahead.self)
+        ).firstRow(Ahead.self)
         return (ahead?.n ?? 0) + 1
     }
 
@@ -80,7 +77,7 @@ enum Programmes {
             WHERE a.state = \(bind: ApplicationState.waitlisted.rawValue) AND a.programme = \(bind: programme)
               AND \(ApplicationStore.visible(to: principal))
             """
-        ).first(decoding: Count.self)?.n ?? 0
+        ).firstRow(Count.self)?.n ?? 0
     }
 
     static func addCohort(
@@ -132,7 +129,7 @@ enum Programmes {
                 WHERE id = \(bind: id) AND programme = \(bind: programme) AND released_at IS NULL
                 RETURNING id, programme, name, capacity, released_at
                 """
-            ).first(decoding: Cohort.self)
+            ).firstRow(Cohort.self)
             guard let cohort = claimed else {
                 throw ValidationErrors([FieldError(field: "cohort", message: "This cohort has already been released")])
             }
@@ -188,7 +185,7 @@ enum Programmes {
                 SELECT id, region FROM organisations
                 WHERE ods_code = \(bind: ods) AND type = \(bind: OrganisationType.communityPharmacy.rawValue)
                 """
-            ).first(decoding: Pharmacy.self)
+            ).firstRow(Pharmacy.self)
             let regions = Set(principal.grants.filter { $0.role == .regionalPharmacyTeam }.compactMap(\.region))
             if pharmacy == nil {
                 errors.add("odsCode", "No community pharmacy on record has the ODS code \(ods)")

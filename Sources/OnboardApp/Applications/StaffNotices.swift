@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -58,7 +55,7 @@ enum StaffNoticeJob {
                     AND \(condition)
                 ORDER BY a.address
                 """
-            ).all(decoding: Row.self).map(\.address)
+            ).rows(Row.self).map(\.address)
         }
         /// LAs bound to `organisation` or to an organisation above it (by parent or administration).
         func localAdmins(of organisation: UUID) async throws -> [String] {
@@ -76,7 +73,7 @@ enum StaffNoticeJob {
                         SELECT id FROM up)
                     """)
         }
-        if passed || row.applicationState == .passedToLA, let assigned = row.assigned_organisation_id {
+        if passed || row.applicationState == .passedToLA, let assigned = row.assignedOrganisationID {
             return try await localAdmins(of: assigned)
         }
         let region = row.region ?? ""
@@ -87,7 +84,7 @@ enum StaffNoticeJob {
             let regional = try await holders(.regionalPharmacyTeam, condition: "g.region = \(bind: region)")
             return regional.isEmpty ? try await holders(.pharmacyAdminTeam, condition: "1 = 1") : regional
         case .localAdmin:
-            guard let commissioner = row.commissioner_id ?? row.organisation_id else { return [] }
+            guard let commissioner = row.commissionerID ?? row.organisationID else { return [] }
             return try await localAdmins(of: commissioner)
         case .applicant: return []
         }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -17,13 +14,13 @@ enum APITokens {
     struct Row: Decodable, Sendable {
         let id: UUID
         let name: String
-        let created_at: Date
-        let expires_at: Date?
-        let last_used_at: Date?
-        let revoked_at: Date?
-        let read_only: Bool
-        let organisation_id: UUID?
-        let organisation_name: String?
+        let createdAt: Date
+        let expiresAt: Date?
+        let lastUsedAt: Date?
+        let revokedAt: Date?
+        let readOnly: Bool
+        let organisationID: UUID?
+        let organisationName: String?
     }
 
     struct Request: Sendable {
@@ -42,7 +39,7 @@ enum APITokens {
             WHERE t.account_id = \(bind: account)
             ORDER BY t.created_at DESC, t.id LIMIT 200
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
     }
 
     /// Checks the form: a name, a lifetime of 1 to 90 days, and an organisation the person could reach.
@@ -65,7 +62,7 @@ enum APITokens {
         if let raw = organisation.flatMap(OrganisationRules.normaliseODS), !raw.isEmpty {
             struct Found: Decodable { let id: UUID }
             let found = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: raw)")
-                .first(decoding: Found.self)
+                .firstRow(Found.self)
             if !narrowable(principal) {
                 errors.add("organisation", "Your role reaches no single organisation: leave this empty")
             } else if let found, try await principal.canSee(organisation: found.id, on: sql) {
@@ -128,7 +125,7 @@ enum APITokens {
                 WHERE id = \(bind: id) AND account_id = \(bind: account) AND revoked_at IS NULL
                 RETURNING id
                 """
-            ).first(decoding: Revoked.self) != nil
+            ).firstRow(Revoked.self) != nil
         else { return false }
         try await AuditLog.record(
             AuditEntry(
@@ -155,10 +152,10 @@ enum APITokens {
     > {
         struct Token: Decodable {
             let id: UUID
-            let account_id: UUID
-            let expires_at: Date?
-            let read_only: Bool
-            let organisation_id: UUID?
+            let accountID: UUID
+            let expiresAt: Date?
+            let readOnly: Bool
+            let organisationID: UUID?
         }
         guard
             let token = try await sql.raw(
@@ -166,14 +163,14 @@ enum APITokens {
                 SELECT id, account_id, expires_at, read_only, organisation_id FROM api_tokens
                 WHERE token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND revoked_at IS NULL
                 """
-            ).first(decoding: Token.self)
+            ).firstRow(Token.self)
         else { return .failure(.unknown) }
-        guard let expires = token.expires_at, expires > now else { return .failure(.expired) }
-        guard var principal = try await PrincipalLoader.load(accountID: token.account_id, sessionID: nil, on: sql)
+        guard let expires = token.expiresAt, expires > now else { return .failure(.expired) }
+        guard var principal = try await PrincipalLoader.load(accountID: token.accountID, sessionID: nil, on: sql)
         else { return .failure(.holderCannotAct) }
         principal.tokenID = token.id
-        principal.readOnly = token.read_only
-        if let organisation = token.organisation_id {
+        principal.readOnly = token.readOnly
+        if let organisation = token.organisationID {
             principal.grants = principal.grants.filter {
                 [.organisation, .administeredTree].contains($0.role.scopeKind)
             }

@@ -55,7 +55,7 @@ extension Principal {
             SELECT o.id, o.name FROM organisations o
             WHERE \(condition) AND \(scope.contains(SQLColumn("id", table: "o"), walk: .up))
             """
-        ).first(decoding: ManagedOrganisation.self)
+        ).firstRow(ManagedOrganisation.self)
     }
 
     func canSee(organisation id: UUID, on sql: any SQLDatabase) async throws -> Bool {

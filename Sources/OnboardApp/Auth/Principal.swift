@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -176,10 +173,10 @@ enum PrincipalLoader {
     /// Loads an active account's live grants. Nil when the account cannot act.
     static func load(accountID: UUID, sessionID: UUID?, on db: any SQLDatabase) async throws -> Principal? {
         struct Row: Decodable {
-            let given_name: String
-            let family_name: String
-            let organisation_id: UUID
-            let organisation_name: String
+            let givenName: String
+            let familyName: String
+            let organisationID: UUID
+            let organisationName: String
             let state: String
         }
         guard
@@ -189,13 +186,13 @@ enum PrincipalLoader {
                 FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
                 WHERE a.id = \(bind: accountID)
                 """
-            ).first(decoding: Row.self),
+            ).firstRow(Row.self),
             row.state == Account.State.active.rawValue
         else { return nil }
         struct GrantRow: Decodable {
             let id: UUID
             let role: String
-            let organisation_id: UUID?
+            let organisationID: UUID?
             let region: String?
         }
         let grants = try await db.raw(
@@ -203,13 +200,13 @@ enum PrincipalLoader {
             SELECT id, role, organisation_id, region FROM role_grants
             WHERE account_id = \(bind: accountID) AND revoked_at IS NULL
             """
-        ).all(decoding: GrantRow.self).compactMap { row in
+        ).rows(GrantRow.self).compactMap { row in
             Role(rawValue: row.role).map {
-                Grant(id: row.id, role: $0, organisationID: row.organisation_id, region: row.region)
+                Grant(id: row.id, role: $0, organisationID: row.organisationID, region: row.region)
             }
         }
         return Principal(
-            accountID: accountID, name: "\(row.given_name) \(row.family_name)", organisationID: row.organisation_id,
-            organisationName: row.organisation_name, grants: grants, sessionID: sessionID)
+            accountID: accountID, name: "\(row.givenName) \(row.familyName)", organisationID: row.organisationID,
+            organisationName: row.organisationName, grants: grants, sessionID: sessionID)
     }
 }

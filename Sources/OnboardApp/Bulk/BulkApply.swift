@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -23,7 +20,7 @@ enum BulkApplyJob {
         let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
         do {
             try await apply(payload.upload, job: job, app: app)
-        } catch  where !(error is WorkerStoppedDead) && job.attempts >= job.max_attempts {
+        } catch  where !(error is WorkerStoppedDead) && job.attempts >= job.maxAttempts {
             // The queue gives up after this: the upload says it stopped, rather than applying for ever.
             try? await fail(
                 payload.upload, "Applying stopped after \(job.attempts) tries", context: .system,
@@ -43,14 +40,14 @@ enum BulkApplyJob {
             "UPDATE bulk_uploads SET status = 'applying' WHERE id = \(bind: upload.id) AND status IN ('queued', 'applying')"
         ).run()
         let applier = try await PrincipalLoader.load(
-            accountID: upload.applied_by_id ?? upload.uploaded_by_id, sessionID: nil, on: sql)
+            accountID: upload.appliedByID ?? upload.uploadedByID, sessionID: nil, on: sql)
         let context = AuditContext(
-            actorAccountID: upload.applied_by_id, actorRole: applier?.topRole.rawValue,
+            actorAccountID: upload.appliedByID, actorRole: applier?.topRole.rawValue,
             actorScope: applier?.scopeSummary, requestID: "job:\(job.id.uuidString)")
         // The uploader's reach is checked again: it may have changed since the sheet was validated.
-        guard let uploader = try await PrincipalLoader.load(accountID: upload.uploaded_by_id, sessionID: nil, on: sql),
+        guard let uploader = try await PrincipalLoader.load(accountID: upload.uploadedByID, sessionID: nil, on: sql),
             let owner = try await BulkOwner.of(uploader, kind: kind, on: sql),
-            owner.organisation == upload.organisation_id
+            owner.organisation == upload.organisationID
         else {
             return try await fail(
                 upload.id, "The person who uploaded the sheet can no longer register these people", context: context,
@@ -76,9 +73,9 @@ enum BulkApplyJob {
                 upload.id, "Something changed since the sheet was checked: \(prepared.report.problems[0].message)",
                 context: context, now: now, on: sql)
         }
-        let method = ActivationMethod(rawValue: upload.activation_method ?? "") ?? .assisted
+        let method = ActivationMethod(rawValue: upload.activationMethod ?? "") ?? .assisted
         let write = ChunkWriter(
-            upload: upload.id, owner: owner, uploader: upload.uploaded_by_id, method: method, prepared: prepared,
+            upload: upload.id, owner: owner, uploader: upload.uploadedByID, method: method, prepared: prepared,
             domain: settings.mailDomain, context: context)
         if kind == .pharmacyMultiple {
             try await app.db.inTransaction { db in
@@ -87,7 +84,7 @@ enum BulkApplyJob {
         }
         let mailboxes = try await write.mailboxIDs(on: sql)
         let users = prepared.checked.users
-        var done = upload.rows_done
+        var done = upload.rowsDone
         var chunks = 0
         while done < users.count {
             let slice = Array(users[done..<min(done + settings.bulk.chunkSize, users.count)])
@@ -317,8 +314,8 @@ struct ChunkWriter: Sendable {
             }
             let ids = attached.compactMap { prepared.attach[$0.localID] }
             let known = Dictionary(
-                try await sql.raw("SELECT id, address FROM accounts WHERE id IN (\(binds: ids))").all(
-                    decoding: Row.self
+                try await sql.raw("SELECT id, address FROM accounts WHERE id IN (\(binds: ids))").rows(
+                    Row.self
                 )
                 .map { ($0.id, $0.address) }, uniquingKeysWith: { a, _ in a })
             for user in attached { addresses[user.localID] = prepared.attach[user.localID].flatMap { known[$0] } }
@@ -464,20 +461,22 @@ struct ChunkWriter: Sendable {
             }
         }
         var was: [String: String] = [:]
-        var now_: [String: String] = [:]
+        var became: [String: String] = [:]
         for column in changed {
             switch column {
-            case "first_name": (was[column], now_[column]) = (before.firstName, user.firstName)
-            case "surname": (was[column], now_[column]) = (before.surname, user.surname)
+            case "first_name": (was[column], became[column]) = (before.firstName, user.firstName)
+            case "surname": (was[column], became[column]) = (before.surname, user.surname)
             case "mobile":
-                (was[column], now_[column]) = (AccountService.masked(before.mobile), AccountService.masked(user.mobile))
-            case "store_ods_code": (was[column], now_[column]) = (before.storeODS, user.storeODS)
-            case "role": (was[column], now_[column]) = (before.role?.rawValue ?? "", user.role?.rawValue ?? "")
+                (was[column], became[column]) = (
+                    AccountService.masked(before.mobile), AccountService.masked(user.mobile)
+                )
+            case "store_ods_code": (was[column], became[column]) = (before.storeODS, user.storeODS)
+            case "role": (was[column], became[column]) = (before.role?.rawValue ?? "", user.role?.rawValue ?? "")
             default: break
             }
         }
         try await AuditLog.record(
-            AuditEntry("account.update", target: "account", id: person.account.uuidString, before: was, after: now_),
+            AuditEntry("account.update", target: "account", id: person.account.uuidString, before: was, after: became),
             context: context, at: now, on: sql)
     }
 }
@@ -498,7 +497,7 @@ extension SQLDatabase {
             if ignoringConflicts || returning != nil { insert.ignoringConflicts() }
             if let returning {
                 out += try await insert.returning(SQLAlias(SQLColumn(returning), as: SQLIdentifier("value")))
-                    .all(decoding: ReturnedValue.self).map(\.value)
+                    .rows(ReturnedValue.self).map(\.value)
             } else {
                 try await insert.run()
             }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -55,8 +52,8 @@ struct BulkOwner: Sendable {
             guard let hq = principal.grants.first(where: { $0.role == .superUser })?.organisationID else { return nil }
             struct Row: Decodable { let name: String }
             guard
-                let row = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: hq)").first(
-                    decoding: Row.self)
+                let row = try await sql.raw("SELECT name FROM organisations WHERE id = \(bind: hq)").firstRow(
+                    Row.self)
             else { return nil }
             return BulkOwner(kind: kind, organisation: hq, name: row.name, scope: Scope(administering: [hq]))
         case .accounts:
@@ -71,12 +68,12 @@ struct BulkOwner: Sendable {
 /// A store or organisation a sheet names, as the database knows it.
 struct BulkPlace: Decodable, Sendable {
     let id: UUID
-    let ods_code: String
+    let odsCode: String
     let name: String
     let type: String
-    let closed_at: Date?
-    let ig_met: Int
-    let in_scope: Int
+    let closedAt: Date?
+    let igMet: Int
+    let inScope: Int
 }
 
 /// Someone an organisation registered before, with their account.
@@ -259,15 +256,15 @@ enum BulkCheck {
         guard let place else {
             return "\(code) is not a registered organisation. Ask the national team to add it first"
         }
-        if place.in_scope == 0 {
+        if place.inScope == 0 {
             return owner.kind == .pharmacyMultiple
                 ? "\(code) is not one of \(owner.name)'s stores" : "You do not administer \(place.name) (\(code))"
         }
         if owner.kind == .pharmacyMultiple, place.type != OrganisationType.communityPharmacy.rawValue {
             return "\(place.name) (\(code)) is not a community pharmacy"
         }
-        if place.closed_at != nil { return "\(place.name) (\(code)) has closed" }
-        if place.ig_met == 0 {
+        if place.closedAt != nil { return "\(place.name) (\(code)) has closed" }
+        if place.igMet == 0 {
             return "\(place.name) (\(code)) has not met its information governance requirement: the Data Security "
                 + "and Protection Toolkit must be completed, by it or its head office"
         }
@@ -286,8 +283,8 @@ enum BulkCheck {
                 FROM organisations o LEFT JOIN organisations h ON h.id = o.ig_completed_by_id
                 WHERE o.ods_code IN (\(binds: slice))
                 """
-            ).all(decoding: BulkPlace.self)
-            for row in rows { places[row.ods_code] = row }
+            ).rows(BulkPlace.self)
+            for row in rows { places[row.odsCode] = row }
         }
         return places
     }
@@ -301,8 +298,8 @@ enum BulkCheck {
     /// Each store's mailbox, by the store's ODS code.
     static func storeMailboxes(_ codes: [String], on sql: any SQLDatabase) async throws -> [String: StoreMailbox] {
         struct Row: Decodable {
-            let ods_code: String
-            let mailbox_id: UUID
+            let odsCode: String
+            let mailboxID: UUID
             let address: String
         }
         var result: [String: StoreMailbox] = [:]
@@ -313,9 +310,9 @@ enum BulkCheck {
                 JOIN shared_mailboxes m ON m.id = s.mailbox_id JOIN organisations o ON o.id = s.organisation_id
                 WHERE o.ods_code IN (\(binds: slice))
                 """
-            ).all(decoding: Row.self) {
-                result[row.ods_code] = StoreMailbox(
-                    id: row.mailbox_id, local: String(row.address.split(separator: "@").first ?? ""))
+            ).rows(Row.self) {
+                result[row.odsCode] = StoreMailbox(
+                    id: row.mailboxID, local: String(row.address.split(separator: "@").first ?? ""))
             }
         }
         return result
@@ -327,17 +324,17 @@ enum BulkCheck {
         for slice in addresses.chunked(batch) {
             taken.formUnion(
                 try await sql.raw("SELECT address FROM address_reservations WHERE address IN (\(binds: slice))")
-                    .all(decoding: Row.self).map(\.address))
+                    .rows(Row.self).map(\.address))
         }
         return taken
     }
 
     struct PersonRow: Decodable {
-        let local_id: String
-        let account_id: UUID
+        let localID: String
+        let accountID: UUID
         let address: String
-        let given_name: String
-        let family_name: String
+        let givenName: String
+        let familyName: String
         let mobile: String?
         let place: String
         let role: String?
@@ -363,7 +360,7 @@ enum BulkCheck {
                 JOIN organisations o ON o.id = b.place_id
                 WHERE b.organisation_id = \(bind: owner) \(filter)
                 """
-            ).all(decoding: PersonRow.self)
+            ).rows(PersonRow.self)
         }
         if let localIDs {
             for slice in localIDs.chunked(batch) { rows += try await query("AND b.local_id IN (\(binds: slice))") }
@@ -373,12 +370,12 @@ enum BulkCheck {
         var result: [String: BulkPerson] = [:]
         for row in rows {
             let left = [AccountState.leaver.rawValue, AccountState.deleted.rawValue].contains(row.state)
-            result[row.local_id] = BulkPerson(
+            result[row.localID] = BulkPerson(
                 existing: BulkPlan.Existing(
-                    localID: row.local_id, firstName: row.given_name, surname: row.family_name,
+                    localID: row.localID, firstName: row.givenName, surname: row.familyName,
                     mobile: row.mobile ?? "",
                     storeODS: row.place, role: row.role.flatMap(BulkSheet.PharmacyRole.init(rawValue:)), left: left),
-                account: row.account_id, address: row.address)
+                account: row.accountID, address: row.address)
         }
         return result
     }
@@ -386,8 +383,8 @@ enum BulkCheck {
     struct Holder: Decodable {
         let id: UUID
         let address: String
-        let given_name: String
-        let family_name: String
+        let givenName: String
+        let familyName: String
         let mobile: String
     }
 
@@ -402,8 +399,8 @@ enum BulkCheck {
                 JOIN accounts a ON a.person_id = p.id
                 WHERE p.mobile IN (\(binds: slice)) AND a.state NOT IN (\(binds: gone))
                 """
-            ).all(decoding: Holder.self) {
-                result[row.mobile + "|" + row.given_name.lowercased() + "|" + row.family_name.lowercased()] = row
+            ).rows(Holder.self) {
+                result[row.mobile + "|" + row.givenName.lowercased() + "|" + row.familyName.lowercased()] = row
             }
         }
         return result

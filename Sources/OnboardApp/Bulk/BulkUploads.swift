@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -25,29 +22,29 @@ enum BulkStatus: String, Sendable, Codable {
 struct BulkUploadRow: Decodable, Sendable {
     let id: UUID
     let kind: String
-    let organisation_id: UUID
-    let organisation_name: String
-    let uploaded_by_id: UUID
-    let uploader_name: String
+    let organisationID: UUID
+    let organisationName: String
+    let uploadedByID: UUID
+    let uploaderName: String
     let filename: String
     let format: String
     let content: Data?
     let status: String
-    let problem_count: Int
+    let problemCount: Int
     let report: String
-    let activation_method: String?
-    let rows_total: Int
-    let rows_done: Int
-    let created_count: Int
-    let updated_count: Int
-    let unchanged_count: Int
-    let left_count: Int
-    let mailboxes_created: Int
-    let applied_by_id: UUID?
-    let created_at: Date
-    let applied_at: Date?
-    let finished_at: Date?
-    let purged_at: Date?
+    let activationMethod: String?
+    let rowsTotal: Int
+    let rowsDone: Int
+    let createdCount: Int
+    let updatedCount: Int
+    let unchangedCount: Int
+    let leftCount: Int
+    let mailboxesCreated: Int
+    let appliedByID: UUID?
+    let createdAt: Date
+    let appliedAt: Date?
+    let finishedAt: Date?
+    let purgedAt: Date?
 
     var bulkKind: BulkSheet.Kind? { BulkSheet.Kind(rawValue: kind) }
     var bulkStatus: BulkStatus { BulkStatus(rawValue: status) ?? .failed }
@@ -103,8 +100,8 @@ enum BulkUploads {
 
     static func load(_ id: UUID, on sql: any SQLDatabase, withContent: Bool = false) async throws -> BulkUploadRow? {
         let content: SQLQueryString = withContent ? ", u.content" : ""
-        return try await sql.raw("SELECT \(columns)\(content) \(joins) WHERE u.id = \(bind: id)").first(
-            decoding: BulkUploadRow.self)
+        return try await sql.raw("SELECT \(columns)\(content) \(joins) WHERE u.id = \(bind: id)").firstRow(
+            BulkUploadRow.self)
     }
 
     /// Who sees an upload: the person who sent it, super users of the same head office, the team that
@@ -135,7 +132,7 @@ enum BulkUploads {
         guard let id,
             let row = try await sql.raw(
                 "SELECT \(select) \(joins) WHERE u.id = \(bind: id) AND \(visibility(for: principal))"
-            ).first(decoding: BulkUploadRow.self)
+            ).firstRow(BulkUploadRow.self)
         else { throw Abort(.notFound) }
         return row
     }
@@ -143,7 +140,7 @@ enum BulkUploads {
     static func list(for principal: Principal, on sql: any SQLDatabase) async throws -> [BulkUploadRow] {
         try await sql.raw(
             "SELECT \(columns) \(joins) WHERE \(visibility(for: principal)) ORDER BY u.created_at DESC LIMIT 100"
-        ).all(decoding: BulkUploadRow.self)
+        ).rows(BulkUploadRow.self)
     }
 
     /// Whether the caller may apply an upload: the pharmacy administration team applies pharmacy sheets,
@@ -153,7 +150,7 @@ enum BulkUploads {
         if principal.has(.nationalAdmin) { return true }
         switch upload.bulkKind {
         case .pharmacyMultiple: return principal.has(.pharmacyAdminTeam)
-        case .accounts: return upload.uploaded_by_id == principal.accountID && principal.has(.localAdmin)
+        case .accounts: return upload.uploadedByID == principal.accountID && principal.has(.localAdmin)
         case nil: return false
         }
     }
@@ -266,8 +263,8 @@ enum BulkUploads {
     static func resultsSheet(_ upload: BulkUploadRow, on sql: any SQLDatabase) async throws -> [SheetTable] {
         struct Row: Decodable {
             let sheet: String
-            let sheet_row: Int
-            let local_key: String
+            let sheetRow: Int
+            let localKey: String
             let status: String
             let address: String?
         }
@@ -276,14 +273,14 @@ enum BulkUploads {
             SELECT sheet, sheet_row, local_key, status, address FROM bulk_results
             WHERE upload_id = \(bind: upload.id) ORDER BY sheet, sheet_row
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let sheets = Dictionary(grouping: rows, by: \.sheet)
         return sheets.keys.sorted().map { name in
             let key = name == "stores" ? "ods_code" : "local_id"
             var table = SheetTable(name: name, rows: [.init(number: 1, cells: ["row", key, "status", "address"])])
             for (index, row) in (sheets[name] ?? []).enumerated() {
                 table.rows.append(
-                    .init(number: index + 2, cells: ["\(row.sheet_row)", row.local_key, row.status, row.address ?? ""]))
+                    .init(number: index + 2, cells: ["\(row.sheetRow)", row.localKey, row.status, row.address ?? ""]))
             }
             return table
         }
@@ -302,7 +299,7 @@ enum BulkPurgeJob {
             struct Row: Decodable { let id: UUID }
             let due = try await sql.raw(
                 "SELECT id FROM bulk_uploads WHERE purge_after < \(bind: now) AND purged_at IS NULL AND status NOT IN ('queued', 'applying')"
-            ).all(decoding: Row.self).map(\.id)
+            ).rows(Row.self).map(\.id)
             for slice in due.chunked(BulkCheck.batch) {
                 try await sql.raw("DELETE FROM bulk_results WHERE upload_id IN (\(binds: slice))").run()
                 try await sql.raw(

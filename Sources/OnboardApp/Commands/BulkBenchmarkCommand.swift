@@ -35,8 +35,8 @@ struct BulkBenchmarkCommand: AsyncCommand {
         // Stores under the demo head office, IG met through it: one multi-row insert.
         struct Row: Decodable { let id: UUID }
         guard
-            let hq = try await sql.raw("SELECT id FROM organisations WHERE ods_code = 'FHQ01'").first(
-                decoding: Row.self)?.id
+            let hq = try await sql.raw("SELECT id FROM organisations WHERE ods_code = 'FHQ01'").firstRow(
+                Row.self)?.id
         else { throw Abort(.notFound, reason: "The demo head office FHQ01 is missing: run seed-demo") }
         let storeCodes = (1...stores).map { "B\(run)\(String(format: "%04d", $0))".uppercased() }
         let storeRows: [[any Encodable & Sendable]] = storeCodes.enumerated().map { index, ods in
@@ -57,7 +57,7 @@ struct BulkBenchmarkCommand: AsyncCommand {
             let sam = try await sql.raw(
                 "SELECT id FROM accounts WHERE address = \(bind: "sam.khan@\(app.settings.mailDomain)")"
             )
-            .first(decoding: Row.self)?.id,
+            .firstRow(Row.self)?.id,
             let principal = try await PrincipalLoader.load(accountID: sam, sessionID: nil, on: sql)
         else { throw Abort(.notFound, reason: "The demo super user is missing: run seed-demo") }
 
@@ -112,7 +112,7 @@ struct BulkBenchmarkCommand: AsyncCommand {
         ).run()
         let job = ClaimedJob(
             id: UUID(), kind: BulkApplyJob.kind, payload: #"{"upload":"\#(received.id.uuidString)"}"#, attempts: 1,
-            max_attempts: 1)
+            maxAttempts: 1)
         let apply = try await clock.measure { try await BulkApplyJob.run(job, app) }
         let upload = try await BulkUploads.load(received.id, on: sql)
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -120,7 +120,7 @@ struct BulkBenchmarkCommand: AsyncCommand {
         context.console.output(
             """
             validate: \(String(format: "%.2f", seconds(validate))) s (\(Int(rows / seconds(validate))) rows/s)
-            apply:    \(String(format: "%.2f", seconds(apply))) s (\(Int(rows / seconds(apply))) rows/s): \(upload?.created_count ?? 0) accounts, \(upload?.mailboxes_created ?? 0) mailboxes, status \(upload?.status ?? "?")
+            apply:    \(String(format: "%.2f", seconds(apply))) s (\(Int(rows / seconds(apply))) rows/s): \(upload?.createdCount ?? 0) accounts, \(upload?.mailboxesCreated ?? 0) mailboxes, status \(upload?.status ?? "?")
             peak memory: \(Self.peakMemoryMB()) MB
             """.consoleText())
     }

@@ -140,7 +140,7 @@ struct OutboxCommand: AsyncCommand {
         }
         for delivery in try await DevOutbox.recent(limit: signature.limit ?? 20, on: app.db as! any SQLDatabase) {
             context.console.output(
-                "\(Format.dateTime(delivery.delivered_at))  to \(delivery.recipient)  [\(delivery.template)]"
+                "\(Format.dateTime(delivery.deliveredAt))  to \(delivery.recipient)  [\(delivery.template)]"
                     .consoleText())
             context.console.output("  \(delivery.body)".consoleText())
         }

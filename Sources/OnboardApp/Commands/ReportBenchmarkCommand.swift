@@ -71,8 +71,8 @@ struct ReportBenchmarkCommand: AsyncCommand {
     private func id(ofOrganisation ods: String, _ sql: any SQLDatabase) async throws -> UUID {
         struct Row: Decodable { let id: UUID }
         guard
-            let row = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").first(
-                decoding: Row.self)
+            let row = try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").firstRow(
+                Row.self)
         else { throw Abort(.notFound, reason: "The demo organisation \(ods) is missing: run seed-demo") }
         return row.id
     }
@@ -80,8 +80,8 @@ struct ReportBenchmarkCommand: AsyncCommand {
     private func principal(_ address: String, _ sql: any SQLDatabase) async throws -> Principal {
         struct Row: Decodable { let id: UUID }
         guard
-            let row = try await sql.raw("SELECT id FROM accounts WHERE address = \(bind: address)").first(
-                decoding: Row.self),
+            let row = try await sql.raw("SELECT id FROM accounts WHERE address = \(bind: address)").firstRow(
+                Row.self),
             let principal = try await PrincipalLoader.load(accountID: row.id, sessionID: nil, on: sql)
         else { throw Abort(.notFound, reason: "The demo account \(address) is missing: run seed-demo") }
         return principal

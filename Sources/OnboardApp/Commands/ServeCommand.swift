@@ -25,6 +25,9 @@ struct ServeWithDemoCommand: AsyncCommand {
         if settings.runJobsInServe {
             app.lifecycle.use(JobLifecycle.start(app))
         }
+        if let mail = settings.mailServer {
+            app.lifecycle.use(try await SocketmapServer.start(app, address: mail.socketmap))
+        }
         context.console.info("Database: \(settings.database.description)")
         if settings.isDevelopment {
             context.console.info(

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
@@ -111,12 +108,12 @@ enum AuditLog {
     /// The chain's identity: its first event's id, fixed when that event is written (nil before any event).
     static func chainIdentity(on db: any SQLDatabase) async throws -> String? {
         struct First: Decodable { let id: UUID }
-        return try await db.raw("SELECT id FROM audit_events WHERE seq = 1").first(decoding: First.self)?
+        return try await db.raw("SELECT id FROM audit_events WHERE seq = 1").firstRow(First.self)?
             .id.uuidString.lowercased()
     }
 
     static func head(on db: any SQLDatabase) async throws -> Head? {
-        try await db.raw("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
+        try await db.raw("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").firstRow(Head.self)
     }
 
     private static func append(
@@ -220,7 +217,7 @@ enum AuditLog {
                 if owner.key == "reference" {
                     let rows = try await db.raw(
                         "\(unsafeRaw: owner.query) WHERE reference IN (\(binds: slice))"
-                    ).all(decoding: ByReference.self)
+                    ).rows(ByReference.self)
                     for row in rows {
                         if let organisation = row.organisation { found[type + ":" + row.target] = organisation }
                     }
@@ -229,7 +226,7 @@ enum AuditLog {
                     guard !uuids.isEmpty else { continue }
                     let rows = try await db.raw(
                         "\(unsafeRaw: owner.query) WHERE \(unsafeRaw: owner.key) IN (\(binds: uuids))"
-                    ).all(decoding: ByID.self)
+                    ).rows(ByID.self)
                     for row in rows {
                         guard let organisation = row.organisation else { continue }
                         // The entry's id text may be in either case; index both.

@@ -36,3 +36,54 @@ extension SQLDatabase {
         insert(into: table).columns(row.map(\.key)).values(row.map { SQLBind($0.value) })
     }
 }
+
+extension SQLRowDecoder.KeyDecodingStrategy {
+    /// How every row type is read: its properties have Swift names (`accountID`, `odsCode`, `administeredByODS`,
+    /// `createdAt`) and each is found under its snake_case column (`account_id`, `ods_code`,
+    /// `administered_by_ods`, `created_at`). SQL aliases stay snake_case.
+    ///
+    /// Why not SQLKit's `.convertFromSnakeCase`: SQLKit applies a key strategy from the Swift name to the column
+    /// (not, as `JSONDecoder` does, from the column to the Swift name), and its conversion lowercases only the
+    /// first letter of each word, so `accountID` is looked up as `account_iD`: a required property then fails to
+    /// decode, and an optional one is silently nil. Here a run of capitals is one word, as in this code base's
+    /// initialisms (ID, ODS, GB, URL), so no list of initialisms is needed.
+    static let columns = Self.custom { path in
+        SomeCodingKey(stringValue: column(for: path.last?.stringValue ?? ""))
+    }
+
+    /// The column a Swift name is read from: `accountID` → `account_id`, `URLPath` → `url_path`. A name with no
+    /// capitals (`id`, or a snake_case `CodingKeys` value) is its own column.
+    static func column(for name: String) -> String {
+        let bytes = Array(name.utf8)
+        func isUpper(_ i: Int) -> Bool { bytes[i] >= 0x41 && bytes[i] <= 0x5A }
+        guard bytes.indices.contains(where: isUpper) else { return name }
+        var column: [UInt8] = []
+        column.reserveCapacity(bytes.count + 4)
+        for i in bytes.indices {
+            guard isUpper(i) else {
+                column.append(bytes[i])
+                continue
+            }
+            // A capital starts a word after a small letter or digit (`accountID`), and the last capital of a run
+            // starts one when a small letter follows it (`URLPath`).
+            let afterSmall = i > 0 && !isUpper(i - 1) && bytes[i - 1] != 0x5F
+            let endsRun = i > 0 && isUpper(i - 1) && i + 1 < bytes.count && bytes[i + 1] >= 0x61 && bytes[i + 1] <= 0x7A
+            if afterSmall || endsRun { column.append(0x5F) }
+            column.append(bytes[i] + 0x20)
+        }
+        return String(decoding: column, as: UTF8.self)
+    }
+}
+
+extension SQLQueryFetcher {
+    /// Every row of the result, decoded with `.columns`. The one way to decode rows, so no call site can forget
+    /// the strategy.
+    func rows<Row: Decodable>(_ type: Row.Type) async throws -> [Row] {
+        try await all(decoding: type, keyDecodingStrategy: .columns)
+    }
+
+    /// The first row of the result, if any, decoded with `.columns`.
+    func firstRow<Row: Decodable>(_ type: Row.Type) async throws -> Row? {
+        try await first(decoding: type, keyDecodingStrategy: .columns)
+    }
+}

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
@@ -14,7 +11,7 @@ struct ClaimedJob: Sendable, Decodable {
     let kind: String
     let payload: String
     let attempts: Int
-    let max_attempts: Int
+    let maxAttempts: Int
 }
 
 typealias JobHandler = @Sendable (ClaimedJob, Application) async throws -> Void
@@ -96,7 +93,7 @@ struct JobRunner: Sendable {
                     FOR UPDATE SKIP LOCKED)
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
-            ).first(decoding: ClaimedJob.self)
+            ).firstRow(ClaimedJob.self)
         }
         // SQLite has one writer, and its transactions begin IMMEDIATE (`ImmediateSQLite`): the write lock is
         // held before the read, so two workers cannot pick the same row.
@@ -111,7 +108,7 @@ struct JobRunner: Sendable {
                        OR (state = \(bind: running) AND lease_until < \(bind: now))
                     ORDER BY run_at LIMIT 1
                     """
-                ).first(decoding: Due.self)
+                ).firstRow(Due.self)
             else { return nil }
             return try await sql.raw(
                 """
@@ -120,7 +117,7 @@ struct JobRunner: Sendable {
                 WHERE id = \(bind: due.id)
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
-            ).first(decoding: ClaimedJob.self)
+            ).firstRow(ClaimedJob.self)
         }
     }
 
@@ -150,7 +147,7 @@ struct JobRunner: Sendable {
         } catch {
             let reason = String(describing: error).prefix(1000)
             let policy = RetryPolicy(
-                maxAttempts: job.max_attempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
+                maxAttempts: job.maxAttempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
             switch policy.afterFailure(attempts: job.attempts) {
             case .retry(let delay):
                 try await sql.raw(

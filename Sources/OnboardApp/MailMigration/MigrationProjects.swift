@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -8,28 +5,28 @@ import Vapor
 
 struct MigrationProjectRow: Decodable, Sendable {
     let id: UUID
-    let organisation_id: UUID
-    let organisation_name: String
-    let ods_code: String?
-    let organisation_status: String
-    let ism_id: UUID?
-    let ism_name: String?
+    let organisationID: UUID
+    let organisationName: String
+    let odsCode: String?
+    let organisationStatus: String
+    let ismID: UUID?
+    let ismName: String?
     let option: String?
-    let option_reason: String?
-    let go_live_day: Int?
+    let optionReason: String?
+    let goLiveDay: Int?
     let status: String
     let scope: String?
-    let mailbox_count: Int?
-    let data_volume_gb: Int?
-    let current_system: String?
-    let key_contacts: String?
+    let mailboxCount: Int?
+    let dataVolumeGB: Int?
+    let currentSystem: String?
+    let keyContacts: String?
     let risks: String?
-    let created_at: Date
-    let updated_at: Date
-    let live_at: Date?
+    let createdAt: Date
+    let updatedAt: Date
+    let liveAt: Date?
 
     var migrationOption: MigrationOption? { option.flatMap(MigrationOption.init(rawValue:)) }
-    var goLive: Day? { go_live_day.map(Day.init(ordinal:)) }
+    var goLive: Day? { goLiveDay.map(Day.init(ordinal:)) }
     var isLive: Bool { status == "live" }
 }
 
@@ -38,23 +35,23 @@ struct MigrationTaskRow: Decodable, Sendable {
     let position: Int
     let title: String
     let owner: String
-    let duration_days: Int
-    let offset_days: Int
-    let depends_on: String
-    let start_day: Int
-    let end_day: Int
+    let durationDays: Int
+    let offsetDays: Int
+    let dependsOn: String
+    let startDay: Int
+    let endDay: Int
     let problem: String?
-    let done_at: Date?
+    let doneAt: Date?
     let evidence: String?
-    let done_by_name: String?
+    let doneByName: String?
 
     var template: TaskTemplate {
         TaskTemplate(
-            key: key, title: title, owner: TaskOwner(rawValue: owner) ?? .organisation, durationDays: duration_days,
-            offsetDays: offset_days, dependsOn: depends_on.split(separator: " ").map(String.init))
+            key: key, title: title, owner: TaskOwner(rawValue: owner) ?? .organisation, durationDays: durationDays,
+            offsetDays: offsetDays, dependsOn: dependsOn.split(separator: " ").map(String.init))
     }
-    var start: Day { Day(ordinal: start_day) }
-    var end: Day { Day(ordinal: end_day) }
+    var start: Day { Day(ordinal: startDay) }
+    var end: Day { Day(ordinal: endDay) }
     var ownerTitle: String { (TaskOwner(rawValue: owner) ?? .organisation).title }
 }
 
@@ -62,9 +59,9 @@ struct ChecklistRow: Decodable, Sendable {
     let key: String
     let title: String
     let mandatory: Bool
-    let ticked_at: Date?
+    let tickedAt: Date?
     let evidence: String?
-    let ticked_by_name: String?
+    let tickedByName: String?
 }
 
 /// The initiation record's fields, following the template's headings.
@@ -156,7 +153,7 @@ enum MigrationProjects {
     static func list(for principal: Principal, on sql: any SQLDatabase) async throws -> [MigrationProjectRow] {
         try await sql.raw(
             "SELECT \(columns) \(joins) WHERE \(visibility(for: principal)) ORDER BY mp.status, o.name LIMIT 500"
-        ).all(decoding: MigrationProjectRow.self)
+        ).rows(MigrationProjectRow.self)
     }
 
     /// A project the caller may see, or 404, whether or not it exists.
@@ -166,14 +163,14 @@ enum MigrationProjects {
         guard let id,
             let row = try await sql.raw(
                 "SELECT \(columns) \(joins) WHERE mp.id = \(bind: id) AND \(visibility(for: principal))"
-            ).first(decoding: MigrationProjectRow.self)
+            ).firstRow(MigrationProjectRow.self)
         else { throw Abort(.notFound) }
         return row
     }
 
     /// Only the assigned ISM deals with quarantine and reads its content.
     static func isAssignedISM(_ project: MigrationProjectRow, _ principal: Principal) -> Bool {
-        project.ism_id == principal.accountID && principal.has(.implementationSupportManager)
+        project.ismID == principal.accountID && principal.has(.implementationSupportManager)
     }
 
     /// Assigning an ISM is for national administrators and the organisation's LAs.
@@ -196,7 +193,7 @@ enum MigrationProjects {
                 AND a.state <> 'deleted'
             ORDER BY name
             """
-        ).all(decoding: ISMOption.self)
+        ).rows(ISMOption.self)
     }
 
     // MARK: Starting
@@ -211,7 +208,7 @@ enum MigrationProjects {
         struct Org: Decodable {
             let id: UUID
             let name: String
-            let onboarding_status: String
+            let onboardingStatus: String
         }
         var organisation: Org?
         if code.isEmpty {
@@ -222,10 +219,10 @@ enum MigrationProjects {
                 SELECT o.id, o.name, o.status AS onboarding_status FROM organisations o
                 WHERE o.ods_code = \(bind: code) AND \(principal.scope.contains(SQLColumn("id", table: "o"), walk: .up))
                 """
-            ).first(decoding: Org.self)
+            ).firstRow(Org.self)
             if let found = organisation {
-                if found.onboarding_status != OnboardingStatus.onboarding.rawValue {
-                    let status = OnboardingStatus(rawValue: found.onboarding_status)?.displayName.lowercased() ?? ""
+                if found.onboardingStatus != OnboardingStatus.onboarding.rawValue {
+                    let status = OnboardingStatus(rawValue: found.onboardingStatus)?.displayName.lowercased() ?? ""
                     errors.add(
                         "organisation",
                         "\(found.name) is \(status): only an organisation that is onboarding has a migration project")
@@ -283,7 +280,7 @@ enum MigrationProjects {
         try await AuditLog.record(
             AuditEntry(
                 "migration.ism_assigned", target: "migration_project", id: project.id.uuidString,
-                before: ["ism": project.ism_id?.uuidString], after: ["ism": ism.uuidString]),
+                before: ["ism": project.ismID?.uuidString], after: ["ism": ism.uuidString]),
             context: context, at: now, on: sql)
     }
 
@@ -318,7 +315,7 @@ enum MigrationProjects {
         try await AuditLog.record(
             AuditEntry(
                 "migration.option_chosen", target: "migration_project", id: project.id.uuidString,
-                before: ["option": project.option, "reason": project.option_reason],
+                before: ["option": project.option, "reason": project.optionReason],
                 after: ["option": chosen.rawValue, "reason": why]),
             context: context, at: now, on: sql)
     }
@@ -331,20 +328,20 @@ enum MigrationProjects {
             let key: String
             let title: String
             let owner: String
-            let duration_days: Int
-            let offset_days: Int
-            let depends_on: String
+            let durationDays: Int
+            let offsetDays: Int
+            let dependsOn: String
         }
         let templates = try await sql.raw(
             """
             SELECT key, title, owner, duration_days, offset_days, depends_on FROM migration_plan_templates
             WHERE option = \(bind: option.rawValue) ORDER BY position
             """
-        ).all(decoding: Template.self).map {
+        ).rows(Template.self).map {
             TaskTemplate(
                 key: $0.key, title: $0.title, owner: TaskOwner(rawValue: $0.owner) ?? .organisation,
-                durationDays: $0.duration_days, offsetDays: $0.offset_days,
-                dependsOn: $0.depends_on.split(separator: " ").map(String.init))
+                durationDays: $0.durationDays, offsetDays: $0.offsetDays,
+                dependsOn: $0.dependsOn.split(separator: " ").map(String.init))
         }
         let keys = templates.map(\.key)
         try await sql.raw(
@@ -380,7 +377,7 @@ enum MigrationProjects {
             SELECT key, title, mandatory FROM migration_checklist_templates
             WHERE option = \(bind: option.rawValue) ORDER BY position
             """
-        ).all(decoding: Item.self)
+        ).rows(Item.self)
         try await sql.raw(
             "DELETE FROM migration_checklist WHERE project_id = \(bind: id) AND key NOT IN (\(binds: items.map(\.key) + [""]))"
         ).run()
@@ -436,8 +433,8 @@ enum MigrationProjects {
 
     static func initiation(of project: MigrationProjectRow) -> ProjectInitiation {
         ProjectInitiation(
-            scope: project.scope, mailboxCount: project.mailbox_count, dataVolumeGB: project.data_volume_gb,
-            currentSystem: project.current_system, keyContacts: project.key_contacts, risks: project.risks)
+            scope: project.scope, mailboxCount: project.mailboxCount, dataVolumeGB: project.dataVolumeGB,
+            currentSystem: project.currentSystem, keyContacts: project.keyContacts, risks: project.risks)
     }
 
     /// Reads a go-live date from the page's three boxes or the API's `YYYY-MM-DD`.
@@ -487,7 +484,7 @@ enum MigrationProjects {
             FROM migration_tasks t LEFT JOIN accounts a ON a.id = t.done_by_id LEFT JOIN people p ON p.id = a.person_id
             WHERE t.project_id = \(bind: id) ORDER BY t.position
             """
-        ).all(decoding: MigrationTaskRow.self)
+        ).rows(MigrationTaskRow.self)
     }
 
     static func evidence(_ text: String?) throws(ValidationErrors) -> String {
@@ -534,7 +531,7 @@ enum MigrationProjects {
             LEFT JOIN people p ON p.id = a.person_id
             WHERE c.project_id = \(bind: id) ORDER BY c.position
             """
-        ).all(decoding: ChecklistRow.self)
+        ).rows(ChecklistRow.self)
     }
 
     /// Ticks a checklist item with its evidence. "Every batch has passed the gate" is refused while it has not.
@@ -567,12 +564,12 @@ enum MigrationProjects {
         var blockers = GoLiveBlockers()
         if project.migrationOption == nil || project.goLive == nil { blockers.noPlan = true }
         let items = try await checklist(of: project.id, on: sql)
-        let done = Set(items.filter { $0.ticked_at != nil }.map(\.key))
+        let done = Set(items.filter { $0.tickedAt != nil }.map(\.key))
         let all = items.map { ChecklistItem(key: $0.key, title: $0.title, mandatory: $0.mandatory) }
         blockers.outstanding = MigrationChecklist.outstanding(all, done: done).map(\.title)
         // Going live needs what the plan says comes first: every task due to finish before go-live.
         blockers.tasks = try await tasks(of: project.id, on: sql)
-            .filter { $0.template.beforeGoLive && $0.done_at == nil }.map(\.title)
+            .filter { $0.template.beforeGoLive && $0.doneAt == nil }.map(\.title)
         blockers.gate = try await TransferBatches.gateProblem(project.id, on: sql)
         return blockers
     }
@@ -599,7 +596,7 @@ enum MigrationProjects {
         try await sql.raw(
             """
             UPDATE organisations SET status = \(bind: OnboardingStatus.live.rawValue), updated_at = \(bind: now)
-            WHERE id = \(bind: project.organisation_id)
+            WHERE id = \(bind: project.organisationID)
             """
         ).run()
         try await AuditLog.record(
@@ -609,8 +606,8 @@ enum MigrationProjects {
                     before: ["status": "open", "goLive": project.goLive?.iso ?? ""],
                     after: ["status": "live", "goLive": min(project.goLive ?? today, today).iso]),
                 AuditEntry(
-                    "organisation.status_changed", target: "organisation", id: project.organisation_id.uuidString,
-                    before: ["onboardingStatus": project.organisation_status],
+                    "organisation.status_changed", target: "organisation", id: project.organisationID.uuidString,
+                    before: ["onboardingStatus": project.organisationStatus],
                     after: ["onboardingStatus": OnboardingStatus.live.rawValue]),
             ], context: context, at: now, on: sql)
         return blockers
@@ -631,11 +628,11 @@ enum MigrationProjects {
         var text = "\u{FEFF}"
         text += CSV.line(["task", "owner", "start", "end", "days", "status", "problem", "evidence"]) + "\r\n"
         for task in tasks {
-            let late = task.done_at == nil && task.end < today
-            let status = task.done_at != nil ? "done" : late ? "late" : "to do"
+            let late = task.doneAt == nil && task.end < today
+            let status = task.doneAt != nil ? "done" : late ? "late" : "to do"
             text +=
                 CSV.line([
-                    task.title, task.ownerTitle, task.start.iso, task.end.iso, "\(task.duration_days)", status,
+                    task.title, task.ownerTitle, task.start.iso, task.end.iso, "\(task.durationDays)", status,
                     task.problem ?? "", task.evidence ?? "",
                 ]) + "\r\n"
         }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -55,16 +52,16 @@ enum ItemState: String, Sendable, CaseIterable {
 
 struct TransferBatchRow: Decodable, Sendable {
     let id: UUID
-    let project_id: UUID
+    let projectID: UUID
     let filename: String
-    let byte_count: Int
-    let uploader_name: String
+    let byteCount: Int
+    let uploaderName: String
     let status: String
-    let items_total: Int
-    let items_done: Int
-    let scanner_note: String?
-    let created_at: Date
-    let finished_at: Date?
+    let itemsTotal: Int
+    let itemsDone: Int
+    let scannerNote: String?
+    let createdAt: Date
+    let finishedAt: Date?
     let quarantined: Int
 
     var batchStatus: BatchStatus { BatchStatus(rawValue: status) ?? .queued }
@@ -72,15 +69,15 @@ struct TransferBatchRow: Decodable, Sendable {
 
 struct TransferItemRow: Decodable, Sendable {
     let id: UUID
-    let batch_id: UUID
+    let batchID: UUID
     let position: Int
     let path: String
-    let byte_count: Int
+    let byteCount: Int
     let state: String
     let detail: String?
-    let release_reason: String?
-    let dealt_by_name: String?
-    let has_content: Bool
+    let releaseReason: String?
+    let dealtByName: String?
+    let hasContent: Bool
 
     var itemState: ItemState { ItemState(rawValue: state) ?? .waiting }
 
@@ -92,7 +89,7 @@ struct TransferItemRow: Decodable, Sendable {
         case .infected: .infected(signature: detail ?? "")
         case .notScanned: .notScanned(reason: detail ?? "")
         case .removed: .removed(by: who)
-        case .released: .released(by: who, reason: release_reason ?? "")
+        case .released: .released(by: who, reason: releaseReason ?? "")
         }
     }
 }
@@ -113,7 +110,7 @@ enum TransferBatches {
     static func batches(of project: UUID, on sql: any SQLDatabase) async throws -> [TransferBatchRow] {
         try await sql.raw(
             "SELECT \(batchColumns) \(batchJoins) WHERE b.project_id = \(bind: project) ORDER BY b.created_at DESC"
-        ).all(decoding: TransferBatchRow.self)
+        ).rows(TransferBatchRow.self)
     }
 
     /// A batch of the given (already visible) project, or 404.
@@ -121,7 +118,7 @@ enum TransferBatches {
         guard let id,
             let row = try await sql.raw(
                 "SELECT \(batchColumns) \(batchJoins) WHERE b.id = \(bind: id) AND b.project_id = \(bind: project)"
-            ).first(decoding: TransferBatchRow.self)
+            ).firstRow(TransferBatchRow.self)
         else { throw Abort(.notFound) }
         return row
     }
@@ -145,7 +142,7 @@ enum TransferBatches {
                 WHEN 'released' THEN 3 WHEN 'removed' THEN 4 ELSE 5 END, i.position
             LIMIT \(bind: limit)
             """
-        ).all(decoding: TransferItemRow.self)
+        ).rows(TransferItemRow.self)
     }
 
     static func item(_ id: UUID?, of project: UUID, on sql: any SQLDatabase) async throws -> TransferItemRow {
@@ -155,7 +152,7 @@ enum TransferBatches {
                 SELECT \(itemColumns) \(itemJoins) JOIN transfer_batches b ON b.id = i.batch_id
                 WHERE i.id = \(bind: id) AND b.project_id = \(bind: project)
                 """
-            ).first(decoding: TransferItemRow.self)
+            ).firstRow(TransferItemRow.self)
         else { throw Abort(.notFound) }
         return row
     }
@@ -175,7 +172,7 @@ enum TransferBatches {
                  WHERE b.project_id = \(bind: project) AND i.state IN ('waiting', 'infected', 'not_scanned'))
                     AS unsettled
             """
-        ).first(decoding: Counts.self)
+        ).firstRow(Counts.self)
         guard let counts else { return nil }
         if counts.pending > 0 {
             return
@@ -269,8 +266,8 @@ enum TransferBatches {
 
     static func quarantinedContent(_ item: UUID, on sql: any SQLDatabase) async throws -> Data? {
         struct Row: Decodable { let content: Data }
-        return try await sql.raw("SELECT content FROM quarantine WHERE item_id = \(bind: item)").first(
-            decoding: Row.self)?.content
+        return try await sql.raw("SELECT content FROM quarantine WHERE item_id = \(bind: item)").firstRow(
+            Row.self)?.content
     }
 }
 
@@ -292,11 +289,11 @@ enum TransferScanJob {
 
     struct BatchContent: Decodable {
         let id: UUID
-        let project_id: UUID
+        let projectID: UUID
         let filename: String
         let content: Data?
         let status: String
-        let items_total: Int
+        let itemsTotal: Int
     }
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
@@ -309,7 +306,7 @@ enum TransferScanJob {
         guard
             let batch = try await sql.raw(
                 "SELECT id, project_id, filename, content, status, items_total FROM transfer_batches WHERE id = \(bind: batchID)"
-            ).first(decoding: BatchContent.self), let content = batch.content,
+            ).firstRow(BatchContent.self), let content = batch.content,
             batch.status != BatchStatus.scanned.rawValue
         else { return }
         let items = TransferItems.expand(
@@ -322,7 +319,7 @@ enum TransferScanJob {
         }
         let waiting = try await sql.raw(
             "SELECT id, position FROM transfer_items WHERE batch_id = \(bind: batchID) AND state = 'waiting' ORDER BY position"
-        ).all(decoding: Waiting.self)
+        ).rows(Waiting.self)
         let scanner = app.dependencies.scanner
         for slice in waiting.chunked(window) {
             let outcomes = await scanAll(
@@ -384,7 +381,7 @@ enum TransferScanJob {
     /// The first run records every item (those that cannot be scanned are quarantined at once); later runs
     /// find them recorded.
     static func record(_ items: [TransferItems.Item], batch: BatchContent, app: Application) async throws {
-        guard batch.items_total == 0 else { return }
+        guard batch.itemsTotal == 0 else { return }
         let now = app.clock.now()
         let purgeAfter = now.addingTimeInterval(Double(app.settings.quarantineRetentionDays) * 86_400)
         try await app.db.inTransaction { db in
@@ -404,7 +401,7 @@ enum TransferScanJob {
             let fresh = Set(inserted)
             let quarantined: [[any Encodable & Sendable]] = items.enumerated().compactMap { position, item in
                 guard item.unscannable != nil, fresh.contains(ids[position].uuidString) else { return nil }
-                return [ids[position], batch.project_id, Data(item.bytes), now, purgeAfter]
+                return [ids[position], batch.projectID, Data(item.bytes), now, purgeAfter]
             }
             try await sql.insertRows(
                 "quarantine", ["item_id", "project_id", "content", "stored_at", "purge_after"], quarantined,
@@ -440,7 +437,7 @@ enum TransferScanJob {
                     """
                 ).all()
                 if !moved.isEmpty, state.isQuarantined, position < items.count {
-                    quarantined.append([id, batch.project_id, Data(items[position].bytes), now, purgeAfter])
+                    quarantined.append([id, batch.projectID, Data(items[position].bytes), now, purgeAfter])
                 }
             }
             try await sql.insertRows(
@@ -482,7 +479,7 @@ enum TransferScanJob {
             }
             let tally = try await sql.raw(
                 "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch.id) GROUP BY state"
-            ).all(decoding: Tally.self)
+            ).rows(Tally.self)
             let moved = try await sql.raw(
                 """
                 UPDATE transfer_batches SET status = \(bind: BatchStatus.scanned.rawValue), finished_at = \(bind: now),

@@ -48,7 +48,7 @@ struct MailDirectory: Sendable {
                 LEFT JOIN organisations o ON o.id = COALESCE(a.organisation_id, m.organisation_id)
                 WHERE r.address = \(bind: address)
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return nil }
         let quota = row.quota.map { Int64($0) * 1024 * 1024 } ?? defaultQuotaBytes
         if let account = row.account {
@@ -71,7 +71,7 @@ struct MailDirectory: Sendable {
             WHERE s.account_id = \(bind: account) AND s.full_access = \(bind: true)
             ORDER BY m.address
             """
-        ).all(decoding: Shared.self).map(\.address)
+        ).rows(Shared.self).map(\.address)
     }
 
     /// The logins that may use `address` as the sender: its owner, or a shared mailbox's Send As members.
@@ -90,7 +90,7 @@ struct MailDirectory: Sendable {
                     AND a.state IN (\(binds: [AccountState.active, .inactive].map(\.rawValue)))
                 ORDER BY a.address
                 """
-            ).all(decoding: Sender.self).map(\.address)
+            ).rows(Sender.self).map(\.address)
         }
     }
 

@@ -22,7 +22,7 @@ enum MailSessions {
         guard app.mailServer.connected,
             let row = try await (app.db as! any SQLDatabase).raw(
                 "SELECT address FROM accounts WHERE id = \(bind: payload.account)"
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return }
         try await app.mailServer.endSessions(row.address)
     }
@@ -43,7 +43,7 @@ enum MailSharing {
         guard app.mailServer.connected,
             let row = try await (app.db as! any SQLDatabase).raw(
                 "SELECT address FROM shared_mailboxes WHERE id = \(bind: payload.mailbox)"
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return }
         try await app.mailServer.share(row.address)
     }

@@ -28,7 +28,7 @@ struct MailboxFacts: Encodable, Sendable {
                     mailbox_erased_at AS erased
                 FROM accounts WHERE id = \(bind: account)
                 """
-            ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase),
+            ).firstRow(Row.self),
             let state = AccountState(rawValue: row.state)
         else { return nil }
         let server = app.mailServer

@@ -76,15 +76,18 @@ enum Socketmap {
 
 enum SocketmapError: Error { case malformed }
 
-/// Serves the socketmap on the address the settings give, for as long as the application runs.
-final class SocketmapServer: LifecycleHandler, @unchecked Sendable {
-    private let address: ServerAddress
-    private var channel: (any Channel)?
-    private var task: Task<Void, Never>?
+/// Serves the socketmap on the address the settings give, for as long as `onboard serve` runs. Only the
+/// serving process listens: a one-off command (a token, the outbox) beside it must not fight it for the port.
+final class SocketmapServer: LifecycleHandler, Sendable {
+    private let channel: any Channel
+    private let task: Task<Void, Never>
 
-    init(address: ServerAddress) { self.address = address }
+    private init(channel: any Channel, task: Task<Void, Never>) {
+        self.channel = channel
+        self.task = task
+    }
 
-    func didBootAsync(_ app: Application) async throws {
+    static func start(_ app: Application, address: ServerAddress) async throws -> SocketmapServer {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: address.host, port: address.port) { channel in
@@ -92,14 +95,13 @@ final class SocketmapServer: LifecycleHandler, @unchecked Sendable {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        channel = server.channel
         let directory = MailDirectory(
             sql: app.db as! any SQLDatabase, defaultQuotaBytes: app.settings.mailServer?.quotaBytes ?? 0)
         let domain = app.settings.mailDomain
         let logger = app.logger
         logger.info("socketmap for Postfix on \(address)")
-        task = Task {
-            try? await server.executeThenClose { connections in
+        let task = Task<Void, Never> {
+            _ = try? await server.executeThenClose { connections in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in connections {
@@ -111,11 +113,12 @@ final class SocketmapServer: LifecycleHandler, @unchecked Sendable {
                 }
             }
         }
+        return SocketmapServer(channel: server.channel, task: task)
     }
 
     func shutdownAsync(_ app: Application) async {
-        try? await channel?.close()
-        await task?.value
+        try? await channel.close()
+        await task.value
     }
 
     private static func serve(

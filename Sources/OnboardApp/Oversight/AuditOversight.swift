@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -81,25 +78,25 @@ enum AuditVerification {
     private struct Row: Decodable {
         let id: UUID
         let seq: Int64
-        let occurred_us: Int64
-        let actor_account_id: UUID?
-        let actor_role: String?
-        let actor_scope: String?
-        let token_id: UUID?
+        let occurredUs: Int64
+        let actorAccountID: UUID?
+        let actorRole: String?
+        let actorScope: String?
+        let tokenID: UUID?
         let action: String
-        let target_type: String
-        let target_id: String?
-        let organisation_id: UUID?
-        let request_id: String?
-        let before_digest: String?
-        let after_digest: String?
-        let address_digest: String?
+        let targetType: String
+        let targetID: String?
+        let organisationID: UUID?
+        let requestID: String?
+        let beforeDigest: String?
+        let afterDigest: String?
+        let addressDigest: String?
         let mac: String
-        let detail_id: UUID?
+        let detailID: UUID?
         let before: String?
         let after: String?
-        let client_address: String?
-        let redacted_at: Date?
+        let clientAddress: String?
+        let redactedAt: Date?
     }
 
     static func verify(on sql: any SQLDatabase, checkpoints: [AuditCheckpoint], pageSize: Int = 2_000)
@@ -108,7 +105,7 @@ enum AuditVerification {
         struct Count: Decodable { let n: Int64 }
         let unchained =
             try await sql.raw("SELECT COUNT(*) AS n FROM audit_events WHERE seq IS NULL OR mac IS NULL")
-            .first(decoding: Count.self)?.n ?? 0
+            .firstRow(Count.self)?.n ?? 0
         if unchained > 0 { return Report(events: 0, redacted: 0, finding: .unchained(count: unchained)) }
         let selection = CheckpointSelection(checkpoints, chain: try await AuditLog.chainIdentity(on: sql))
         var report = try await walk(sql, checkpoints: selection.own, pageSize: pageSize)
@@ -134,15 +131,15 @@ enum AuditVerification {
                 FROM audit_events e LEFT JOIN audit_details d ON d.event_id = e.id
                 WHERE e.seq > \(bind: after) ORDER BY e.seq LIMIT \(literal: pageSize)
                 """
-            ).all(decoding: Row.self)
+            ).rows(Row.self)
             for row in rows {
                 let event = ChainedEvent(
-                    seq: row.seq, id: row.id.uuidString.lowercased(), occurredMicros: row.occurred_us,
-                    actorAccountID: row.actor_account_id?.uuidString.lowercased(), actorRole: row.actor_role,
-                    actorScope: row.actor_scope, tokenID: row.token_id?.uuidString.lowercased(), action: row.action,
-                    targetType: row.target_type, targetID: row.target_id,
-                    organisationID: row.organisation_id?.uuidString.lowercased(), requestID: row.request_id,
-                    beforeDigest: row.before_digest, afterDigest: row.after_digest, addressDigest: row.address_digest)
+                    seq: row.seq, id: row.id.uuidString.lowercased(), occurredMicros: row.occurredUs,
+                    actorAccountID: row.actorAccountID?.uuidString.lowercased(), actorRole: row.actorRole,
+                    actorScope: row.actorScope, tokenID: row.tokenID?.uuidString.lowercased(), action: row.action,
+                    targetType: row.targetType, targetID: row.targetID,
+                    organisationID: row.organisationID?.uuidString.lowercased(), requestID: row.requestID,
+                    beforeDigest: row.beforeDigest, afterDigest: row.afterDigest, addressDigest: row.addressDigest)
                 if let finding = verifier.check(event, storedMAC: row.mac) {
                     return Report(events: verifier.count, redacted: redacted, finding: finding)
                 }
@@ -151,7 +148,7 @@ enum AuditVerification {
                         events: verifier.count, redacted: redacted,
                         finding: .detailsAltered(seq: row.seq, id: event.id, field: field))
                 }
-                if row.redacted_at != nil { redacted += 1 }
+                if row.redactedAt != nil { redacted += 1 }
             }
             guard let last = rows.last, rows.count == pageSize else { break }
             after = last.seq
@@ -161,17 +158,17 @@ enum AuditVerification {
 
     /// A detail must match its digest; only an erasure (marked on the row) may leave it empty.
     private static func detailProblem(_ row: Row, chain: AuditChain) -> String? {
-        let hasDigests = row.before_digest != nil || row.after_digest != nil || row.address_digest != nil
-        guard row.detail_id != nil else { return hasDigests ? "details (removed)" : nil }
+        let hasDigests = row.beforeDigest != nil || row.afterDigest != nil || row.addressDigest != nil
+        guard row.detailID != nil else { return hasDigests ? "details (removed)" : nil }
         let fields: [(String, String?, String?, String)] = [
-            ("before", row.before, row.before_digest, "before"),
-            ("after", row.after, row.after_digest, "after"),
-            ("client address", row.client_address, row.address_digest, "address"),
+            ("before", row.before, row.beforeDigest, "before"),
+            ("after", row.after, row.afterDigest, "after"),
+            ("client address", row.clientAddress, row.addressDigest, "address"),
         ]
         for (name, value, digest, key) in fields {
             if let value {
                 if chain.digest(value, field: key) != digest { return name }
-            } else if digest != nil, row.redacted_at == nil {
+            } else if digest != nil, row.redactedAt == nil {
                 return name
             }
         }

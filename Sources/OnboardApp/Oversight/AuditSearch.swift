@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -97,17 +94,17 @@ enum AuditSearch {
 
     struct Row: Decodable, Sendable {
         let seq: Int64
-        let occurred_at: Date
-        let occurred_us: Int64
-        let actor_role: String?
-        let actor_address: String?
-        let token_id: UUID?
+        let occurredAt: Date
+        let occurredUs: Int64
+        let actorRole: String?
+        let actorAddress: String?
+        let tokenID: UUID?
         let action: String
-        let target_type: String
-        let target_id: String?
-        let organisation_name: String?
-        let organisation_ods: String?
-        let request_id: String?
+        let targetType: String
+        let targetID: String?
+        let organisationName: String?
+        let organisationODS: String?
+        let requestID: String?
     }
 
     struct Page: Sendable {
@@ -160,7 +157,7 @@ enum AuditSearch {
             struct Found: Decodable { let id: UUID }
             query.targetAccount = try await sql.raw(
                 "SELECT id FROM accounts WHERE address = \(bind: query.filters.target.lowercased())"
-            ).first(decoding: Found.self)?.id
+            ).firstRow(Found.self)?.id
         }
         var clause = conditions(query, principal: principal)
         if let before = query.before { clause.appendInterpolation(" AND e.seq < \(bind: before)" as SQLQueryString) }
@@ -174,7 +171,7 @@ enum AuditSearch {
             WHERE \(clause)
             ORDER BY e.seq DESC LIMIT \(literal: query.limit + 1)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let page = Array(rows.prefix(query.limit))
         return Page(rows: page, next: rows.count > query.limit ? page.last?.seq : nil)
     }
@@ -183,22 +180,22 @@ enum AuditSearch {
     struct Detail: Decodable, Sendable {
         let seq: Int64
         let id: UUID
-        let occurred_at: Date
-        let occurred_us: Int64
-        let actor_role: String?
-        let actor_scope: String?
-        let actor_address: String?
-        let token_id: UUID?
+        let occurredAt: Date
+        let occurredUs: Int64
+        let actorRole: String?
+        let actorScope: String?
+        let actorAddress: String?
+        let tokenID: UUID?
         let action: String
-        let target_type: String
-        let target_id: String?
-        let organisation_name: String?
-        let organisation_ods: String?
-        let request_id: String?
+        let targetType: String
+        let targetID: String?
+        let organisationName: String?
+        let organisationODS: String?
+        let requestID: String?
         let before: String?
         let after: String?
-        let client_address: String?
-        let redacted_at: Date?
+        let clientAddress: String?
+        let redactedAt: Date?
     }
 
     static func event(_ seq: Int64, principal: Principal, on sql: any SQLDatabase) async throws -> Detail? {
@@ -213,7 +210,7 @@ enum AuditSearch {
             LEFT JOIN audit_details d ON d.event_id = e.id
             WHERE e.seq = \(bind: seq) AND \(visibility(for: principal))
             """
-        ).first(decoding: Detail.self)
+        ).firstRow(Detail.self)
     }
 
     static let csvHeader = [
@@ -238,10 +235,10 @@ enum AuditSearch {
             for row in page.rows {
                 text +=
                     CSV.line([
-                        String(row.seq), formatter.string(from: row.occurred_at), row.actor_address ?? "",
-                        row.actor_role ?? "", row.token_id?.uuidString.lowercased() ?? "", row.action, row.target_type,
-                        row.target_id ?? "", row.organisation_ods ?? "", row.organisation_name ?? "",
-                        row.request_id ?? "",
+                        String(row.seq), formatter.string(from: row.occurredAt), row.actorAddress ?? "",
+                        row.actorRole ?? "", row.tokenID?.uuidString.lowercased() ?? "", row.action, row.targetType,
+                        row.targetID ?? "", row.organisationODS ?? "", row.organisationName ?? "",
+                        row.requestID ?? "",
                     ]) + "\r\n"
             }
             count += page.rows.count

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -133,7 +130,7 @@ enum Reports {
                 SELECT \(unsafeRaw: expression) AS label, COUNT(*) AS n FROM applications a
                 WHERE \(visible) GROUP BY \(unsafeRaw: expression)
                 """
-            ).all(decoding: Count.self)
+            ).rows(Count.self)
         }
         let byState = try await grouped("a.state")
         let states = ApplicationState.allCases.filter { $0 != .draft }.compactMap { state -> (String, Int)? in
@@ -155,9 +152,9 @@ enum Reports {
         struct Timing: Decodable {
             let kind: String
             let decided: Int
-            let mean_seconds: Double?
-            let within_week: Int
-            let within_month: Int
+            let meanSeconds: Double?
+            let withinWeek: Int
+            let withinMonth: Int
         }
         let finals = [ApplicationState.approved, .rejected, .completed].map(\.rawValue)
         let duration = context.seconds(from: "a.submitted_at", to: "d.decided_at")
@@ -172,10 +169,10 @@ enum Reports {
             WHERE \(visible) AND a.submitted_at IS NOT NULL
             GROUP BY a.kind ORDER BY a.kind
             """
-        ).all(decoding: Timing.self)
+        ).rows(Timing.self)
         let decided = timings.reduce(0) { $0 + $1.decided }
-        let week = timings.reduce(0) { $0 + $1.within_week }
-        let month = timings.reduce(0) { $0 + $1.within_month }
+        let week = timings.reduce(0) { $0 + $1.withinWeek }
+        let month = timings.reduce(0) { $0 + $1.withinMonth }
         let speed = Report.Section(
             heading: "Time from submission to a decision",
             chart: BarChart(
@@ -192,8 +189,8 @@ enum Reports {
                 rows: timings.map { row in
                     [
                         ApplicationKind(rawValue: row.kind)?.displayName ?? row.kind, String(row.decided),
-                        row.mean_seconds.map { String(format: "%.1f", $0 / 86_400) } ?? "",
-                        String(row.within_week), String(row.within_month),
+                        row.meanSeconds.map { String(format: "%.1f", $0 / 86_400) } ?? "",
+                        String(row.withinWeek), String(row.withinMonth),
                     ]
                 }))
         return Report(
@@ -225,7 +222,7 @@ enum Reports {
             SELECT a.state AS label, COUNT(*) AS n FROM accounts a
             WHERE \(context.organisations(SQLColumn("organisation_id", table: "a"))) GROUP BY a.state
             """
-        ).all(decoding: Count.self)
+        ).rows(Count.self)
         let counts = AccountState.allCases.map { state in
             (state.reportLabel, rows.first { $0.label == state.rawValue }?.n ?? 0)
         }
@@ -266,7 +263,7 @@ enum Reports {
             ) x JOIN organisations o ON o.id = x.organisation_id
             GROUP BY o.region ORDER BY o.region
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let regions = try await RegionDirectory.all(on: context.sql)
         let made = rows.reduce(0) { $0 + $1.made }
         let activated = rows.reduce(0) { $0 + $1.activated }
@@ -332,15 +329,15 @@ enum Reports {
                 AND a.state IN (\(binds: live)) AND \(scope)
             GROUP BY g.role
             """
-        ).all(decoding: Count.self)
+        ).rows(Count.self)
         // Every role above user, noughts included: a nought is the figure people want to see here.
         let counts = Role.allCases.filter { $0 != .user }.sorted { $0.rank > $1.rank }.map { role in
             (role.displayName, byRole.first { $0.label == role.rawValue }?.n ?? 0)
         }
         struct Person: Decodable {
             let address: String
-            let given_name: String
-            let family_name: String
+            let givenName: String
+            let familyName: String
             let organisation: String
             let roles: String
         }
@@ -352,7 +349,7 @@ enum Reports {
                 WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
                     AND a.state IN (\(binds: live)) AND \(scope)
                 """
-            ).first(decoding: Count.self)?.n ?? 0
+            ).firstRow(Count.self)?.n ?? 0
         let limit = context.allRows ? 1_000_000 : pageRows
         let aggregate = context.postgres ? "STRING_AGG(DISTINCT g.role, ',')" : "GROUP_CONCAT(DISTINCT g.role)"
         let people = try await context.sql.raw(
@@ -366,7 +363,7 @@ enum Reports {
             GROUP BY a.address, p.given_name, p.family_name, o.name
             ORDER BY o.name, a.address LIMIT \(literal: limit)
             """
-        ).all(decoding: Person.self)
+        ).rows(Person.self)
         return Report(
             kind: .secondFactor,
             sections: [
@@ -381,7 +378,7 @@ enum Reports {
                         columns: ["Name", "Address", "Organisation", "Roles"],
                         rows: people.map { person in
                             [
-                                "\(person.given_name) \(person.family_name)", person.address, person.organisation,
+                                "\(person.givenName) \(person.familyName)", person.address, person.organisation,
                                 person.roles.split(separator: ",").map {
                                     Role(rawValue: String($0))?.displayName ?? String($0)
                                 }.sorted().joined(separator: ", "),
@@ -407,12 +404,12 @@ enum Reports {
             WHERE \(visible) AND a.state = \(bind: ApplicationState.waitlisted.rawValue)
             GROUP BY a.programme ORDER BY a.programme
             """
-        ).all(decoding: Count.self)
+        ).rows(Count.self)
         struct Cohort: Decodable {
             let programme: String
             let name: String
             let capacity: Int
-            let released_at: Date?
+            let releasedAt: Date?
             let members: Int
         }
         let cohorts = try await context.sql.raw(
@@ -421,7 +418,7 @@ enum Reports {
                 (SELECT COUNT(*) FROM applications a WHERE a.cohort_id = c.id AND \(visible)) AS members
             FROM programme_cohorts c ORDER BY c.programme, c.created_at
             """
-        ).all(decoding: Cohort.self)
+        ).rows(Cohort.self)
         return Report(
             kind: .programmes,
             sections: [
@@ -443,7 +440,7 @@ enum Reports {
                             [
                                 programmeName(cohort.programme, parameters), cohort.name, String(cohort.capacity),
                                 String(cohort.members),
-                                cohort.released_at.map(Format.date) ?? "Not yet",
+                                cohort.releasedAt.map(Format.date) ?? "Not yet",
                             ]
                         })),
             ])
@@ -471,12 +468,12 @@ enum Reports {
             WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
             GROUP BY o.region ORDER BY o.region
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let regions = try await RegionDirectory.all(on: context.sql)
         let premises = byRegion.reduce(0) { $0 + $1.premises }
         let metCount = byRegion.reduce(0) { $0 + $1.met }
         struct Premises: Decodable {
-            let ods_code: String?
+            let odsCode: String?
             let name: String
             let region: String?
             let met: Bool
@@ -489,7 +486,7 @@ enum Reports {
             WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
             ORDER BY met, o.name LIMIT \(literal: limit)
             """
-        ).all(decoding: Premises.self)
+        ).rows(Premises.self)
         func regionName(_ code: String?) -> String { regions.first { $0.code == code }?.name ?? "No region" }
         return Report(
             kind: .pharmacyGateway,
@@ -516,7 +513,7 @@ enum Reports {
                         caption: "Each pharmacy premises, those not meeting the gateway first",
                         columns: ["ODS code", "Premises", "Region", "Gateway"],
                         rows: list.map { row in
-                            [row.ods_code ?? "", row.name, regionName(row.region), row.met ? "Met" : "Not met"]
+                            [row.odsCode ?? "", row.name, regionName(row.region), row.met ? "Met" : "Not met"]
                         }, truncatedFrom: premises > list.count ? premises : nil)),
             ])
     }

@@ -51,7 +51,7 @@ enum Retention {
                 DELETE FROM outbox WHERE state IN ('sent', 'failed', 'cancelled')
                     AND created_at < \(bind: cutoff(settings.outboxDays)) RETURNING id
                 """
-            ).all(decoding: Row.self)
+            ).rows(Row.self)
             try await summary("outbox.purged", target: "outbox", count: gone.count, now: now, on: sql)
             return gone.count
         }
@@ -59,7 +59,7 @@ enum Retention {
             let sql = db
             let gone = try await sql.raw(
                 "DELETE FROM sessions WHERE ended_at < \(bind: cutoff(settings.sessionDays)) RETURNING id"
-            ).all(decoding: Row.self)
+            ).rows(Row.self)
             try await summary("sessions.purged", target: "session", count: gone.count, now: now, on: sql)
             return gone.count
         }
@@ -70,7 +70,7 @@ enum Retention {
             WHERE state = \(bind: AccountState.deleted.rawValue) AND erased_at IS NULL
                 AND state_changed_at < \(bind: now.addingTimeInterval(-AccountLifecycle.restoreWindow))
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         for account in due {
             try await db.inTransaction { db in try await erase(account.id, now: now, on: db) }
             outcome.erasedAccounts += 1
@@ -95,7 +95,7 @@ enum Retention {
         try await db.inTransaction { db in
             let sql = db
             let rows = try await sql.raw("SELECT a.id, a.reference FROM applications a WHERE \(condition)")
-                .all(decoding: Reference.self)
+                .rows(Reference.self)
             guard !rows.isEmpty else { return 0 }
             for slice in rows.chunked(500) {
                 let ids = slice.map(\.id)

@@ -1,5 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
 import Foundation
 import SQLKit
 import Vapor
@@ -56,7 +54,7 @@ enum SecurityEvents {
         struct Count: Decodable { let n: Int }
         let count =
             try await sql.raw("SELECT COUNT(*) AS n FROM security_events WHERE occurred_at < \(bind: cutoff)")
-            .first(decoding: Count.self)?.n ?? 0
+            .firstRow(Count.self)?.n ?? 0
         try await sql.raw("DELETE FROM security_events WHERE occurred_at < \(bind: cutoff)").run()
         return count
     }
@@ -89,13 +87,13 @@ struct SecurityEventMiddleware: AsyncMiddleware {
 
 extension SecurityEvents {
     struct Row: Decodable, Sendable {
-        let occurred_at: Date
+        let occurredAt: Date
         let kind: String
-        let account_address: String?
+        let accountAddress: String?
         let attempted: String?
         let detail: String?
         let path: String?
-        let client_address: String?
+        let clientAddress: String?
     }
 
     /// Newest first, 100 a page, older than `before`. National administrators see every event; a Local
@@ -118,8 +116,8 @@ extension SecurityEvents {
             FROM security_events s LEFT JOIN accounts a ON a.id = s.account_id
             WHERE \(clause) ORDER BY s.occurred_at DESC LIMIT 101
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let page = Array(rows.prefix(100))
-        return (page, rows.count > 100 ? page.last?.occurred_at : nil)
+        return (page, rows.count > 100 ? page.last?.occurredAt : nil)
     }
 }

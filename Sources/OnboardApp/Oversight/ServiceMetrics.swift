@@ -37,7 +37,7 @@ enum ServiceMetrics {
             SELECT kind, COUNT(*) AS n, MIN(run_at) AS oldest FROM jobs
             WHERE state = 'queued' AND run_at <= \(bind: now) GROUP BY kind
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         for kind in Set(kinds).union(rows.map(\.kind)) {
             let row = rows.first { $0.kind == kind }
             registry.makeGauge(name: "onboard_jobs_due", labels: [("kind", kind)]).set(Double(row?.n ?? 0))

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -20,7 +17,7 @@ enum EligibilityParameterStore {
         guard
             let row = try await sql.raw(
                 "SELECT body FROM eligibility_parameter_versions ORDER BY created_at DESC, version DESC LIMIT 1"
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return .seed }
         return try JSONDecoder().decode(EligibilityParameters.self, from: Data(row.body.utf8))
     }
@@ -37,10 +34,10 @@ enum EligibilityFactsLoader {
             let name: String
             let country: String
             let status: String
-            let ig_status: String
-            let ig_completed_by_id: UUID?
-            let administered_by_ods: String?
-            let administered_by_name: String?
+            let igStatus: String
+            let igCompletedByID: UUID?
+            let administeredByODS: String?
+            let administeredByName: String?
         }
         guard
             let row = try await sql.raw(
@@ -50,16 +47,16 @@ enum EligibilityFactsLoader {
                 FROM organisations o LEFT JOIN organisations a ON a.id = o.administered_by_id
                 WHERE o.ods_code = \(bind: code)
                 """
-            ).first(decoding: Row.self)
+            ).firstRow(Row.self)
         else { return nil }
         let helpdesk = try await OrganisationsController.helpdeskContact(
             for: row.id, on: sql, fallback: fallbackHelpdesk)
         return KnownOrganisation(
             name: row.name, odsCode: code, country: Country(rawValue: row.country) ?? .england,
             status: OnboardingStatus(rawValue: row.status) ?? .notJoined,
-            igToolkitCompleted: row.ig_status == IGToolkitStatus.completed.rawValue,
-            igCompletedByHeadquarters: row.ig_completed_by_id != nil && row.ig_completed_by_id != row.id,
-            helpdeskContact: helpdesk, administeredBy: row.administered_by_ods,
-            administratorName: row.administered_by_name)
+            igToolkitCompleted: row.igStatus == IGToolkitStatus.completed.rawValue,
+            igCompletedByHeadquarters: row.igCompletedByID != nil && row.igCompletedByID != row.id,
+            helpdeskContact: helpdesk, administeredBy: row.administeredByODS,
+            administratorName: row.administeredByName)
     }
 }

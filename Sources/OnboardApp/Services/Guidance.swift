@@ -14,13 +14,13 @@ enum Guidance {
     static func items(for audiences: [String]? = nil, on sql: any SQLDatabase) async throws -> [Item] {
         guard let audiences else {
             return try await sql.raw("SELECT key, title, url, audience FROM guidance_items ORDER BY sort_order")
-                .all(decoding: Item.self)
+                .rows(Item.self)
         }
         return try await sql.raw(
             """
             SELECT key, title, url, audience FROM guidance_items
             WHERE audience IN (\(binds: audiences)) ORDER BY sort_order
             """
-        ).all(decoding: Item.self)
+        ).rows(Item.self)
     }
 }

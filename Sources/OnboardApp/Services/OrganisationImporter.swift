@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -33,14 +30,14 @@ struct OrganisationImporter {
 
     private struct Existing: Decodable {
         let id: UUID
-        let ods_code: String
+        let odsCode: String
         let name: String
         let type: String
         let postcode: String?
         let region: String?
         let status: String
-        let parent_id: UUID?
-        let administered_by_id: UUID?
+        let parentID: UUID?
+        let administeredByID: UUID?
     }
 
     private func apply(_ rows: [OrganisationCSV.Row], on sql: any SQLDatabase) async throws -> Outcome {
@@ -54,8 +51,8 @@ struct OrganisationImporter {
                 SELECT id, ods_code, name, type, postcode, region, status, parent_id, administered_by_id
                 FROM organisations WHERE ods_code IN (\(binds: chunk))
                 """
-            ).all(decoding: Existing.self)
-            for row in found { known[row.ods_code] = row }
+            ).rows(Existing.self)
+            for row in found { known[row.odsCode] = row }
         }
         var idsByODS = known.mapValues(\.id)
         var errors = ValidationErrors()
@@ -80,8 +77,8 @@ struct OrganisationImporter {
                     existing.name == draft.name && existing.type == draft.type?.rawValue
                     && existing.postcode == draft.postcode && existing.region == draft.region
                     && (draft.status == nil || existing.status == draft.status?.rawValue)
-                    && existing.parent_id == parent
-                    && (draft.administeredByODS == nil || existing.administered_by_id == administrator)
+                    && existing.parentID == parent
+                    && (draft.administeredByODS == nil || existing.administeredByID == administrator)
                 if same {
                     outcome.unchanged += 1
                     continue
@@ -91,7 +88,7 @@ struct OrganisationImporter {
                     UPDATE organisations SET name = \(bind: draft.name), type = \(bind: draft.type?.rawValue),
                         postcode = \(bind: draft.postcode), region = \(bind: draft.region),
                         status = \(bind: draft.status?.rawValue ?? existing.status), parent_id = \(bind: parent),
-                        administered_by_id = \(bind: administrator ?? existing.administered_by_id),
+                        administered_by_id = \(bind: administrator ?? existing.administeredByID),
                         updated_at = \(bind: now)
                     WHERE id = \(bind: existing.id)
                     """
@@ -139,7 +136,7 @@ enum RegionDirectory {
     }
 
     static func all(on sql: any SQLDatabase) async throws -> [Region] {
-        try await sql.raw("SELECT code, name FROM regions ORDER BY name").all(decoding: Region.self)
+        try await sql.raw("SELECT code, name FROM regions ORDER BY name").rows(Region.self)
     }
 
     static func codes(on sql: any SQLDatabase) async throws -> Set<String> {

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -9,15 +6,15 @@ import SQLKit
 enum OrganisationSearch {
     struct Item: Decodable, Sendable, Encodable {
         let id: UUID
-        let ods_code: String?
+        let odsCode: String?
         let name: String
         let type: String
         let country: String
         let region: String?
         let postcode: String?
         let status: String
-        let parent_ods: String?
-        let administered_by_ods: String?
+        let parentODS: String?
+        let administeredByODS: String?
     }
 
     struct Page: Sendable {
@@ -55,7 +52,7 @@ enum OrganisationSearch {
                     as SQLQueryString)
         }
         statement.appendInterpolation(" ORDER BY o.name, o.id LIMIT \(bind: query.limit + 1)" as SQLQueryString)
-        var items = try await sql.raw(statement).all(decoding: Item.self)
+        var items = try await sql.raw(statement).rows(Item.self)
         var next: NameCursor?
         if items.count > query.limit {
             items.removeLast()

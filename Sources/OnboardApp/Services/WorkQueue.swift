@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -100,7 +97,7 @@ enum WorkQueue {
     {
         struct Count: Decodable { let n: Int }
         return try await sql.raw("SELECT CAST(COUNT(*) AS INTEGER) AS n \(from) WHERE \(condition)")
-            .first(decoding: Count.self)?.n ?? 0
+            .firstRow(Count.self)?.n ?? 0
     }
 
     static func waiting(since start: Date, now: Date) -> String {
@@ -114,7 +111,7 @@ enum WorkQueue {
             let reference: String
             let kind: String
             let answers: String
-            let waiting_since: Date
+            let waitingSince: Date
         }
         // A passed application waits from when it was passed; any other from when it was sent.
         let rows = try await sql.raw(
@@ -125,7 +122,7 @@ enum WorkQueue {
             FROM applications a WHERE \(condition)
             ORDER BY waiting_since, a.id LIMIT \(literal: shown)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let total = try await count("FROM applications a", where: condition, on: sql)
         let items = rows.map { row in
             let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
@@ -133,7 +130,7 @@ enum WorkQueue {
             return Item(
                 text: "\(kind.displayName)" + (subject.map { ": \($0)" } ?? "") + " (\(row.reference))",
                 href: SiteURL.application(row.id).path,
-                waiting: waiting(since: row.waiting_since, now: now), since: row.waiting_since)
+                waiting: waiting(since: row.waitingSince, now: now), since: row.waitingSince)
         }
         return Queue(
             name: .applications, title: "Applications waiting for your decision", items: items, total: total,
@@ -146,10 +143,10 @@ enum WorkQueue {
         guard scope.national || !scope.treeRoots.isEmpty, !principal.has(.nationalAdmin) else { return nil }
         struct Row: Decodable {
             let id: UUID
-            let given_name: String
-            let family_name: String
-            let activation_method: String?
-            let created_at: Date
+            let givenName: String
+            let familyName: String
+            let activationMethod: String?
+            let createdAt: Date
         }
         let condition: SQLQueryString = """
             a.state = \(bind: AccountState.pendingActivation.rawValue)
@@ -161,14 +158,14 @@ enum WorkQueue {
             FROM accounts a JOIN people p ON p.id = a.person_id
             WHERE \(condition) ORDER BY a.created_at, a.id LIMIT \(literal: shown)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let total = try await count("FROM accounts a", where: condition, on: sql)
         let items = rows.map { row in
-            let call = row.activation_method == ActivationMethod.assisted.rawValue
+            let call = row.activationMethod == ActivationMethod.assisted.rawValue
             return Item(
-                text: "\(row.given_name) \(row.family_name)".tidied + (call ? ": phone them to activate" : ""),
+                text: "\(row.givenName) \(row.familyName)".tidied + (call ? ": phone them to activate" : ""),
                 href: SiteURL.account(row.id).path,
-                waiting: waiting(since: row.created_at, now: now), since: row.created_at)
+                waiting: waiting(since: row.createdAt, now: now), since: row.createdAt)
         }
         return Queue(
             name: .activations, title: "Accounts waiting to be activated", items: items, total: total,
@@ -195,7 +192,7 @@ extension WorkQueue {
             let id: UUID
             let filename: String
             let organisation: String
-            let created_at: Date
+            let createdAt: Date
         }
         let rows = try await sql.raw(
             """
@@ -203,14 +200,14 @@ extension WorkQueue {
             FROM bulk_uploads u JOIN organisations o ON o.id = u.organisation_id
             WHERE \(condition) ORDER BY u.created_at, u.id LIMIT \(literal: shown)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let total = try await count("FROM bulk_uploads u", where: condition, on: sql)
         return Queue(
             name: .sheets, title: "Sheets waiting to be applied",
             items: rows.map { row in
                 Item(
                     text: "\(row.organisation): \(row.filename)", href: SiteURL.bulkUpload(row.id).path,
-                    waiting: waiting(since: row.created_at, now: now), since: row.created_at)
+                    waiting: waiting(since: row.createdAt, now: now), since: row.createdAt)
             }, total: total, moreHref: total > rows.count ? SiteURL.bulk.path : nil)
     }
 
@@ -223,11 +220,11 @@ extension WorkQueue {
             """
         struct Row: Decodable {
             let id: UUID
-            let project_id: UUID
+            let projectID: UUID
             let path: String
             let organisation: String
-            let scanned_at: Date?
-            let created_at: Date
+            let scannedAt: Date?
+            let createdAt: Date
         }
         let from: SQLQueryString = """
             FROM transfer_items i JOIN transfer_batches b ON b.id = i.batch_id
@@ -238,7 +235,7 @@ extension WorkQueue {
             SELECT i.id, b.project_id, i.path, o.name AS organisation, i.scanned_at, b.created_at \(from)
             WHERE \(condition) ORDER BY b.created_at, i.position LIMIT \(literal: shown)
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         let total = try await count(from, where: condition, on: sql)
         return Queue(
             name: .quarantine, title: "Quarantined items waiting for you",
@@ -246,9 +243,9 @@ extension WorkQueue {
                 Item(
                     text: "\(row.organisation): \(row.path)",
                     href:
-                        SiteURL.migrationItem(row.project_id, item: row.id).path,
-                    waiting: waiting(since: row.scanned_at ?? row.created_at, now: now),
-                    since: row.scanned_at ?? row.created_at)
+                        SiteURL.migrationItem(row.projectID, item: row.id).path,
+                    waiting: waiting(since: row.scannedAt ?? row.createdAt, now: now),
+                    since: row.scannedAt ?? row.createdAt)
             }, total: total, moreHref: nil)
     }
 }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import SQLKit
@@ -22,7 +19,7 @@ func deliveries(_ app: Application, to recipient: String) async throws -> [DevOu
         SELECT recipient, template, body, delivered_at FROM dev_deliveries
         WHERE recipient = \(bind: recipient) ORDER BY seq DESC
         """
-    ).all(decoding: DevOutbox.Delivery.self)
+    ).rows(DevOutbox.Delivery.self)
 }
 
 /// The six-digit code in the newest security-code text to a number.

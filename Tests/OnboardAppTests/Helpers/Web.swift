@@ -213,7 +213,7 @@ func auditCount(_ app: Application, action: String) async throws -> Int {
     struct Row: Decodable { let n: Int }
     let row = try await (app.db as! any SQLDatabase).raw(
         "SELECT COUNT(*) AS n FROM audit_events WHERE action = \(bind: action)"
-    ).first(decoding: Row.self)
+    ).firstRow(Row.self)
     return row?.n ?? 0
 }
 
@@ -221,7 +221,7 @@ func securityEventCount(_ app: Application, kind: SecurityEventKind) async throw
     struct Count: Decodable { let n: Int }
     return try await (app.db as! any SQLDatabase).raw(
         "SELECT COUNT(*) AS n FROM security_events WHERE kind = \(bind: kind.rawValue)"
-    ).first(decoding: Count.self)?.n ?? 0
+    ).firstRow(Count.self)?.n ?? 0
 }
 
 func organisationCount(_ app: Application) async throws -> Int {

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import OpenAPIRuntime
@@ -145,12 +142,12 @@ extension APIHandler {
         struct Alias: Decodable { let address: String }
         let aliases = try await sql.raw(
             "SELECT address FROM address_reservations WHERE account_id = \(bind: id) AND kind = 'alias' ORDER BY reserved_at"
-        ).all(decoding: Alias.self).map(\.address)
+        ).rows(Alias.self).map(\.address)
         return .init(
-            id: row.id.uuidString.lowercased(), address: row.address, displayName: row.display_name ?? "",
-            status: .init(rawValue: row.state) ?? .disabled, organisation: row.ods_code ?? "",
-            firstName: row.given_name, surname: row.family_name, mobile: row.mobile, aliases: aliases,
-            secondFactor: row.totp_enrolled_at != nil, activation: row.activation_method)
+            id: row.id.uuidString.lowercased(), address: row.address, displayName: row.displayName ?? "",
+            status: .init(rawValue: row.state) ?? .disabled, organisation: row.odsCode ?? "",
+            firstName: row.givenName, surname: row.familyName, mobile: row.mobile, aliases: aliases,
+            secondFactor: row.totpEnrolledAt != nil, activation: row.activationMethod)
     }
 }
 
@@ -163,12 +160,12 @@ extension AccountService {
     ) async throws {
         var errors = ValidationErrors()
         for problem in AccountNaming.nameProblems(
-            givenName: firstName ?? account.given_name, familyName: surname ?? account.family_name)
+            givenName: firstName ?? account.givenName, familyName: surname ?? account.familyName)
         {
             errors.add(problem.field, problem.message)
         }
-        let given = (firstName ?? account.given_name).tidied
-        let family = (surname ?? account.family_name).tidied
+        let given = (firstName ?? account.givenName).tidied
+        let family = (surname ?? account.familyName).tidied
         var newMobile: String?
         if let mobile {
             if let normalised = Identifiers.normaliseUKMobile(mobile) {
@@ -177,7 +174,7 @@ extension AccountService {
                 errors.add("mobile", "Enter a UK mobile number, like 07700 900123")
             }
         }
-        let renamed = given != account.given_name || family != account.family_name
+        let renamed = given != account.givenName || family != account.familyName
         var base: String?
         if renamed {
             base = AccountNaming.localPart(givenName: given, familyName: family)
@@ -185,8 +182,8 @@ extension AccountService {
         }
         try errors.throwIfAny()
         struct Person: Decodable {
-            let person_id: UUID
-            let organisation_name: String
+            let personID: UUID
+            let organisationName: String
         }
         guard
             let person = try await sql.raw(
@@ -194,7 +191,7 @@ extension AccountService {
                 SELECT a.person_id, o.name AS organisation_name FROM accounts a
                 JOIN organisations o ON o.id = a.organisation_id WHERE a.id = \(bind: account.id)
                 """
-            ).first(decoding: Person.self)
+            ).firstRow(Person.self)
         else { throw Abort(.notFound) }
         if renamed, let base {
             let address = try await AccountStore.reserve(
@@ -207,13 +204,13 @@ extension AccountService {
             ).run()
             try await sql.raw(
                 """
-                UPDATE people SET given_name = \(bind: given), family_name = \(bind: family) WHERE id = \(bind: person.person_id)
+                UPDATE people SET given_name = \(bind: given), family_name = \(bind: family) WHERE id = \(bind: person.personID)
                 """
             ).run()
             try await sql.raw(
                 """
                 UPDATE accounts SET address = \(bind: address), updated_at = \(bind: now),
-                    display_name = \(bind: AccountNaming.displayName(givenName: given, familyName: family, organisation: person.organisation_name))
+                    display_name = \(bind: AccountNaming.displayName(givenName: given, familyName: family, organisation: person.organisationName))
                 WHERE id = \(bind: account.id)
                 """
             ).run()
@@ -224,7 +221,7 @@ extension AccountService {
                 context: context, at: now, on: sql)
         }
         if let newMobile, newMobile != account.mobile {
-            try await sql.raw("UPDATE people SET mobile = \(bind: newMobile) WHERE id = \(bind: person.person_id)")
+            try await sql.raw("UPDATE people SET mobile = \(bind: newMobile) WHERE id = \(bind: person.personID)")
                 .run()
             try await sql.raw(
                 "UPDATE accounts SET mobile_changed_at = \(bind: now) WHERE id = \(bind: account.id)"

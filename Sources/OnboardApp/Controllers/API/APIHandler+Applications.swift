@@ -54,7 +54,7 @@ extension APIHandler {
         if let ods = body.assigneeOds.flatMap(OrganisationRules.normaliseODS) {
             struct Row: Decodable { let id: UUID }
             assignee = try await req.sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)")
-                .first(decoding: Row.self)?.id.uuidString
+                .firstRow(Row.self)?.id.uuidString
             if assignee == nil {
                 throw APIProblem(
                     ValidationErrors([
@@ -93,14 +93,14 @@ extension APIHandler {
     {
         let history = try await ApplicationStore.events(for: row.id, on: sql).map { event in
             Components.Schemas.Application.HistoryPayloadPayload(
-                at: event.occurred_at, action: event.action, state: event.to_state, actor: event.actor,
+                at: event.occurredAt, action: event.action, state: event.toState, actor: event.actor,
                 reason: event.reason)
         }
         return .init(
             reference: row.reference, kind: row.kind, state: .init(rawValue: row.state) ?? .submitted,
             region: row.region,
-            submittedAt: row.submitted_at, eligibility: row.decision,
-            rules: row.rules.map { $0.split(separator: ",").map(String.init) }, parameterVersion: row.parameter_version,
-            applicantEmail: row.applicant_email, answers: .init(additionalProperties: row.answerMap), history: history)
+            submittedAt: row.submittedAt, eligibility: row.decision,
+            rules: row.rules.map { $0.split(separator: ",").map(String.init) }, parameterVersion: row.parameterVersion,
+            applicantEmail: row.applicantEmail, answers: .init(additionalProperties: row.answerMap), history: history)
     }
 }

@@ -118,10 +118,10 @@ extension APIHandler {
     func getBulkResults(_ input: Operations.GetBulkResults.Input) async throws -> Operations.GetBulkResults.Output {
         let (req, principal) = try context()
         let upload = try await Self.visibleUpload(input.path.id, req: req, principal: principal)
-        guard upload.purged_at == nil, [.applied, .failed, .applying].contains(upload.bulkStatus) else {
+        guard upload.purgedAt == nil, [.applied, .failed, .applying].contains(upload.bulkStatus) else {
             throw APIProblem(
                 status: .conflict,
-                detail: upload.purged_at == nil
+                detail: upload.purgedAt == nil
                     ? "The sheet has not been applied yet." : "The results were deleted after the retention period.")
         }
         let bytes = BulkFile.write(try await BulkUploads.resultsSheet(upload, on: req.sql), as: upload.bulkFormat)
@@ -155,8 +155,8 @@ extension APIHandler {
             progress: .init(done: progress.done, total: progress.total, percent: progress.percent),
             counts: done
                 ? .init(
-                    create: upload.created_count, update: upload.updated_count, unchanged: upload.unchanged_count,
-                    leave: upload.left_count, mailboxes: upload.mailboxes_created)
+                    create: upload.createdCount, update: upload.updatedCount, unchanged: upload.unchangedCount,
+                    leave: upload.leftCount, mailboxes: upload.mailboxesCreated)
                 : .init(
                     create: report.summary.create, update: report.summary.update, unchanged: report.summary.unchanged,
                     leave: report.summary.leave, mailboxes: report.mailboxes),

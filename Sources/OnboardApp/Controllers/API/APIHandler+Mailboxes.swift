@@ -79,12 +79,12 @@ extension APIHandler {
         }
         let members = try await SharedMailboxes.members(id, on: sql).map {
             Components.Schemas.Mailbox.MembersPayloadPayload(
-                account: $0.account_id.uuidString.lowercased(), address: $0.address,
-                name: "\($0.given_name) \($0.family_name)".tidied, fullAccess: $0.full_access, sendAs: $0.send_as,
+                account: $0.accountID.uuidString.lowercased(), address: $0.address,
+                name: "\($0.givenName) \($0.familyName)".tidied, fullAccess: $0.fullAccess, sendAs: $0.sendAs,
                 owner: $0.owner)
         }
         return .init(
-            id: row.id.uuidString.lowercased(), address: row.address, displayName: row.display_name,
-            organisation: row.ods_code ?? "", members: members)
+            id: row.id.uuidString.lowercased(), address: row.address, displayName: row.displayName,
+            organisation: row.odsCode ?? "", members: members)
     }
 }

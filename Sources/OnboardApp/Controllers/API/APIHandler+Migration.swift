@@ -313,26 +313,26 @@ extension APIHandler {
         gate: String? = nil, batches: [Components.Schemas.TransferBatch] = [], today: Day = Day(ordinal: 0)
     ) -> Components.Schemas.MigrationProject {
         .init(
-            id: row.id.uuidString.lowercased(), organisation: row.ods_code ?? "",
-            organisationName: row.organisation_name,
-            organisationStatus: row.organisation_status, ism: row.ism_id?.uuidString.lowercased(),
-            ismName: row.ism_name,
+            id: row.id.uuidString.lowercased(), organisation: row.odsCode ?? "",
+            organisationName: row.organisationName,
+            organisationStatus: row.organisationStatus, ism: row.ismID?.uuidString.lowercased(),
+            ismName: row.ismName,
             option: row.option.flatMap(Components.Schemas.MigrationProject.OptionPayload.init(rawValue:)),
-            optionReason: row.option_reason, goLive: row.goLive?.iso, status: row.isLive ? .live : .open,
+            optionReason: row.optionReason, goLive: row.goLive?.iso, status: row.isLive ? .live : .open,
             initiation: .init(
-                scope: row.scope, mailboxCount: row.mailbox_count, dataVolumeGB: row.data_volume_gb,
-                currentSystem: row.current_system, keyContacts: row.key_contacts, risks: row.risks),
+                scope: row.scope, mailboxCount: row.mailboxCount, dataVolumeGB: row.dataVolumeGB,
+                currentSystem: row.currentSystem, keyContacts: row.keyContacts, risks: row.risks),
             tasks: tasks.map { task in
                 .init(
                     key: task.key, title: task.title,
                     owner: Components.Schemas.MigrationTask.OwnerPayload(rawValue: task.owner) ?? .organisation,
-                    start: task.start.iso, end: task.end.iso, done: task.done_at != nil,
-                    late: task.done_at == nil && task.end < today, problem: row.goLive == nil ? nil : task.problem,
+                    start: task.start.iso, end: task.end.iso, done: task.doneAt != nil,
+                    late: task.doneAt == nil && task.end < today, problem: row.goLive == nil ? nil : task.problem,
                     evidence: task.evidence)
             },
             checklist: checklist.map {
                 .init(
-                    key: $0.key, title: $0.title, mandatory: $0.mandatory, ticked: $0.ticked_at != nil,
+                    key: $0.key, title: $0.title, mandatory: $0.mandatory, ticked: $0.tickedAt != nil,
                     evidence: $0.evidence)
             }, gatePasses: gate == nil, gateProblem: gate, batches: batches)
     }
@@ -351,10 +351,10 @@ extension APIHandler {
 
     static func batchSummary(_ batch: TransferBatchRow, items: [TransferItemRow]) -> Components.Schemas.TransferBatch {
         .init(
-            id: batch.id.uuidString.lowercased(), filename: batch.filename, bytes: batch.byte_count,
+            id: batch.id.uuidString.lowercased(), filename: batch.filename, bytes: batch.byteCount,
             status: Components.Schemas.TransferBatch.StatusPayload(rawValue: batch.status) ?? .queued,
-            itemsTotal: batch.items_total, itemsDone: batch.items_done, quarantined: batch.quarantined,
-            scannerNote: batch.scanner_note, items: items.map(itemBody))
+            itemsTotal: batch.itemsTotal, itemsDone: batch.itemsDone, quarantined: batch.quarantined,
+            scannerNote: batch.scannerNote, items: items.map(itemBody))
     }
 
     static func batchBody(_ id: UUID, project: UUID, on sql: any SQLDatabase) async throws
@@ -366,8 +366,8 @@ extension APIHandler {
 
     static func itemBody(_ item: TransferItemRow) -> Components.Schemas.TransferItem {
         .init(
-            id: item.id.uuidString.lowercased(), path: item.path, bytes: item.byte_count,
+            id: item.id.uuidString.lowercased(), path: item.path, bytes: item.byteCount,
             state: Components.Schemas.TransferItem.StatePayload(rawValue: item.state) ?? .waiting, detail: item.detail,
-            releaseReason: item.release_reason)
+            releaseReason: item.releaseReason)
     }
 }

@@ -23,10 +23,10 @@ extension APIHandler {
         let page = try await AuditSearch.run(query, principal: principal, on: req.sql)
         let items = page.rows.map { row in
             Components.Schemas.AuditEvent(
-                sequence: row.seq, occurredAt: row.occurred_at, occurredMicros: row.occurred_us,
-                actor: row.actor_address, actorRole: row.actor_role, apiToken: row.token_id?.uuidString.lowercased(),
-                action: row.action, targetType: row.target_type, target: row.target_id,
-                organisationOds: row.organisation_ods, requestId: row.request_id)
+                sequence: row.seq, occurredAt: row.occurredAt, occurredMicros: row.occurredUs,
+                actor: row.actorAddress, actorRole: row.actorRole, apiToken: row.tokenID?.uuidString.lowercased(),
+                action: row.action, targetType: row.targetType, target: row.targetID,
+                organisationOds: row.organisationODS, requestId: row.requestID)
         }
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.next.map { String($0) }))))
     }

@@ -49,7 +49,7 @@ struct APIHandler: APIProtocol {
             LEFT JOIN organisations a ON a.id = o.administered_by_id
             WHERE o.ods_code = \(bind: ods) AND \(principal.scope.contains(SQLColumn("id", table: "o"), walk: .up))
             """
-        ).first(decoding: OrganisationSearch.Item.self)
+        ).firstRow(OrganisationSearch.Item.self)
         guard let item else {
             throw APIProblem(status: .notFound, detail: "No organisation with that ODS code is in your scope.")
         }
@@ -80,11 +80,11 @@ struct APIHandler: APIProtocol {
                 try errors.throwIfAny()
                 let id = try created.requireID()
                 let item = OrganisationSearch.Item(
-                    id: id, ods_code: created.odsCode, name: created.name, type: created.type.rawValue,
+                    id: id, odsCode: created.odsCode, name: created.name, type: created.type.rawValue,
                     country: created.country.rawValue, region: created.region, postcode: created.postcode,
                     status: created.status.rawValue,
-                    parent_ods: draft.parentODS.flatMap(OrganisationRules.normaliseODS),
-                    administered_by_ods: draft.administeredByODS.flatMap(OrganisationRules.normaliseODS))
+                    parentODS: draft.parentODS.flatMap(OrganisationRules.normaliseODS),
+                    administeredByODS: draft.administeredByODS.flatMap(OrganisationRules.normaliseODS))
                 return .created(.init(body: .json(Self.organisation(item))))
             } catch let problems as ValidationErrors {
                 // Report the API-level field problems together with the domain's.
@@ -159,8 +159,8 @@ struct APIHandler: APIProtocol {
 
     static func organisation(_ item: OrganisationSearch.Item) -> Components.Schemas.Organisation {
         .init(
-            id: item.id.uuidString.lowercased(), odsCode: item.ods_code, name: item.name, _type: item.type,
-            country: item.country, region: item.region, postcode: item.postcode, parentOds: item.parent_ods,
-            administeredByOds: item.administered_by_ods, status: item.status)
+            id: item.id.uuidString.lowercased(), odsCode: item.odsCode, name: item.name, _type: item.type,
+            country: item.country, region: item.region, postcode: item.postcode, parentOds: item.parentODS,
+            administeredByOds: item.administeredByODS, status: item.status)
     }
 }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -102,7 +99,7 @@ struct AccountsController {
     static func organisationOptions(_ req: Request, principal: Principal, selected: String?) async throws -> [Option] {
         struct Row: Decodable {
             let id: UUID
-            let ods_code: String?
+            let odsCode: String?
             let name: String
         }
         let scope = principal.accountScope(includeHelpers: false)
@@ -112,14 +109,14 @@ struct AccountsController {
             WHERE closed_at IS NULL AND \(scope.contains(SQLColumn("id", table: "o")))
             ORDER BY name LIMIT 500
             """
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         // One without an ODS code yet, such as a newly approved non-NHS organisation, is chosen by its id.
         return [Option(value: "", text: "Choose an organisation", selected: selected == nil)]
             + rows.map { row in
-                let value = row.ods_code ?? row.id.uuidString.lowercased()
+                let value = row.odsCode ?? row.id.uuidString.lowercased()
                 return Option(
-                    value: value, text: row.ods_code.map { "\(row.name) (\($0))" } ?? row.name,
-                    selected: value == selected?.lowercased() || row.ods_code == selected)
+                    value: value, text: row.odsCode.map { "\(row.name) (\($0))" } ?? row.name,
+                    selected: value == selected?.lowercased() || row.odsCode == selected)
             }
     }
 
@@ -139,7 +136,7 @@ struct AccountsController {
             let parts = (invitation.name ?? "").split(separator: " ").map(String.init)
             form.firstName = parts.dropLast().joined(separator: " ")
             form.surname = parts.last
-            form.organisation = invitation.ods_code ?? invitation.organisationID.uuidString.lowercased()
+            form.organisation = invitation.odsCode ?? invitation.organisationID.uuidString.lowercased()
             form.mobile = invitation.mobile
             form.invitation = id.uuidString.lowercased()
         }
@@ -332,17 +329,17 @@ struct AccountsController {
         struct Alias: Decodable { let address: String }
         let aliases = try await req.sql.raw(
             "SELECT address FROM address_reservations WHERE account_id = \(bind: account.id) AND kind = 'alias' ORDER BY reserved_at"
-        ).all(decoding: Alias.self).map(\.address)
-        struct Live: Decodable { let issued_at: Date? }
+        ).rows(Alias.self).map(\.address)
+        struct Live: Decodable { let issuedAt: Date? }
         let liveCode = try await req.sql.raw(
             """
             SELECT issued_at FROM security_codes
             WHERE account_id = \(bind: account.id) AND purpose = 'activation' AND used_at IS NULL AND superseded_at IS NULL
             ORDER BY created_at DESC LIMIT 1
             """
-        ).first(decoding: Live.self)
+        ).firstRow(Live.self)
         let now = req.now
-        let locked = account.locked_until.map { $0 > now } ?? false
+        let locked = account.lockedUntil.map { $0 > now } ?? false
         var actions: [ActionButton] = []
         func add(_ action: AccountAction, _ text: String, _ hint: String, warning: Bool = false) {
             if allowed.contains(action) {
@@ -355,7 +352,7 @@ struct AccountsController {
         case .active, .locked, .inactive:
             if locked || state == .locked { add(.unlock, "Unlock", "Lets them try their password again now.") }
             add(.reset, "Reset password", "Sends a new temporary password to their mobile. You will not see it.")
-            if account.totp_enrolled_at != nil {
+            if account.totpEnrolledAt != nil {
                 add(
                     .resetAuthenticator, "Reset authenticator",
                     "For a lost phone: they set up a new one at next sign-in.")
@@ -372,7 +369,7 @@ struct AccountsController {
                 .leaver, "Mark as leaver", "Removes their roles, mailbox access, sessions and API tokens.",
                 warning: true)
         case .deleted:
-            if let deleted = account.state_changed_at, now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow {
+            if let deleted = account.stateChangedAt, now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow {
                 add(.restore, "Restore", "Brings the account back, inactive, with its address. Possible for 30 days.")
             }
         case .pendingActivation, .leaver:
@@ -388,19 +385,19 @@ struct AccountsController {
                     url: SiteURL.accountAction(account.id, .adminRights).path + (has ? "?grant=no" : "?grant=yes"),
                     text: has ? "Remove admin rights" : "Give admin rights",
                     hint:
-                        "Admin rights let them unlock and reset accounts in \(account.organisation_name), and nothing else.",
+                        "Admin rights let them unlock and reset accounts in \(account.organisationName), and nothing else.",
                     warning: false))
         }
         let activation: String
         // Automated activation texts the code and the temporary password at once; nobody phones.
-        let texted = account.activation_method == ActivationMethod.automated.rawValue
+        let texted = account.activationMethod == ActivationMethod.automated.rawValue
         switch state {
         case .pendingActivation:
-            if account.temp_password_expires_at != nil {
+            if account.tempPasswordExpiresAt != nil {
                 activation =
-                    "Temporary password issued; it expires on \(Format.dateTime(account.temp_password_expires_at!))"
-            } else if liveCode?.issued_at != nil {
-                activation = "Security code sent \(Format.dateTime(liveCode!.issued_at!))"
+                    "Temporary password issued; it expires on \(Format.dateTime(account.tempPasswordExpiresAt!))"
+            } else if liveCode?.issuedAt != nil {
+                activation = "Security code sent \(Format.dateTime(liveCode!.issuedAt!))"
             } else if liveCode != nil, texted {
                 activation = "Being texted to them: a security code and a temporary password"
             } else if liveCode != nil {
@@ -414,18 +411,18 @@ struct AccountsController {
         return try await req.render(
             "accounts/show",
             req.chrome(
-                "\(account.given_name) \(account.family_name)".tidied,
+                "\(account.givenName) \(account.familyName)".tidied,
                 breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)], errors: errors, notice: req.notice),
             ShowPage(
-                id: account.id, name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
-                displayName: account.display_name ?? "", organisation: account.organisation_name,
+                id: account.id, name: "\(account.givenName) \(account.familyName)".tidied, address: account.address,
+                displayName: account.displayName ?? "", organisation: account.organisationName,
                 mobile: account.mobile.map(Identifiers.displayUKMobile) ?? "Not given",
                 state: state.label.capitalizedFirst, colour: state.tagColour, activation: activation,
-                secondFactor: account.totp_enrolled_at != nil ? "Authenticator app added" : "None",
-                lastSignIn: account.last_sign_in_at.map(Format.dateTime) ?? "Never",
-                lockedUntil: locked ? account.locked_until.map(Format.dateTime) : nil,
+                secondFactor: account.totpEnrolledAt != nil ? "Authenticator app added" : "None",
+                lastSignIn: account.lastSignInAt.map(Format.dateTime) ?? "Never",
+                lockedUntil: locked ? account.lockedUntil.map(Format.dateTime) : nil,
                 aliases: aliases, hasAliases: !aliases.isEmpty, actions: actions,
-                codeSent: state == .pendingActivation && liveCode != nil && account.temp_password_expires_at == nil
+                codeSent: state == .pendingActivation && liveCode != nil && account.tempPasswordExpiresAt == nil
                     && !texted,
                 texted: state == .pendingActivation && texted && liveCode != nil,
                 confirmURL: SiteURL.accountAction(account.id, .confirmCode).path,
@@ -472,12 +469,12 @@ struct AccountsController {
             return try await req.render(
                 "accounts/confirm-leaver",
                 req.chrome(
-                    "Mark \(account.given_name) \(account.family_name) as a leaver".replacingOccurrences(
+                    "Mark \(account.givenName) \(account.familyName) as a leaver".replacingOccurrences(
                         of: "  ", with: " "),
                     backLink: SiteURL.account(account.id).path),
                 ConfirmPage(
-                    name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
-                    organisation: account.organisation_name, actionURL: SiteURL.accountAction(account.id, .leaver).path,
+                    name: "\(account.givenName) \(account.familyName)".tidied, address: account.address,
+                    organisation: account.organisationName, actionURL: SiteURL.accountAction(account.id, .leaver).path,
                     accountURL: SiteURL.account(account.id).path))
         }
         let grant = (try? req.query.get(String.self, at: "grant")) == "yes"
@@ -548,7 +545,7 @@ struct AccountsController {
             req.chrome(
                 "Read out the sign-in details", breadcrumbs: [.init(text: "Accounts", href: SiteURL.accounts.path)]),
             RevealPage(
-                name: account.given_name, address: account.address, password: password,
+                name: account.givenName, address: account.address, password: password,
                 accountURL: SiteURL.account(account.id).path))
         // Never kept by a browser or proxy: the page cannot be shown twice.
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -594,11 +591,11 @@ struct AccountsController {
             errors.add("address", "Enter the person's email address")
         } else if let account = try await SignInService.account(forAddress: address, on: req.db),
             let summary = try await recentLeaver(try account.requireID(), address: address, req: req),
-            let left = summary.state_changed_at
+            let left = summary.stateChangedAt
         {
             found = Found(
-                name: "\(summary.given_name) \(summary.family_name)".tidied, address: summary.address,
-                left: summary.organisation_name, leftOn: Format.date(left), acceptURL: SiteURL.joiner(summary.id).path)
+                name: "\(summary.givenName) \(summary.familyName)".tidied, address: summary.address,
+                left: summary.organisationName, leftOn: Format.date(left), acceptURL: SiteURL.joiner(summary.id).path)
         } else {
             errors.add(
                 "address",
@@ -620,7 +617,7 @@ struct AccountsController {
     /// their address, answers exactly as an id that does not exist.
     private func recentLeaver(_ id: UUID, address: String, req: Request) async throws -> AccountSummary? {
         guard let summary = try await AccountStore.summary(id, on: req.sql), summary.accountState == .leaver,
-            summary.address == address, let left = summary.state_changed_at,
+            summary.address == address, let left = summary.stateChangedAt,
             req.now.timeIntervalSince(left) < Double(req.settings.lifecycle.joinerWindowDays) * 86400
         else { return nil }
         return summary
@@ -644,8 +641,8 @@ struct AccountsController {
                 JoinerPage(
                     address: account.address, fieldErrors: errors.byField,
                     found: Found(
-                        name: "\(account.given_name) \(account.family_name)".tidied, address: account.address,
-                        left: account.organisation_name, leftOn: account.state_changed_at.map(Format.date) ?? "",
+                        name: "\(account.givenName) \(account.familyName)".tidied, address: account.address,
+                        left: account.organisationName, leftOn: account.stateChangedAt.map(Format.date) ?? "",
                         acceptURL: SiteURL.joiner(account.id).path),
                     organisations: try await Self.organisationOptions(req, principal: principal, selected: nil)))
         }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -14,7 +11,7 @@ struct ApplicationsController {
         let kind: String
         let state: String
         let region: String?
-        let submitted_at: Date?
+        let submittedAt: Date?
         let answers: String
         let received: Date
     }
@@ -121,7 +118,7 @@ struct ApplicationsController {
         }
         let order: SQLQueryString = " ORDER BY received, a.id LIMIT \(literal: Self.pageSize + 1)"
         query.appendInterpolation(order)
-        let rows = try await req.sql.raw(query).all(decoding: ListRow.self)
+        let rows = try await req.sql.raw(query).rows(ListRow.self)
         let page = rows.prefix(Self.pageSize)
         let now = req.now
         let items = page.map { row in
@@ -131,7 +128,7 @@ struct ApplicationsController {
                 url: SiteURL.application(row.id).path, reference: row.reference, kindName: kind.displayName,
                 subject: ApplicationStore.subjectName(answers) ?? "",
                 stateName: (ApplicationState(rawValue: row.state) ?? .submitted).displayName, state: row.state,
-                submitted: row.submitted_at.map(LondonTime.receipt) ?? "",
+                submitted: row.submittedAt.map(LondonTime.receipt) ?? "",
                 age: Waiting.describe(since: row.received, now: now))
         }
         let kept: [URLQueryItem] = [
@@ -208,15 +205,15 @@ struct ApplicationsController {
         }
         let history = try await ApplicationStore.events(for: row.id, on: req.sql).map { event in
             TrackController.HistoryRow(
-                when: LondonTime.receipt(event.occurred_at),
-                what: "\((ApplicationState(rawValue: event.to_state) ?? .submitted).displayName), by \(event.actor)",
+                when: LondonTime.receipt(event.occurredAt),
+                what: "\((ApplicationState(rawValue: event.toState) ?? .submitted).displayName), by \(event.actor)",
                 reason: event.reason)
         }
         struct Named: Decodable { let name: String }
         let assignedTo =
-            try await row.assigned_organisation_id.asyncMap { id in
-                try await req.sql.raw("SELECT name FROM organisations WHERE id = \(bind: id)").first(
-                    decoding: Named.self)?.name
+            try await row.assignedOrganisationID.asyncMap { id in
+                try await req.sql.raw("SELECT name FROM organisations WHERE id = \(bind: id)").firstRow(
+                    Named.self)?.name
             } ?? nil
         let eligibility =
             switch row.decision.flatMap(EligibilityDecision.init(rawValue:)) {
@@ -235,7 +232,7 @@ struct ApplicationsController {
                 SELECT id FROM invitations WHERE application_id = \(bind: row.id) AND used_at IS NULL
                   AND kind IN ('local_admin', 'super_user') AND organisation_id IS NOT NULL
                 """
-            ).first(decoding: Invitation.self) : nil
+            ).firstRow(Invitation.self) : nil
         return try await req.render(
             "applications/show",
             req.chrome(
@@ -245,8 +242,8 @@ struct ApplicationsController {
             ShowPage(
                 reference: row.reference, kindName: row.applicationKind.displayName,
                 stateName: row.applicationState.displayName, state: row.state, subject: row.subjectName,
-                submitted: row.submitted_at.map(LondonTime.receipt) ?? "", eligibility: eligibility,
-                rules: row.rules ?? "", parameterVersion: row.parameter_version ?? "", email: row.applicant_email,
+                submitted: row.submittedAt.map(LondonTime.receipt) ?? "", eligibility: eligibility,
+                rules: row.rules ?? "", parameterVersion: row.parameterVersion ?? "", email: row.applicantEmail,
                 sections: sections, history: history,
                 actions: actions.enumerated().map { index, action in
                     ActionOption(
@@ -259,12 +256,12 @@ struct ApplicationsController {
                 assignees: assignees.enumerated().map { index, choice in
                     ActionOption(
                         id: index == 0 ? "assignee" : "assignee-\(index + 1)", value: choice.id.uuidString.lowercased(),
-                        label: choice.name + (choice.ods_code.map { " (\($0))" } ?? ""), checked: false)
+                        label: choice.name + (choice.odsCode.map { " (\($0))" } ?? ""), checked: false)
                 },
                 hasAssignees: !assignees.isEmpty,
                 choosesActivation: (row.applicationKind == .careHome && actions.contains(.approve))
                     || (row.applicationKind.completionSetsUp && actions.contains(.complete)
-                        && row.created_account_id == nil),
+                        && row.createdAccountID == nil),
                 activationHint: row.applicationKind == .careHome
                     ? "Approving adds the home and the registered manager's account, using the mobile number in the application"
                     : "Setting up adds their account to the practice, with the name and mobile number in the application",
@@ -282,7 +279,7 @@ struct ApplicationsController {
     private func createdAccount(_ row: ApplicationRow, req: Request, principal: Principal) async throws
         -> AccountsController.Link?
     {
-        guard let id = row.created_account_id,
+        guard let id = row.createdAccountID,
             let (account, _) = try? await req.managedAccount(id, for: principal)
         else { return nil }
         return AccountsController.Link(text: account.address, url: SiteURL.account(account.id).path)

@@ -197,7 +197,7 @@ struct ApplyController {
         guard
             let record = try await req.sql.raw(
                 "SELECT name, postcode, region FROM organisations WHERE ods_code = \(bind: ods) AND closed_at IS NULL"
-            ).first(decoding: Record.self)
+            ).firstRow(Record.self)
         else { return answers }
         var filled = answers
         for field in step.fields {
@@ -285,7 +285,7 @@ struct ApplyController {
         try await req.render(
             "apply/verify",
             req.chrome("Check your email", backLink: SiteURL.apply(row.kind).path, errors: errors, notice: notice),
-            VerifyPage(email: row.applicant_email, reference: row.reference),
+            VerifyPage(email: row.applicantEmail, reference: row.reference),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -304,7 +304,7 @@ struct ApplyController {
     func resend(req: Request) async throws -> Response {
         let row = try await draft(req, verified: false)
         try await ApplicationService(req: req).sendCode(
-            id: row.id, email: row.applicant_email, reference: row.reference)
+            id: row.id, email: row.applicantEmail, reference: row.reference)
         return try await renderVerify(req, row: row, errors: .init(), notice: "We have sent a new code")
     }
 
@@ -375,7 +375,7 @@ struct ApplyController {
             WHERE type = \(bind: OrganisationType.commissioner.rawValue) AND closed_at IS NULL AND ods_code IS NOT NULL
             ORDER BY name
             """
-        ).all(decoding: Row.self).map { FormOption($0.ods, $0.name) }
+        ).rows(Row.self).map { FormOption($0.ods, $0.name) }
     }
 
     static func view(
@@ -511,7 +511,7 @@ struct ApplyController {
             CheckPage(
                 reference: row.reference, kindName: row.applicationKind.displayName, sections: sections,
                 aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
-                emailParts: CheckPage.parts(of: row.applicant_email), mailbox: mailbox),
+                emailParts: CheckPage.parts(of: row.applicantEmail), mailbox: mailbox),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -557,7 +557,7 @@ struct ApplyController {
     }
 
     func confirmation(req: Request) async throws -> Response {
-        guard let row = try await current(req), row.applicationState != .draft, let submitted = row.submitted_at else {
+        guard let row = try await current(req), row.applicationState != .draft, let submitted = row.submittedAt else {
             throw Abort.redirect(to: SiteURL.join.path)
         }
         let reviewer =
@@ -571,7 +571,7 @@ struct ApplyController {
         let response = try await req.render(
             "apply/confirmation", req.chrome("Application sent"),
             ConfirmationPage(
-                reference: row.reference, receivedAt: LondonTime.receipt(submitted), email: row.applicant_email,
+                reference: row.reference, receivedAt: LondonTime.receipt(submitted), email: row.applicantEmail,
                 reviewer: reviewer))
         return response
     }

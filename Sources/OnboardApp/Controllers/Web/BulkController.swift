@@ -50,8 +50,8 @@ struct BulkController {
                 uploads: rows.map {
                     UploadItem(
                         href: SiteURL.bulkUpload($0.id).path, filename: $0.filename, kind: Self.kindName($0.bulkKind),
-                        organisation: $0.organisation_name, uploader: $0.uploader_name,
-                        when: Format.dateTime($0.created_at), status: $0.bulkStatus.label)
+                        organisation: $0.organisationName, uploader: $0.uploaderName,
+                        when: Format.dateTime($0.createdAt), status: $0.bulkStatus.label)
                 }, hasUploads: !rows.isEmpty, canUpload: !kinds.isEmpty,
                 templates: kinds.map { kind in
                     TemplateLink(
@@ -293,8 +293,8 @@ struct BulkController {
     }
 
     static func progress(_ upload: BulkUploadRow) -> Progress {
-        let total = upload.rows_total
-        let done = upload.bulkStatus == .applied ? total : upload.rows_done
+        let total = upload.rowsTotal
+        let done = upload.bulkStatus == .applied ? total : upload.rowsDone
         let percent =
             total == 0
             ? (upload.bulkStatus == .applied ? 100 : 0) : Int((Double(done) / Double(total) * 100).rounded(.down))
@@ -330,8 +330,8 @@ struct BulkController {
                 errors: errors, notice: req.notice),
             ShowPage(
                 id: upload.id.uuidString.lowercased(), filename: upload.filename, kind: Self.kindName(upload.bulkKind),
-                organisation: upload.organisation_name, uploader: upload.uploader_name,
-                when: Format.dateTime(upload.created_at), status: status.label, statusTag: tag, rows: report.rows,
+                organisation: upload.organisationName, uploader: upload.uploaderName,
+                when: Format.dateTime(upload.createdAt), status: status.label, statusTag: tag, rows: report.rows,
                 summary: report.summary, mailboxes: report.mailboxes,
                 problems: report.problems.prefix(shown).map(item), problemCount: report.problems.count,
                 moreProblems: max(0, report.problems.count - shown), notes: report.notes.prefix(shown).map(item),
@@ -341,20 +341,20 @@ struct BulkController {
                         PlannedItem(sheet: $0.sheet, row: $0.row, name: $0.name, place: $0.place, action: $0.action)
                     } : [],
                 morePlanned: report.problems.isEmpty ? max(0, report.planned.count - shown) : 0,
-                method: upload.activation_method == ActivationMethod.automated.rawValue
+                method: upload.activationMethod == ActivationMethod.automated.rawValue
                     ? "Each person was sent a security code and a temporary password by text"
                     : "The accounts wait for an administrator to phone each person and activate it",
                 isInvalid: status == .invalid,
                 canApply: BulkUploads.canApply(upload, principal: principal),
                 waitingForTeam: status == .valid && !BulkUploads.canApply(upload, principal: principal),
                 inProgress: [.queued, .applying].contains(status), progress: Self.progress(upload),
-                isApplied: status == .applied, isFailed: status == .failed, purged: upload.purged_at != nil,
+                isApplied: status == .applied, isFailed: status == .failed, purged: upload.purgedAt != nil,
                 reportHref: SiteURL.bulkReport(upload.id).path, resultsHref: SiteURL.bulkResults(upload.id).path,
                 applyHref: SiteURL.bulkApply(upload.id).path, progressHref: SiteURL.bulkProgress(upload.id).path,
                 selfHref: SiteURL.bulkUpload(upload.id).path,
                 counts: Counts(
-                    created: upload.created_count, updated: upload.updated_count, unchanged: upload.unchanged_count,
-                    left: upload.left_count, mailboxes: upload.mailboxes_created),
+                    created: upload.createdCount, updated: upload.updatedCount, unchanged: upload.unchangedCount,
+                    left: upload.leftCount, mailboxes: upload.mailboxesCreated),
                 fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -395,7 +395,7 @@ struct BulkController {
     func report(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let upload = try await BulkUploads.visible(
             PathParameter.id.value(in: req), to: principal, on: req.sql, withContent: true)
-        guard upload.purged_at == nil else {
+        guard upload.purgedAt == nil else {
             throw Abort(.gone, reason: "This sheet has been deleted after its retention period")
         }
         let sheets = try BulkUploads.reportSheet(upload)
@@ -408,7 +408,7 @@ struct BulkController {
 
     func results(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let upload = try await BulkUploads.visible(PathParameter.id.value(in: req), to: principal, on: req.sql)
-        guard upload.purged_at == nil else {
+        guard upload.purgedAt == nil else {
             throw Abort(.gone, reason: "These results have been deleted after their retention period")
         }
         guard [.applied, .failed, .applying].contains(upload.bulkStatus) else { throw Abort(.notFound) }

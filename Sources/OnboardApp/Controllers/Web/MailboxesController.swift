@@ -27,8 +27,8 @@ struct MailboxesController {
             ListPage(
                 mailboxes: rows.map {
                     ListItem(
-                        href: SiteURL.mailbox($0.id).path, address: $0.address, name: $0.display_name,
-                        organisation: $0.organisation_name)
+                        href: SiteURL.mailbox($0.id).path, address: $0.address, name: $0.displayName,
+                        organisation: $0.organisationName)
                 }, hasMailboxes: !rows.isEmpty, canCreate: principal.hasAny(.accountAdministrators)))
     }
 
@@ -145,21 +145,21 @@ struct MailboxesController {
         let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
         let members = try await SharedMailboxes.members(mailbox.id, on: req.sql).map { member in
             let rights = [
-                member.owner ? "Owner" : nil, member.full_access ? "Full Access" : nil,
-                member.send_as ? "Send As" : nil,
+                member.owner ? "Owner" : nil, member.fullAccess ? "Full Access" : nil,
+                member.sendAs ? "Send As" : nil,
             ].compactMap { $0 }.joined(separator: ", ")
             return MemberItem(
-                name: "\(member.given_name) \(member.family_name)".tidied, address: member.address,
-                organisation: member.organisation_name, rights: rights,
-                removeURL: SiteURL.mailboxMemberRemove(mailbox.id, member.account_id).path)
+                name: "\(member.givenName) \(member.familyName)".tidied, address: member.address,
+                organisation: member.organisationName, rights: rights,
+                removeURL: SiteURL.mailboxMemberRemove(mailbox.id, member.accountID).path)
         }
         return try await req.render(
             "mailboxes/show",
             req.chrome(
-                mailbox.display_name, breadcrumbs: [.init(text: "Shared mailboxes", href: SiteURL.mailboxes.path)],
+                mailbox.displayName, breadcrumbs: [.init(text: "Shared mailboxes", href: SiteURL.mailboxes.path)],
                 errors: errors, notice: req.notice),
             ShowPage(
-                address: mailbox.address, name: mailbox.display_name, organisation: mailbox.organisation_name,
+                address: mailbox.address, name: mailbox.displayName, organisation: mailbox.organisationName,
                 members: members, addURL: SiteURL.mailboxMembers(mailbox.id).path, form: form,
                 fieldErrors: errors.byField))
     }

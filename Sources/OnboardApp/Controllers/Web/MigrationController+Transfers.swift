@@ -40,15 +40,15 @@ extension MigrationController {
                 "Data transfer",
                 breadcrumbs: [
                     .init(text: "Migration projects", href: SiteURL.migrations.path),
-                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
+                    .init(text: project.organisationName, href: SiteURL.migration(project.id).path),
                 ], errors: errors, notice: req.notice),
             TransfersPage(
-                organisation: project.organisation_name,
+                organisation: project.organisationName,
                 batches: batches.map {
                     BatchLink(
                         href: SiteURL.migrationBatch(project.id, batch: $0.id).path,
-                        filename: $0.filename, uploader: $0.uploader_name, when: Format.dateTime($0.created_at),
-                        status: $0.batchStatus.label, items: $0.items_total, quarantined: $0.quarantined)
+                        filename: $0.filename, uploader: $0.uploaderName, when: Format.dateTime($0.createdAt),
+                        status: $0.batchStatus.label, items: $0.itemsTotal, quarantined: $0.quarantined)
                 }, hasBatches: !batches.isEmpty,
                 gate: batches.isEmpty ? nil : try await TransferBatches.gateProblem(project.id, on: req.sql),
                 action: SiteURL.migrationTransfers(project.id).path, isLive: project.isLive, fieldErrors: errors.byField
@@ -82,8 +82,8 @@ extension MigrationController {
 
     static func progress(_ batch: TransferBatchRow) -> BulkController.Progress {
         let scanned = batch.batchStatus == .scanned
-        let total = batch.items_total
-        let done = scanned ? total : batch.items_done
+        let total = batch.itemsTotal
+        let done = scanned ? total : batch.itemsDone
         let percent = total == 0 ? (scanned ? 100 : 0) : Int((Double(done) / Double(total) * 100).rounded(.down))
         let text =
             batch.batchStatus == .waitingForScanner
@@ -148,32 +148,32 @@ extension MigrationController {
         }
         let tally = try await req.sql.raw(
             "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch.id) GROUP BY state"
-        ).all(decoding: Tally.self)
+        ).rows(Tally.self)
         return try await req.render(
             "migration/batch",
             req.chrome(
                 batch.filename,
                 breadcrumbs: [
-                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
+                    .init(text: project.organisationName, href: SiteURL.migration(project.id).path),
                     .init(text: "Data transfer", href: SiteURL.migrationTransfers(project.id).path),
                 ], notice: req.notice),
             BatchPage(
-                organisation: project.organisation_name, filename: batch.filename, status: batch.batchStatus.label,
+                organisation: project.organisationName, filename: batch.filename, status: batch.batchStatus.label,
                 progress: Self.progress(batch),
                 progressHref: SiteURL.migrationBatchProgress(project.id, batch: batch.id).path,
                 selfHref: SiteURL.migrationBatch(project.id, batch: batch.id).path,
                 scanned: batch.batchStatus == .scanned,
                 items: items.map { item in
                     ItemEntry(
-                        path: item.path, size: Self.size(item.byte_count), state: item.itemState.label,
-                        tag: Self.tag(item.itemState), detail: item.detail, reason: item.release_reason,
-                        by: item.dealt_by_name, quarantined: item.itemState.isQuarantined,
+                        path: item.path, size: Self.size(item.byteCount), state: item.itemState.label,
+                        tag: Self.tag(item.itemState), detail: item.detail, reason: item.releaseReason,
+                        by: item.dealtByName, quarantined: item.itemState.isQuarantined,
                         href: SiteURL.migrationItem(project.id, item: item.id).path)
                 }, counts: Dictionary(tally.map { ($0.state, $0.n) }, uniquingKeysWith: { a, _ in a }),
                 quarantined: batch.quarantined,
                 canDeal: MigrationProjects.isAssignedISM(project, principal) && !project.isLive,
                 gate: try await TransferBatches.gateProblem(project.id, on: req.sql),
-                note: batch.batchStatus == .waitingForScanner ? batch.scanner_note : nil))
+                note: batch.batchStatus == .waitingForScanner ? batch.scannerNote : nil))
     }
 
     func batchProgress(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
@@ -224,14 +224,14 @@ extension MigrationController {
             "migration/item",
             req.chrome(
                 "Deal with a quarantined item",
-                backLink: SiteURL.migrationBatch(project.id, batch: item.batch_id).path, errors: errors),
+                backLink: SiteURL.migrationBatch(project.id, batch: item.batchID).path, errors: errors),
             ItemPage(
-                organisation: project.organisation_name, path: item.path, size: Self.size(item.byte_count),
+                organisation: project.organisationName, path: item.path, size: Self.size(item.byteCount),
                 state: item.itemState.label, tag: Self.tag(item.itemState), detail: item.detail,
                 action: req.url.path,
-                contentHref: item.has_content
+                contentHref: item.hasContent
                     ? SiteURL.migrationItemContent(project.id, item: item.id).path : nil,
-                batchHref: SiteURL.migrationBatch(project.id, batch: item.batch_id).path,
+                batchHref: SiteURL.migrationBatch(project.id, batch: item.batchID).path,
                 choice: form.action ?? "", reason: form.reason ?? "", fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -269,7 +269,7 @@ extension MigrationController {
         }
         let notice = form.action == "remove" ? Notices.itemRemoved : Notices.itemReleased
         return req.seeOther(
-            .migrationBatch(project.id, batch: item.batch_id), notice: notice)
+            .migrationBatch(project.id, batch: item.batchID), notice: notice)
     }
 
     /// The quarantined bytes, for the ISM to examine: always a download, never shown inline.

@@ -42,10 +42,10 @@ struct MigrationController {
             ListPage(
                 projects: rows.map { row in
                     ProjectLink(
-                        href: SiteURL.migration(row.id).path, organisation: row.organisation_name,
-                        ods: row.ods_code ?? "",
+                        href: SiteURL.migration(row.id).path, organisation: row.organisationName,
+                        ods: row.odsCode ?? "",
                         option: row.migrationOption?.title ?? "Not chosen yet", goLive: row.goLive?.long ?? "Not set",
-                        status: row.isLive ? "Live" : "In progress", ism: row.ism_name ?? "None")
+                        status: row.isLive ? "Live" : "In progress", ism: row.ismName ?? "None")
                 }, hasProjects: !rows.isEmpty, canStart: Self.canStart(principal)))
     }
 
@@ -181,12 +181,12 @@ struct MigrationController {
         let today = Day.today(req.now)
         let done = "nhsuk-tag--green"
         let todo = "nhsuk-tag--grey"
-        let late = tasks.filter { $0.done_at == nil && $0.end < today }.count
-        let tasksDone = tasks.filter { $0.done_at != nil }.count
-        let ticked = checklist.filter { $0.ticked_at != nil }.count
+        let late = tasks.filter { $0.doneAt == nil && $0.end < today }.count
+        let tasksDone = tasks.filter { $0.doneAt != nil }.count
+        let ticked = checklist.filter { $0.tickedAt != nil }.count
         // A live project's record stands: its forms are no longer offered.
         func editable(_ url: SiteURL) -> String { project.isLive ? "" : url.path }
-        let pidFilled = project.scope != nil && project.mailbox_count != nil && project.current_system != nil
+        let pidFilled = project.scope != nil && project.mailboxCount != nil && project.currentSystem != nil
         let steps = [
             Step(
                 title: "Project initiation", href: editable(.migrationInitiation(project.id)),
@@ -228,20 +228,20 @@ struct MigrationController {
         return try await req.render(
             "migration/show",
             req.chrome(
-                project.organisation_name,
+                project.organisationName,
                 breadcrumbs: [.init(text: "Migration projects", href: SiteURL.migrations.path)],
                 errors: errors, notice: req.notice),
             Overview(
-                id: project.id.uuidString.lowercased(), organisation: project.organisation_name,
-                ods: project.ods_code ?? "",
-                organisationStatus: OnboardingStatus(rawValue: project.organisation_status)?.displayName ?? "",
-                ism: project.ism_name ?? "None assigned", option: project.migrationOption?.title ?? "Not chosen yet",
-                reason: project.option_reason ?? "", goLive: project.goLive?.long ?? "Not set",
-                isLive: project.isLive, liveAt: project.live_at.map(Format.dateTime) ?? "", steps: steps,
+                id: project.id.uuidString.lowercased(), organisation: project.organisationName,
+                ods: project.odsCode ?? "",
+                organisationStatus: OnboardingStatus(rawValue: project.organisationStatus)?.displayName ?? "",
+                ism: project.ismName ?? "None assigned", option: project.migrationOption?.title ?? "Not chosen yet",
+                reason: project.optionReason ?? "", goLive: project.goLive?.long ?? "Not set",
+                isLive: project.isLive, liveAt: project.liveAt.map(Format.dateTime) ?? "", steps: steps,
                 guidance: try await MigrationProjects.guidance(for: project.migrationOption, on: req.sql),
                 canAssign: MigrationProjects.canAssign(principal) && !project.isLive,
                 isms: isms.map {
-                    ISMChoice(value: $0.id.uuidString.lowercased(), text: $0.name, selected: $0.id == project.ism_id)
+                    ISMChoice(value: $0.id.uuidString.lowercased(), text: $0.name, selected: $0.id == project.ismID)
                 }, assignHref: SiteURL.migrationISM(project.id).path, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -293,7 +293,7 @@ struct MigrationController {
     func optionPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await openProject(req, principal)
         return try await renderOption(
-            req, project: project, form: OptionForm(option: project.option, reason: project.option_reason),
+            req, project: project, form: OptionForm(option: project.option, reason: project.optionReason),
             errors: .init())
     }
 
@@ -305,7 +305,7 @@ struct MigrationController {
             req.chrome(
                 "How will the organisation migrate?", backLink: SiteURL.migration(project.id).path, errors: errors),
             OptionPage(
-                action: SiteURL.migrationOption(project.id).path, organisation: project.organisation_name,
+                action: SiteURL.migrationOption(project.id).path, organisation: project.organisationName,
                 options: MigrationOption.allCases.map {
                     OptionChoice(
                         value: $0.rawValue, text: $0.title, hint: Self.hint($0), checked: form.option == $0.rawValue)
@@ -349,9 +349,9 @@ struct MigrationController {
     func initiationPage(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let project = try await openProject(req, principal)
         let form = InitiationForm(
-            scope: project.scope, mailboxCount: project.mailbox_count.map(String.init),
-            dataVolumeGB: project.data_volume_gb.map(String.init), currentSystem: project.current_system,
-            keyContacts: project.key_contacts, risks: project.risks)
+            scope: project.scope, mailboxCount: project.mailboxCount.map(String.init),
+            dataVolumeGB: project.dataVolumeGB.map(String.init), currentSystem: project.currentSystem,
+            keyContacts: project.keyContacts, risks: project.risks)
         return try await renderInitiation(req, project: project, form: form, errors: .init())
     }
 
@@ -362,7 +362,7 @@ struct MigrationController {
             "migration/initiation",
             req.chrome("Project initiation", backLink: SiteURL.migration(project.id).path, errors: errors),
             InitiationPage(
-                action: SiteURL.migrationInitiation(project.id).path, organisation: project.organisation_name,
+                action: SiteURL.migrationInitiation(project.id).path, organisation: project.organisationName,
                 form: form,
                 goLive: project.goLive?.long ?? "Not set", goLiveHref: SiteURL.migrationGoLive(project.id).path,
                 fieldErrors: errors.byField),
@@ -427,7 +427,7 @@ struct MigrationController {
                 project.goLive == nil ? "When will the organisation go live?" : "Move the go-live date",
                 backLink: SiteURL.migration(project.id).path, errors: errors),
             GoLivePage(
-                action: SiteURL.migrationGoLive(project.id).path, organisation: project.organisation_name, form: form,
+                action: SiteURL.migrationGoLive(project.id).path, organisation: project.organisationName, form: form,
                 current: project.goLive?.long, hasPlan: project.migrationOption != nil, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -514,14 +514,14 @@ struct MigrationController {
             Self.labelWidth + Int(Double(day - first) / Double(span) * Double(Self.chartWidth))
         }
         let tasks = rows.enumerated().map { index, task in
-            let late = task.done_at == nil && task.end < today
+            let late = task.doneAt == nil && task.end < today
             let fill =
-                task.done_at != nil
+                task.doneAt != nil
                 ? "#007f3b" : late ? "#d5281b" : task.problem != nil ? "#ffb81c" : "#005eb8"
             return TaskItem(
                 key: task.key, title: task.title, owner: task.ownerTitle, start: task.start.long, end: task.end.long,
-                days: task.duration_days, done: task.done_at != nil, late: late,
-                problem: project.goLive == nil ? nil : task.problem, evidence: task.evidence, doneBy: task.done_by_name,
+                days: task.durationDays, done: task.doneAt != nil, late: late,
+                problem: project.goLive == nil ? nil : task.problem, evidence: task.evidence, doneBy: task.doneByName,
                 href: SiteURL.migrationTask(project.id, key: task.key).path, y: 40 + index * Self.rowHeight,
                 textY: 40 + index * Self.rowHeight + 15, x: x(task.start),
                 width: max(4, x(task.end) - x(task.start)), fill: fill,
@@ -554,10 +554,10 @@ struct MigrationController {
                 "Migration plan",
                 breadcrumbs: [
                     .init(text: "Migration projects", href: SiteURL.migrations.path),
-                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
+                    .init(text: project.organisationName, href: SiteURL.migration(project.id).path),
                 ], notice: req.notice),
             PlanPage(
-                organisation: project.organisation_name, option: project.migrationOption?.title ?? "",
+                organisation: project.organisationName, option: project.migrationOption?.title ?? "",
                 goLive: project.goLive?.long ?? "", tasks: tasks, hasTasks: !tasks.isEmpty,
                 problems: tasks.filter { $0.problem != nil }.count, late: tasks.filter(\.late).count,
                 csvHref: SiteURL.migrationPlanCSV(project.id).path,
@@ -577,7 +577,7 @@ struct MigrationController {
         response.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
         response.headers.replaceOrAdd(
             name: .contentDisposition,
-            value: "attachment; filename=\"migration-plan-\(project.ods_code ?? "project").csv\"")
+            value: "attachment; filename=\"migration-plan-\(project.odsCode ?? "project").csv\"")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
     }
@@ -604,7 +604,7 @@ struct MigrationController {
             "migration/evidence",
             req.chrome(title, backLink: back.path, errors: errors),
             EvidencePage(
-                caption: project.organisation_name, title: title, action: req.url.path, evidence: evidence,
+                caption: project.organisationName, title: title, action: req.url.path, evidence: evidence,
                 hint: hint, button: button, fieldErrors: errors.byField),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -674,16 +674,16 @@ struct MigrationController {
                 "Migration checklist",
                 breadcrumbs: [
                     .init(text: "Migration projects", href: SiteURL.migrations.path),
-                    .init(text: project.organisation_name, href: SiteURL.migration(project.id).path),
+                    .init(text: project.organisationName, href: SiteURL.migration(project.id).path),
                 ], notice: req.notice),
             ChecklistPage(
-                organisation: project.organisation_name,
+                organisation: project.organisationName,
                 items: rows.map {
                     ChecklistEntry(
-                        title: $0.title, mandatory: $0.mandatory, ticked: $0.ticked_at != nil, by: $0.ticked_by_name,
-                        when: $0.ticked_at.map(Format.dateTime), evidence: $0.evidence,
+                        title: $0.title, mandatory: $0.mandatory, ticked: $0.tickedAt != nil, by: $0.tickedByName,
+                        when: $0.tickedAt.map(Format.dateTime), evidence: $0.evidence,
                         href: SiteURL.migrationChecklistItem(project.id, key: $0.key).path)
-                }, hasItems: !rows.isEmpty, outstanding: rows.filter { $0.mandatory && $0.ticked_at == nil }.count,
+                }, hasItems: !rows.isEmpty, outstanding: rows.filter { $0.mandatory && $0.tickedAt == nil }.count,
                 optionHref: SiteURL.migrationOption(project.id).path,
                 confirmHref: SiteURL.migrationConfirm(project.id).path,
                 isLive: project.isLive))
@@ -752,7 +752,7 @@ struct MigrationController {
             "migration/confirm",
             req.chrome("Confirm go-live", backLink: SiteURL.migration(project.id).path),
             ConfirmPage(
-                organisation: project.organisation_name, goLive: project.goLive?.long ?? "Not set",
+                organisation: project.organisationName, goLive: project.goLive?.long ?? "Not set",
                 blockers: blockers.messages, canConfirm: blockers.isEmpty && !project.isLive, isLive: project.isLive,
                 action: SiteURL.migrationConfirm(project.id).path,
                 checklistHref: SiteURL.migrationChecklist(project.id).path),

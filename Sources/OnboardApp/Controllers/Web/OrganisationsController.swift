@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -87,7 +84,7 @@ struct OrganisationsController {
     static func row(_ item: OrganisationSearch.Item) -> Row {
         let status = OnboardingStatus(rawValue: item.status) ?? .notJoined
         return Row(
-            href: SiteURL.organisation(item.id).path, name: item.name, ods: item.ods_code ?? "None yet",
+            href: SiteURL.organisation(item.id).path, name: item.name, ods: item.odsCode ?? "None yet",
             type: OrganisationType(rawValue: item.type)?.displayName ?? item.type, status: status.displayName,
             statusColour: Self.colour(status))
     }
@@ -139,7 +136,7 @@ struct OrganisationsController {
                 FROM organisations o WHERE o.\(ident: column) = \(bind: id) AND \(scopePredicate)
                 ORDER BY o.name LIMIT 100
                 """
-            ).all(decoding: OrganisationSearch.Item.self).map(Self.row)
+            ).rows(OrganisationSearch.Item.self).map(Self.row)
         }
         let sites = try await related("parent_id")
         let administered = try await related("administered_by_id")
@@ -207,7 +204,7 @@ struct OrganisationsController {
     /// The helpdesk to show: the organisation's own, else the nearest parent's, else the administrator's,
     /// else the national helpdesk.
     static func helpdeskContact(for id: UUID, on sql: any SQLDatabase, fallback: String) async throws -> String {
-        struct Row: Decodable { let helpdesk_contact: String }
+        struct Row: Decodable { let helpdeskContact: String }
         let row = try await sql.raw(
             """
             WITH RECURSIVE up(id, parent_id, administered_by_id, helpdesk_contact, depth) AS (
@@ -219,7 +216,7 @@ struct OrganisationsController {
             )
             SELECT helpdesk_contact FROM up WHERE helpdesk_contact IS NOT NULL ORDER BY depth LIMIT 1
             """
-        ).first(decoding: Row.self)
-        return row?.helpdesk_contact ?? fallback
+        ).firstRow(Row.self)
+        return row?.helpdeskContact ?? fallback
     }
 }

@@ -1,5 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -75,10 +73,10 @@ struct OversightController {
             from: filters.from, to: filters.to,
             events: events.map { row in
                 EventLink(
-                    href: SiteURL.auditEvent(Int(row.seq)).path, time: Format.dateTimeSeconds(row.occurred_at),
-                    actor: row.actor_address ?? Self.roleName(row.actor_role), action: row.action,
-                    target: Self.target(row.target_type, row.target_id),
-                    organisation: row.organisation_ods ?? "")
+                    href: SiteURL.auditEvent(Int(row.seq)).path, time: Format.dateTimeSeconds(row.occurredAt),
+                    actor: row.actorAddress ?? Self.roleName(row.actorRole), action: row.action,
+                    target: Self.target(row.targetType, row.targetID),
+                    organisation: row.organisationODS ?? "")
             }, hasEvents: !events.isEmpty,
             nextHref: next.map { SiteURL.audit.path + "?" + (query.isEmpty ? "" : query + "&") + "before=\($0)" },
             csvHref: SiteURL.auditExport.path + (query.isEmpty ? "" : "?" + query),
@@ -152,15 +150,15 @@ struct OversightController {
                     .init(text: "Home", href: SiteURL.home.path), .init(text: "Audit log", href: SiteURL.audit.path),
                 ]),
             DetailPage(
-                seq: String(seq), id: event.id.uuidString.lowercased(), time: Format.dateTimeSeconds(event.occurred_at),
-                micros: String(event.occurred_us), actor: event.actor_address ?? "The service itself",
-                role: event.actor_role.map { Self.roleName($0) }, scope: event.actor_scope.flatMap(Self.present),
-                token: event.token_id?.uuidString.lowercased(), action: event.action,
-                target: [event.target_type, event.target_id].compactMap { $0 }.joined(separator: " "),
-                organisation: event.organisation_ods.map { "\(event.organisation_name ?? "") (\($0))" },
-                requestID: event.request_id, clientAddress: event.client_address,
+                seq: String(seq), id: event.id.uuidString.lowercased(), time: Format.dateTimeSeconds(event.occurredAt),
+                micros: String(event.occurredUs), actor: event.actorAddress ?? "The service itself",
+                role: event.actorRole.map { Self.roleName($0) }, scope: event.actorScope.flatMap(Self.present),
+                token: event.tokenID?.uuidString.lowercased(), action: event.action,
+                target: [event.targetType, event.targetID].compactMap { $0 }.joined(separator: " "),
+                organisation: event.organisationODS.map { "\(event.organisationName ?? "") (\($0))" },
+                requestID: event.requestID, clientAddress: event.clientAddress,
                 before: event.before.map(Self.pretty), after: event.after.map(Self.pretty),
-                erased: event.redacted_at != nil,
+                erased: event.redactedAt != nil,
                 back: SiteURL.audit.path))
     }
 
@@ -230,10 +228,10 @@ struct OversightController {
                     },
                 events: page.rows.map { row in
                     SecurityRow(
-                        time: Format.dateTimeSeconds(row.occurred_at),
+                        time: Format.dateTimeSeconds(row.occurredAt),
                         kind: SecurityEventKind(rawValue: row.kind)?.label ?? row.kind,
-                        account: row.account_address ?? "", attempted: row.attempted ?? "", detail: row.detail ?? "",
-                        path: row.path ?? "", address: row.client_address ?? "")
+                        account: row.accountAddress ?? "", attempted: row.attempted ?? "", detail: row.detail ?? "",
+                        path: row.path ?? "", address: row.clientAddress ?? "")
                 }, hasEvents: !page.rows.isEmpty,
                 nextHref: page.next.map { SiteURL.auditSecurity.path + "?\(kindQuery)before=\(AuditLog.micros($0))" },
                 retentionDays: req.settings.audit.securityEventRetentionDays))

@@ -114,7 +114,7 @@ extension OwnAccountController {
             try await sql.raw("UPDATE accounts SET mobile_changed_at = \(bind: now) WHERE id = \(bind: id)").run()
             if let previous = old.mobile {
                 try await Outbox.enqueue(
-                    .mobileChanged, to: previous, fields: ["name": old.given_name], account: id, now: now, on: sql)
+                    .mobileChanged, to: previous, fields: ["name": old.givenName], account: id, now: now, on: sql)
             }
             try await AuditLog.record(
                 AuditEntry(

@@ -149,8 +149,8 @@ struct OwnAccountController {
             let id: UUID
             let name: String
         }
-        let rows = try await sql.raw("SELECT id, name FROM organisations WHERE id IN (\(binds: ids))").all(
-            decoding: Row.self)
+        let rows = try await sql.raw("SELECT id, name FROM organisations WHERE id IN (\(binds: ids))").rows(
+            Row.self)
         return Dictionary(rows.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 

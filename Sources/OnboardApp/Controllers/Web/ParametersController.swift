@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -11,8 +8,8 @@ import Vapor
 struct ParametersController {
     struct Version: Decodable {
         let version: String
-        let created_at: Date
-        let created_by: String?
+        let createdAt: Date
+        let createdBy: String?
     }
 
     struct VersionItem: Encodable {
@@ -69,10 +66,10 @@ struct ParametersController {
             LEFT JOIN accounts a ON a.id = v.created_by_id LEFT JOIN people p ON p.id = a.person_id
             ORDER BY v.created_at DESC, v.version DESC
             """
-        ).all(decoding: Version.self)
+        ).rows(Version.self)
         let versions = rows.enumerated().map { index, row in
             VersionItem(
-                version: row.version, created: LondonTime.receipt(row.created_at), by: row.created_by ?? "Seeded",
+                version: row.version, created: LondonTime.receipt(row.createdAt), by: row.createdBy ?? "Seeded",
                 current: index == 0)
         }
         let problems = errors.byField

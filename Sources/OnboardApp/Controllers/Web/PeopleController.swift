@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-// Row types here mirror their SQL column names, so they decode without a key mapping.
-
 import Fluent
 import Foundation
 import OnboardDomain
@@ -11,8 +8,8 @@ import Vapor
 struct PeopleController {
     struct Row: Decodable, Encodable {
         let id: UUID
-        let given_name: String
-        let family_name: String
+        let givenName: String
+        let familyName: String
         let address: String
         let organisation: String
         let state: String
@@ -48,7 +45,7 @@ struct PeopleController {
                     as SQLQueryString)
         }
         statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id LIMIT 100" as SQLQueryString)
-        let rows = try await req.sql.raw(statement).all(decoding: Row.self)
+        let rows = try await req.sql.raw(statement).rows(Row.self)
         return try await req.render(
             "people/list",
             req.chrome("People and roles", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], errors: errors),
@@ -56,7 +53,7 @@ struct PeopleController {
                 q: q,
                 people: rows.map {
                     Item(
-                        href: SiteURL.person($0.id).path, name: "\($0.given_name) \($0.family_name)",
+                        href: SiteURL.person($0.id).path, name: "\($0.givenName) \($0.familyName)",
                         address: $0.address, organisation: $0.organisation)
                 }, searched: !q.isEmpty, hasPeople: !rows.isEmpty))
     }

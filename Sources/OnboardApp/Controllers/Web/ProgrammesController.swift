@@ -87,14 +87,14 @@ struct ProgrammesController {
         let cohorts = try await Programmes.cohorts(programme.code, on: req.sql).map { cohort in
             CohortItem(
                 id: cohort.id.uuidString.lowercased(), name: cohort.name, capacity: cohort.capacity,
-                released: cohort.released_at.map(LondonTime.receipt),
+                released: cohort.releasedAt.map(LondonTime.receipt),
                 releaseURL: SiteURL.cohortRelease(programme: programme.code, cohort: cohort.id).path)
         }
         let queue = try await Programmes.waitingList(programme.code, for: principal, on: req.sql)
         let waiting = queue.enumerated().map { index, item in
             WaitingItem(
                 position: index + 1, reference: item.reference, url: SiteURL.application(item.id).path,
-                submitted: item.submitted_at.map(LondonTime.receipt) ?? "")
+                submitted: item.submittedAt.map(LondonTime.receipt) ?? "")
         }
         let state = ProgrammeState.of(programme, on: EligibilityEngine.londonDate(req.now))
         return try await req.render(

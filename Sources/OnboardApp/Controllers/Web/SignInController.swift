@@ -399,7 +399,7 @@ extension PrincipalLoader {
         struct Row: Decodable { let role: String }
         let rows = try await db.raw(
             "SELECT role FROM role_grants WHERE account_id = \(bind: account) AND revoked_at IS NULL"
-        ).all(decoding: Row.self)
+        ).rows(Row.self)
         return Set(rows.compactMap { Role(rawValue: $0.role) }).union([.user])
     }
 }

@@ -1,5 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -33,16 +31,16 @@ struct TokensController {
                 "Your API tokens", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], notice: req.notice),
             ListPage(
                 tokens: rows.map { row in
-                    let expired = row.expires_at.map { $0 <= now } ?? true
+                    let expired = row.expiresAt.map { $0 <= now } ?? true
                     let status =
-                        row.revoked_at != nil
+                        row.revokedAt != nil
                         ? ("Revoked", "grey") : expired ? ("Expired", "grey") : ("Active", "green")
-                    var access = row.read_only ? "Read only" : "Read and change"
-                    if let name = row.organisation_name { access += ", \(name) only" }
+                    var access = row.readOnly ? "Read only" : "Read and change"
+                    if let name = row.organisationName { access += ", \(name) only" }
                     return TokenRow(
-                        name: row.name, created: Format.date(row.created_at),
-                        expires: row.expires_at.map(Format.date) ?? "Never set",
-                        lastUsed: row.last_used_at.map(Format.dateTime) ?? "Not used", access: access,
+                        name: row.name, created: Format.date(row.createdAt),
+                        expires: row.expiresAt.map(Format.date) ?? "Never set",
+                        lastUsed: row.lastUsedAt.map(Format.dateTime) ?? "Not used", access: access,
                         status: status.0, statusColour: status.1,
                         revokeAction: status.0 == "Active"
                             ? SiteURL.ownTokenRevoke(row.id).path : nil)
@@ -101,10 +99,10 @@ struct TokensController {
     /// Whether this session's second factor was checked in the last five minutes.
     private func factorIsRecent(_ req: Request) async throws -> Bool {
         guard let session = req.principal?.sessionID else { return false }
-        struct Row: Decodable { let factor_at: Date? }
+        struct Row: Decodable { let factorAt: Date? }
         let row = try await req.sql.raw("SELECT factor_at FROM sessions WHERE id = \(bind: session)")
-            .first(decoding: Row.self)
-        guard let at = row?.factor_at else { return false }
+            .firstRow(Row.self)
+        guard let at = row?.factorAt else { return false }
         return req.now.timeIntervalSince(at) <= APITokens.factorWindow
     }
 

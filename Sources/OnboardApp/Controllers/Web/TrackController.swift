@@ -71,8 +71,8 @@ struct TrackController {
         let events = try await ApplicationStore.events(for: row.id, on: req.sql)
         let history = events.map { event in
             HistoryRow(
-                when: LondonTime.receipt(event.occurred_at),
-                what: (ApplicationState(rawValue: event.to_state) ?? .submitted).displayName,
+                when: LondonTime.receipt(event.occurredAt),
+                what: (ApplicationState(rawValue: event.toState) ?? .submitted).displayName,
                 reason: event.reason)
         }
         let state = row.applicationState
