@@ -207,4 +207,45 @@ struct MailServerTests {
             #expect(body.contains("1 MB (1 message)"))
         }
     }
+
+    @Test("A deleted account's mail is kept through the restore window, then erased once, with audit")
+    func erasedAfterWindow() async throws {
+        try await withTestApp { app, clock in
+            let log = connectMailServer(app)
+            let uma = try await MailTest.account(app, Demo.uma)
+            let id = try uma.requireID()
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw(
+                "UPDATE accounts SET state = 'deleted', state_changed_at = \(bind: app.clock.now()) WHERE id = \(bind: id)"
+            ).run()
+            clock.advance(by: AccountLifecycle.restoreWindow - 60)
+            _ = try await AccountLifecycleJob.apply(app: app)
+            #expect(!log.entries.contains(.erased(Demo.uma)))
+            clock.advance(by: 120)
+            _ = try await AccountLifecycleJob.apply(app: app)
+            _ = try await AccountLifecycleJob.apply(app: app)
+            #expect(log.entries.filter { $0 == .erased(Demo.uma) }.count == 1)
+            #expect(try await MailTest.account(app, Demo.uma).mailboxErasedAt != nil)
+            struct Event: Decodable { let action: String }
+            let events = try await sql.raw(
+                "SELECT action FROM audit_events WHERE action = 'mailbox.erased' AND target_id = \(bind: id.uuidString)"
+            ).rows(Event.self)
+            #expect(events.count == 1)
+        }
+    }
+
+    @Test("Mail logins are activity: someone who only uses a mail app does not become inactive")
+    func mailKeepsActive() async throws {
+        try await withTestApp { app, clock in
+            connectMailServer(app)
+            let days = try #require(app.settings.lifecycle.inactiveAfterDays)
+            for _ in 0..<3 {
+                clock.advance(by: Double(days) * 86400 / 2)
+                let (_, answer) = try await MailTest.login(app, Demo.uma, DemoData.password)
+                #expect(answer?.ok == true)
+                _ = try await AccountLifecycleJob.apply(app: app)
+                #expect(try await MailTest.account(app, Demo.uma).state == .active)
+            }
+        }
+    }
 }

@@ -261,6 +261,7 @@ enum AccountLifecycleJob {
         let settings = app.settings.lifecycle
         let sql = app.db as! any SQLDatabase
         var candidates: [(UUID, AccountState, AccountEvent, String)] = []
+        var applied = 0
         func due(_ query: SQLQueryString) async throws -> [Due] {
             try await sql.raw(query).rows(Due.self)
         }
@@ -301,7 +302,7 @@ enum AccountLifecycleJob {
                 candidates.append((row.id, .inactive, .delete, "inactive for \(settings.deleteAfterDays) more days"))
             }
         }
-        var applied = 0
+        applied += try await eraseMailboxes(app: app, now: now)
         for (id, state, event, reason) in candidates {
             let moved = try await app.db.inTransaction { db in
                 try await AccountService.transition(
@@ -310,6 +311,45 @@ enum AccountLifecycleJob {
             if moved { applied += 1 }
         }
         return applied
+    }
+
+    /// A deleted account's mail is kept through the restore window, so a restore brings it back; after it,
+    /// the mailbox is emptied on the mail server and the erasure is audited. Without a mail server there is
+    /// nothing to erase yet: the account waits until one is connected.
+    static func eraseMailboxes(app: Application, now: Date) async throws -> Int {
+        guard app.mailServer.connected else { return 0 }
+        struct Gone: Decodable {
+            let id: UUID
+            let address: String
+        }
+        let cutoff = now.addingTimeInterval(-AccountLifecycle.restoreWindow)
+        let gone = try await (app.db as! any SQLDatabase).raw(
+            """
+            SELECT id, address FROM accounts
+            WHERE state = 'deleted' AND mailbox_erased_at IS NULL AND state_changed_at < \(bind: cutoff)
+            """
+        ).rows(Gone.self)
+        var erased = 0
+        for account in gone {
+            try await app.mailServer.erase(account.address)
+            let marked = try await app.db.inTransaction { sql -> Bool in
+                let changed = try await sql.raw(
+                    """
+                    UPDATE accounts SET mailbox_erased_at = \(bind: now)
+                    WHERE id = \(bind: account.id) AND mailbox_erased_at IS NULL RETURNING id
+                    """
+                ).first()
+                guard changed != nil else { return false }
+                try await AuditLog.record(
+                    AuditEntry(
+                        "mailbox.erased", target: "account", id: account.id.uuidString,
+                        before: [String: String]?.none, after: ["reason": "restore window ended"]),
+                    context: .system, at: now, on: sql)
+                return true
+            }
+            if marked { erased += 1 }
+        }
+        return erased
     }
 
     static func scheduleIfNeeded(app: Application) async throws {

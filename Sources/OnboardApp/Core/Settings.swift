@@ -385,7 +385,8 @@ public struct LifecycleSettings: Sendable, Equatable {
     public var inactiveAfterDays: Int?
     public var deleteAfterDays: Int
     public var joinerWindowDays: Int
-    /// Inactive → deleted waits for mail logins (the mail-server issue), so it is off by default.
+    /// Inactive → deleted (`DELETE_INACTIVE`). Safe to turn on once a mail server is connected: mail logins
+    /// count as activity (recorded hourly), so nobody who reads mail only in a mail app becomes inactive.
     public var deleteInactive: Bool
 }
 
