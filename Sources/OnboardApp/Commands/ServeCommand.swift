@@ -23,7 +23,7 @@ struct ServeWithDemoCommand: AsyncCommand {
             }
         }
         if settings.runJobsInServe {
-            app.lifecycle.use(JobLifecycle.start(app))
+            app.lifecycle.use(JobLifecycle.start(app, workers: settings.jobWorkers))
         }
         if let mail = settings.mailServer {
             app.lifecycle.use(try await SocketmapServer.start(app, address: mail.socketmap))
@@ -71,6 +71,7 @@ struct WorkerCommand: AsyncCommand {
         }
         // Stopping the process mid-job is safe: the job's lease runs out and another worker retakes it.
         context.console.info("Worker running. Stop it with Ctrl-C.")
-        await app.jobs.work(app: app)
+        let lifecycle = JobLifecycle.start(app, workers: app.settings.jobWorkers)
+        await lifecycle.task.value
     }
 }

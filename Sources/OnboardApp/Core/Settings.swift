@@ -64,6 +64,8 @@ public struct Settings: Sendable {
     /// Bulk registration: how long uploads and results are kept, rows per committed chunk, and (tests
     /// only, refused in production) a chunk after which the worker stops dead, to prove resumption.
     public var bulk = BulkSettings()
+    /// Job loops a serving or worker process runs side by side (`JOB_WORKERS`, default 4).
+    public var jobWorkers = 4
     /// The mail server (Dovecot and Postfix) the directory drives; nil when none is connected.
     public var mailServer: MailServerSettings?
     /// The clamd that scans migration transfers (`CLAMD_ADDRESS`, host:port).
@@ -315,6 +317,7 @@ public struct Settings: Sendable {
             httpIdleTimeoutSeconds: try bounded("HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600),
             notifyCallbackToken: try callbackToken())
         settings.mailServer = try MailServerSettings.parse(value)
+        settings.jobWorkers = try bounded("JOB_WORKERS", default: 4, range: 1...64)
         return settings
     }
 

@@ -110,11 +110,15 @@ struct JobRunner: Sendable {
                     """
                 ).firstRow(Due.self)
             else { return nil }
+            // Guarded by the same condition: of two workers that picked the same job, the one that updates
+            // second finds it taken (PostgreSQL re-reads the row after the first commits) and takes none.
             return try await sql.raw(
                 """
                 UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
                     lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
                 WHERE id = \(bind: due.id)
+                  AND ((state = \(bind: queued) AND run_at <= \(bind: now))
+                    OR (state = \(bind: running) AND lease_until < \(bind: now)))
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
             ).firstRow(ClaimedJob.self)
@@ -172,22 +176,26 @@ struct JobRunner: Sendable {
     }
 
     /// Works until cancelled: drains due jobs, keeps housekeeping scheduled, then waits a little.
-    func work(app: Application, pollInterval: Duration = .seconds(2)) async {
+    func work(app: Application, pollInterval: Duration = .seconds(2), housekeeping: Bool = true) async {
         while !Task.isCancelled {
             do {
-                try await SessionPruneJob.scheduleIfNeeded(app: app)
-                try await AccountLifecycleJob.scheduleIfNeeded(app: app)
-                try await BulkPurgeJob.scheduleIfNeeded(app: app)
-                try await QuarantinePurgeJob.scheduleIfNeeded(app: app)
-                try await AuditCheckpointJob.scheduleIfNeeded(app: app)
-                try await SecurityEventPurgeJob.scheduleIfNeeded(app: app)
-                try await RetentionJob.scheduleIfNeeded(app: app)
+                if housekeeping { try await scheduleHousekeeping(app: app) }
                 while try await runOnce(app: app), !Task.isCancelled {}
             } catch {
                 app.logger.error("Job worker could not reach the queue: \(String(reflecting: type(of: error)))")
             }
             await JobBell.shared.wait(upTo: pollInterval)
         }
+    }
+
+    private func scheduleHousekeeping(app: Application) async throws {
+        try await SessionPruneJob.scheduleIfNeeded(app: app)
+        try await AccountLifecycleJob.scheduleIfNeeded(app: app)
+        try await BulkPurgeJob.scheduleIfNeeded(app: app)
+        try await QuarantinePurgeJob.scheduleIfNeeded(app: app)
+        try await AuditCheckpointJob.scheduleIfNeeded(app: app)
+        try await SecurityEventPurgeJob.scheduleIfNeeded(app: app)
+        try await RetentionJob.scheduleIfNeeded(app: app)
     }
 }
 
@@ -226,9 +234,18 @@ extension Application {
 struct JobLifecycle: LifecycleHandler {
     let task: Task<Void, Never>
 
-    static func start(_ app: Application) -> JobLifecycle {
+    /// `workers` loops drain the queue side by side (a welcome email for each of 10,000 new accounts should
+    /// not wait in single file); one of them also keeps the housekeeping jobs scheduled.
+    static func start(_ app: Application, workers: Int) -> JobLifecycle {
         let runner = app.jobs
-        return JobLifecycle(task: Task { await runner.work(app: app) })
+        return JobLifecycle(
+            task: Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for index in 0..<max(1, workers) {
+                        group.addTask { await runner.work(app: app, housekeeping: index == 0) }
+                    }
+                }
+            })
     }
 
     func shutdownAsync(_ app: Application) async {
