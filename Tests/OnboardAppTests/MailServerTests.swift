@@ -248,4 +248,43 @@ struct MailServerTests {
             }
         }
     }
+
+    @Test(
+        "A new shared mailbox is shared on the mail server; losing Full Access or membership ends the member's sessions"
+    )
+    func sharedMailboxJobs() async throws {
+        try await withTestApp { app, _ in
+            let log = connectMailServer(app)
+            let sql = app.db as! any SQLDatabase
+            let uma = try await MailTest.account(app, Demo.uma)
+            let owner = try #require(try await AccountStore.summary(try uma.requireID(), on: sql))
+            let tom = try #require(
+                try await AccountStore.summary(try await MailTest.account(app, Demo.tom).requireID(), on: sql))
+            let now = app.clock.now()
+            let mailbox = try await app.db.inTransaction { sql in
+                let id = try await SharedMailboxes.create(
+                    organisation: owner.organisationID, localPart: "ward.ten", name: "Ward 10", owner: owner,
+                    createdBy: nil, settings: app.settings, context: .system, now: now, on: sql)
+                try await SharedMailboxes.setMember(
+                    id, account: tom, rights: .init(fullAccess: true, sendAs: true, owner: false), context: .system,
+                    now: now, on: sql)
+                return id
+            }
+            try await drainJobs(app)
+            #expect(log.entries.contains(.shared("ward.ten@nhs.net")))
+            #expect(log.endedSessions(of: Demo.tom) == 0)
+            try await app.db.inTransaction { sql in
+                try await SharedMailboxes.setMember(
+                    mailbox, account: tom, rights: .init(fullAccess: false, sendAs: true, owner: false),
+                    context: .system, now: now, on: sql)
+            }
+            try await drainJobs(app)
+            #expect(log.endedSessions(of: Demo.tom) == 1)
+            try await app.db.inTransaction { sql in
+                try await SharedMailboxes.removeMember(mailbox, account: tom.id, context: .system, now: now, on: sql)
+            }
+            try await drainJobs(app)
+            #expect(log.endedSessions(of: Demo.tom) == 2)
+        }
+    }
 }

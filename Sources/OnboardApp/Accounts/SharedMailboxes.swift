@@ -173,6 +173,10 @@ enum SharedMailboxes {
                 WHERE mailbox_id = \(bind: mailbox) AND account_id = \(bind: account.id)
                 """
             ).run()
+            // Full Access taken away: the member's open mail sessions still show the mailbox, so they end.
+            if existing?.fullAccess == true, !rights.fullAccess {
+                try await MailSessions.end(account: account.id, now: now, on: sql)
+            }
         } else {
             try await sql.insert(
                 into: "shared_mailbox_members",
