@@ -113,6 +113,10 @@ func routes(_ app: Application) throws {
     staff.on(.GET, SiteURL.patterned(SiteURL.organisation), allow: .administrators, use: organisations.show)
     staff.on(.GET, SiteURL.patterned(SiteURL.organisationEdit), allow: .national, use: organisations.editForm)
     staff.on(.POST, SiteURL.patterned(SiteURL.organisationEdit), allow: .national, use: organisations.update)
+    staff.on(
+        .GET, SiteURL.patterned(SiteURL.organisationMailboxSize), allow: .national, use: organisations.mailboxSizeForm)
+    staff.on(
+        .POST, SiteURL.patterned(SiteURL.organisationMailboxSize), allow: .national, use: organisations.setMailboxSize)
     staff.on(.GET, SiteURL.patterned(SiteURL.organisationClose), allow: .national, use: organisations.closeForm)
     staff.on(.POST, SiteURL.patterned(SiteURL.organisationClose), allow: .national, use: organisations.close)
     staff.on(.GET, SiteURL.patterned(SiteURL.organisationMerge), allow: .national, use: organisations.mergeForm)

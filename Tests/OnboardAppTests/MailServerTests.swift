@@ -287,4 +287,26 @@ struct MailServerTests {
             #expect(log.endedSessions(of: Demo.tom) == 2)
         }
     }
+
+    @Test("A national administrator sets an organisation's mailbox size; Dovecot is told it at the next lookup")
+    func organisationMailboxSize() async throws {
+        try await withTestApp { app, _ in
+            connectMailServer(app)
+            let uma = try await MailTest.account(app, Demo.uma)
+            let organisation = try await uma.$organisation.get(on: app.db)
+            let path = "/organisations/\(try organisation.requireID().uuidString.lowercased())/mailbox-size"
+            let session = try await signIn(app, email: Demo.nadia)
+            let refused = try await submit(app, path, session, [("size", "0.5")])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("Enter the size as a whole number of gigabytes"))
+            #expect(refused.body.string.contains("nhsuk-error-summary"))
+            let saved = try await submit(app, path, session, [("size", "8")])
+            #expect(saved.status == .seeOther)
+            let (_, answer) = try await MailTest.login(app, Demo.uma, DemoData.password)
+            let eightGB: Int64 = 8_589_934_592
+            #expect(answer?.quotaBytes == eightGB)
+            let shown = try await page(app, "/organisations/\(try organisation.requireID().uuidString)", session)
+            #expect(shown.body.string.contains("8 GB"))
+        }
+    }
 }

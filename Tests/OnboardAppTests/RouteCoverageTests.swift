@@ -549,6 +549,14 @@ enum RouteTable {
         "POST /organisations/import": RouteRule(
             access: .staff, actor: national, path: { _ in "/organisations/import" },
             otherScope: .forbidden(actor: Demo.liam, path: { _ in "/organisations/import" }), stateChanging: true),
+        "GET /organisations/:id/mailbox-size": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/mailbox-size" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/mailbox-size" }),
+            stateChanging: false),
+        "POST /organisations/:id/mailbox-size": RouteRule(
+            access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/mailbox-size" },
+            otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/mailbox-size" }),
+            stateChanging: true, form: [("size", "8")]),
         "GET /organisations/:id/edit": RouteRule(
             access: .staff, actor: national, path: { "/organisations/\(lower($0.r0a07))/edit" },
             otherScope: .forbidden(actor: Demo.liam, path: { "/organisations/\(lower($0.r0a))/edit" }),

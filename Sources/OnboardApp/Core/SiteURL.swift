@@ -17,6 +17,7 @@ enum SiteURL: Sendable {
     case organisationImport
     case organisation(UUID)
     case organisationEdit(UUID)
+    case organisationMailboxSize(UUID)
     case organisationClose(UUID)
     case organisationMerge(UUID)
     case people
@@ -135,6 +136,7 @@ enum SiteURL: Sendable {
         case .organisationImport: ["organisations", "import"]
         case .organisation(let id): ["organisations", .uuid(.id, id)]
         case .organisationEdit(let id): ["organisations", .uuid(.id, id), "edit"]
+        case .organisationMailboxSize(let id): ["organisations", .uuid(.id, id), "mailbox-size"]
         case .organisationClose(let id): ["organisations", .uuid(.id, id), "close"]
         case .organisationMerge(let id): ["organisations", .uuid(.id, id), "merge"]
         case .people: ["people"]

@@ -19,6 +19,8 @@ final class Organisation: Model, @unchecked Sendable {
     @Field(key: "country") var country: Country
     @OptionalField(key: "region") var region: String?
     @OptionalField(key: "postcode") var postcode: String?
+    /// Each mailbox's size limit in megabytes; nil means the service default (`MAIL_QUOTA_MB`).
+    @OptionalField(key: "mail_quota_mb") var mailQuotaMB: Int?
     @Field(key: "status") var status: OnboardingStatus
     @Field(key: "ig_status") var igStatus: IGToolkitStatus
     @OptionalField(key: "ig_completed_on") var igCompletedOn: Date?

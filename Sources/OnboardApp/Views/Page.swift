@@ -188,6 +188,7 @@ struct NoticeMiddleware: AsyncMiddleware {
 enum Notices {
     static let organisationCreated = "Organisation created"
     static let organisationSaved = "Organisation saved"
+    static let mailboxSizeSaved = "Mailbox size saved"
     static let organisationClosed = "Organisation closed"
     static let organisationMerged = "Organisations merged"
     static let roleGranted = "Role granted"

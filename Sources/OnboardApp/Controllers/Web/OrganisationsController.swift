@@ -164,6 +164,10 @@ struct OrganisationsController {
             Detail(key: "Helpdesk contact", value: helpdesk),
         ]
         if let successor = names.successor { details.append(successor) }
+        details.append(
+            try Self.mailboxSize(
+                organisation, settings: req.settings,
+                canChange: principal.has(.nationalAdmin) && organisation.status != .closed))
         return try await req.render(
             "organisations/show",
             req.chrome(
