@@ -309,4 +309,40 @@ struct MailServerTests {
             #expect(shown.body.string.contains("8 GB"))
         }
     }
+
+    @Test("A leaver keeps receiving but cannot log in; accepted as a joiner, they log in to the same mailbox")
+    func leaverThenJoiner() async throws {
+        try await withTestApp { app, _ in
+            connectMailServer(app)
+            let sql = app.db as! any SQLDatabase
+            let id = try await MailTest.account(app, Demo.uma).requireID()
+            let now = app.clock.now()
+            try await app.db.inTransaction { sql in
+                let summary = try #require(try await AccountStore.summary(id, on: sql))
+                try await AccountService.markLeaver(summary, context: .system, now: now, on: sql)
+            }
+            let (_, refused) = try await MailTest.login(app, Demo.uma, DemoData.password)
+            #expect(refused?.ok == false)
+            let directory = MailDirectory(sql: sql, defaultQuotaBytes: 0)
+            #expect(
+                await Socketmap.answer("mailbox \(Demo.uma)", directory: directory, mailDomain: "nhs.net")
+                    == .ok(Demo.uma))
+            struct Org: Decodable { let id: UUID }
+            let summary = try #require(try await AccountStore.summary(id, on: sql))
+            let other = try #require(
+                try await sql.raw(
+                    """
+                    SELECT id FROM organisations WHERE ig_status = 'completed' AND id <> \(bind: summary.organisationID)
+                    ORDER BY name LIMIT 1
+                    """
+                ).firstRow(Org.self))
+            try await app.db.inTransaction { sql in
+                try await AccountService.acceptJoiner(
+                    summary, into: other.id, windowDays: 30, context: .system, now: now, on: sql)
+            }
+            let (_, accepted) = try await MailTest.login(app, Demo.uma, DemoData.password)
+            #expect(accepted?.ok == true)
+            #expect(accepted?.user == Demo.uma)
+        }
+    }
 }
