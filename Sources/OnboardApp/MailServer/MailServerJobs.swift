@@ -4,27 +4,41 @@ import SQLKit
 import Vapor
 
 /// Changes the mail server must hear about, queued in the same transaction as the change itself, so a crash
-/// between the two loses nothing: the job runs (and retries) after the commit.
+/// between the two loses nothing: the job runs (and retries) after the commit. Each job names a row by id and
+/// reads its address when it runs, so it acts on the address as it is then.
+enum MailServerJob {
+    struct Payload: Codable { let id: UUID }
+
+    static func enqueue(_ kind: String, id: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        let payload = String(decoding: try JSONEncoder().encode(Payload(id: id)), as: UTF8.self)
+        try await JobRunner.enqueue(kind, payload: payload, runAt: now, on: sql)
+    }
+
+    /// The address of the row a job names in `table`, when a mail server is connected to act on it.
+    static func address(of job: ClaimedJob, in table: String, app: Application) async throws -> String? {
+        struct Row: Decodable { let address: String }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        guard app.mailServer.connected else { return nil }
+        return try await (app.db as! any SQLDatabase).raw(
+            "SELECT address FROM \(ident: table) WHERE id = \(bind: payload.id)"
+        ).firstRow(Row.self)?.address
+    }
+}
+
+/// Ending an account's open mail sessions.
 enum MailSessions {
     static let jobKind = "mail.end_sessions"
     /// States that may not use mail: entering one ends the sessions already open.
     static let endedBy: Set<AccountState> = [.locked, .disabled, .leaver, .deleted, .expired]
 
-    /// Ends an account's open mail sessions: after a lock, a disable, leaving, deletion or a new password.
+    /// After a lock, a disable, leaving, deletion, a new password or a lost shared mailbox.
     static func end(account: UUID, now: Date, on sql: any SQLDatabase) async throws {
-        try await JobRunner.enqueue(jobKind, payload: #"{"account":"\#(account.uuidString)"}"#, runAt: now, on: sql)
+        try await MailServerJob.enqueue(jobKind, id: account, now: now, on: sql)
     }
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
-        struct Payload: Decodable { let account: UUID }
-        struct Row: Decodable { let address: String }
-        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
-        guard app.mailServer.connected,
-            let row = try await (app.db as! any SQLDatabase).raw(
-                "SELECT address FROM accounts WHERE id = \(bind: payload.account)"
-            ).firstRow(Row.self)
-        else { return }
-        try await app.mailServer.endSessions(row.address)
+        guard let address = try await MailServerJob.address(of: job, in: "accounts", app: app) else { return }
+        try await app.mailServer.endSessions(address)
     }
 }
 
@@ -33,19 +47,12 @@ enum MailSharing {
     static let jobKind = "mail.share_mailbox"
 
     static func share(_ mailbox: UUID, now: Date, on sql: any SQLDatabase) async throws {
-        try await JobRunner.enqueue(jobKind, payload: #"{"mailbox":"\#(mailbox.uuidString)"}"#, runAt: now, on: sql)
+        try await MailServerJob.enqueue(jobKind, id: mailbox, now: now, on: sql)
     }
 
     static func run(_ job: ClaimedJob, _ app: Application) async throws {
-        struct Payload: Decodable { let mailbox: UUID }
-        struct Row: Decodable { let address: String }
-        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
-        guard app.mailServer.connected,
-            let row = try await (app.db as! any SQLDatabase).raw(
-                "SELECT address FROM shared_mailboxes WHERE id = \(bind: payload.mailbox)"
-            ).firstRow(Row.self)
-        else { return }
-        try await app.mailServer.share(row.address)
+        guard let address = try await MailServerJob.address(of: job, in: "shared_mailboxes", app: app) else { return }
+        try await app.mailServer.share(address)
     }
 }
 

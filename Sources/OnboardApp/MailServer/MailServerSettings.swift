@@ -20,6 +20,8 @@ public struct MailServerSettings: Sendable, Equatable {
     /// A mailbox's size limit when its organisation sets none (`MAIL_QUOTA_MB`, default 4096: 4 GB).
     public var quotaBytes: Int64
 
+    static let defaultQuotaMB = 4096
+
     static let names = [
         "MAIL_IMAP_ADDRESS", "MAIL_SUBMISSION_ADDRESS", "MAIL_SMTP_ADDRESS", "MAIL_LMTP_ADDRESS", "MAIL_DOVEADM_URL",
         "MAIL_DOVEADM_KEY", "MAIL_AUTH_SECRET", "MAIL_SOCKETMAP_ADDRESS",
@@ -47,7 +49,7 @@ public struct MailServerSettings: Sendable, Equatable {
         guard secret.count >= 16 else {
             throw Settings.Problem(setting: "MAIL_AUTH_SECRET", reason: "must be at least 16 characters")
         }
-        var quotaMB: Int64 = 4096
+        var quotaMB = Int64(defaultQuotaMB)
         if let raw = value("MAIL_QUOTA_MB") {
             guard let parsed = Int64(raw), parsed >= 0, parsed <= 10_000_000 else {
                 throw Settings.Problem(
@@ -82,4 +84,11 @@ public struct ServerAddress: Sendable, Equatable, Encodable, CustomStringConvert
     }
 
     public var description: String { "\(host):\(port)" }
+}
+
+extension Settings {
+    /// A mailbox's size where its organisation sets none, in megabytes, as pages describe it.
+    var defaultMailboxMB: Int {
+        mailServer.map { Int($0.quotaBytes / (1024 * 1024)) } ?? MailServerSettings.defaultQuotaMB
+    }
 }

@@ -58,7 +58,7 @@ extension OrganisationsController {
         _ req: Request, _ organisation: Organisation, typed: String, errors: ValidationErrors
     ) async throws -> Response {
         let id = try organisation.requireID()
-        let fallback = Int((req.settings.mailServer?.quotaBytes ?? 4096 * 1024 * 1024) / (1024 * 1024))
+        let fallback = req.settings.defaultMailboxMB
         return try await req.render(
             "organisations/mailbox-size",
             req.chrome("How large may each mailbox be?", backLink: SiteURL.organisation(id).path, errors: errors),
@@ -71,7 +71,7 @@ extension OrganisationsController {
 
     /// The organisation page's line about mailbox size.
     static func mailboxSize(_ organisation: Organisation, settings: Settings, canChange: Bool) throws -> Detail {
-        let fallback = Int((settings.mailServer?.quotaBytes ?? 4096 * 1024 * 1024) / (1024 * 1024))
+        let fallback = settings.defaultMailboxMB
         let value =
             organisation.mailQuotaMB.map { MailboxSize.describe(megabytes: $0) }
             ?? "\(MailboxSize.describe(megabytes: fallback)) (the service default)"
