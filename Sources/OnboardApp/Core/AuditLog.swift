@@ -264,3 +264,12 @@ extension Request {
         try await AuditLog.record(entry, context: auditContext, at: now, on: db)
     }
 }
+
+extension AuditContext {
+    /// The same request, acted by `account`: for steps taken before the session has a principal.
+    func actor(_ account: UUID) -> AuditContext {
+        var copy = self
+        copy.actorAccountID = account
+        return copy
+    }
+}

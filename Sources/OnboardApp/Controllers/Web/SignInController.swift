@@ -383,23 +383,3 @@ extension SignInService.Step {
         }
     }
 }
-
-extension AuditContext {
-    /// The same request, acted by `account`: for steps taken before the session has a principal.
-    func actor(_ account: UUID) -> AuditContext {
-        var copy = self
-        copy.actorAccountID = account
-        return copy
-    }
-}
-
-extension PrincipalLoader {
-    /// An account's live roles, ordinary user included.
-    static func roles(of account: UUID, on db: any SQLDatabase) async throws -> Set<Role> {
-        struct Row: Decodable { let role: String }
-        let rows = try await db.raw(
-            "SELECT role FROM role_grants WHERE account_id = \(bind: account) AND revoked_at IS NULL"
-        ).rows(Row.self)
-        return Set(rows.compactMap { Role(rawValue: $0.role) }).union([.user])
-    }
-}
