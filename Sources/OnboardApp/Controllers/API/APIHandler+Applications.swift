@@ -63,9 +63,9 @@ extension APIHandler {
             }
         }
         do {
-            let updated = try await ApplicationsController.decide(
-                req, principal: principal, row: row, action: body.action.rawValue, reason: body.reason,
-                assignee: assignee, activation: body.activation?.rawValue)
+            let updated = try await ApplicationService(req: req).decide(
+                row, by: principal, action: body.action.rawValue, reason: body.reason, assignee: assignee,
+                activation: body.activation?.rawValue)
             return .ok(.init(body: .json(try await Self.application(updated, on: req.sql))))
         } catch let errors as ValidationErrors {
             throw APIProblem(
