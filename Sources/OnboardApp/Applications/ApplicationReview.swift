@@ -39,6 +39,13 @@ extension ApplicationService {
 }
 
 extension ApplicationStore {
+    /// The organisation with this ODS code, open or closed: the API names the Local Administrators an
+    /// application is passed to by their organisation's code.
+    static func organisationID(ods: String, on sql: any SQLDatabase) async throws -> UUID? {
+        struct Row: Decodable { let id: UUID }
+        return try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").firstRow(Row.self)?.id
+    }
+
     /// The name of the organisation whose Local Administrators the application was passed to.
     static func assignedOrganisationName(_ row: ApplicationRow, on sql: any SQLDatabase) async throws -> String? {
         guard let id = row.assignedOrganisationID else { return nil }

@@ -52,9 +52,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
         var assignee: String?
         if let ods = body.assigneeOds.flatMap(OrganisationRules.normaliseODS) {
-            struct Row: Decodable { let id: UUID }
-            assignee = try await req.sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)")
-                .firstRow(Row.self)?.id.uuidString
+            assignee = try await ApplicationStore.organisationID(ods: ods, on: req.sql)?.uuidString
             if assignee == nil {
                 throw APIProblem(
                     ValidationErrors([
