@@ -214,11 +214,6 @@ struct AccountsController {
     }
 }
 
-struct ManagedOrganisation: Decodable, Sendable {
-    let id: UUID
-    let name: String
-}
-
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
