@@ -57,3 +57,37 @@ enum AccountActions {
         }
     }
 }
+
+extension AccountActions {
+    /// The actions the account page offers for an account in its present state, among those the viewer may
+    /// take (`allowed`), in the page's order. `roles` are the account's own: admin rights are offered only to
+    /// an active or inactive account that holds no role above organisation admin.
+    static func offered(
+        for account: AccountSummary, allowed: Set<AccountAction>, roles: Set<Role>, now: Date
+    ) -> [AccountAction] {
+        let state = account.accountState
+        let locked = account.lockedUntil.map { $0 > now } ?? false
+        var offered: [AccountAction] = []
+        switch state {
+        case .active, .locked, .inactive:
+            if locked || state == .locked { offered.append(.unlock) }
+            offered.append(.reset)
+            if account.totpEnrolledAt != nil { offered.append(.resetAuthenticator) }
+            offered += [.disable, .leaver]
+        case .expired:
+            offered.append(.reissue)
+        case .disabled:
+            offered += [.enable, .leaver]
+        case .deleted:
+            if let deleted = account.stateChangedAt, now.timeIntervalSince(deleted) < AccountLifecycle.restoreWindow {
+                offered.append(.restore)
+            }
+        case .pendingActivation, .leaver:
+            break
+        }
+        if state == .active || state == .inactive, roles.max() ?? .user <= .organisationAdmin {
+            offered.append(.adminRights)
+        }
+        return offered.filter(allowed.contains)
+    }
+}

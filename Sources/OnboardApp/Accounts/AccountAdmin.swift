@@ -212,6 +212,94 @@ extension AccountService {
     }
 }
 
+extension AccountService {
+    /// A name change (a new address, the old kept as an alias) and a mobile change (the old number is told,
+    /// and resets by text wait a day).
+    static func update(
+        _ account: AccountSummary, firstName: String?, surname: String?, mobile: String?, settings: Settings,
+        context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws {
+        var errors = ValidationErrors()
+        for problem in AccountNaming.nameProblems(
+            givenName: firstName ?? account.givenName, familyName: surname ?? account.familyName)
+        {
+            errors.add(problem.field, problem.message)
+        }
+        let given = (firstName ?? account.givenName).tidied
+        let family = (surname ?? account.familyName).tidied
+        var newMobile: String?
+        if let mobile {
+            if let normalised = Identifiers.normaliseUKMobile(mobile) {
+                newMobile = normalised
+            } else {
+                errors.add("mobile", "Enter a UK mobile number, like 07700 900123")
+            }
+        }
+        let renamed = given != account.givenName || family != account.familyName
+        var base: String?
+        if renamed {
+            base = AccountNaming.localPart(givenName: given, familyName: family)
+            if base == nil { errors.add("firstName", "This name cannot be made into an address") }
+        }
+        try errors.throwIfAny()
+        struct Person: Decodable {
+            let personID: UUID
+            let organisationName: String
+        }
+        guard
+            let person = try await sql.raw(
+                """
+                SELECT a.person_id, o.name AS organisation_name FROM accounts a
+                JOIN organisations o ON o.id = a.organisation_id WHERE a.id = \(bind: account.id)
+                """
+            ).firstRow(Person.self)
+        else { throw Abort(.notFound) }
+        if renamed, let base {
+            let address = try await AccountStore.reserve(
+                base: base, domain: settings.mailDomain, kind: "primary", now: now, on: sql)
+            try await sql.raw(
+                "UPDATE address_reservations SET kind = 'alias' WHERE address = \(bind: account.address)"
+            ).run()
+            try await sql.raw(
+                "UPDATE address_reservations SET account_id = \(bind: account.id) WHERE address = \(bind: address)"
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE people SET given_name = \(bind: given), family_name = \(bind: family) WHERE id = \(bind: person.personID)
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE accounts SET address = \(bind: address), updated_at = \(bind: now),
+                    display_name = \(bind: AccountNaming.displayName(givenName: given, familyName: family, organisation: person.organisationName))
+                WHERE id = \(bind: account.id)
+                """
+            ).run()
+            try await AuditLog.record(
+                AuditEntry(
+                    "account.rename", target: "account", id: account.id.uuidString,
+                    before: ["address": account.address], after: ["address": address]),
+                context: context, at: now, on: sql)
+        }
+        if let newMobile, newMobile != account.mobile {
+            try await sql.raw("UPDATE people SET mobile = \(bind: newMobile) WHERE id = \(bind: person.personID)")
+                .run()
+            try await sql.raw(
+                "UPDATE accounts SET mobile_changed_at = \(bind: now) WHERE id = \(bind: account.id)"
+            ).run()
+            if let old = account.mobile {
+                try await Outbox.enqueue(
+                    .mobileChanged, to: old, fields: ["name": given], account: account.id, now: now, on: sql)
+            }
+            try await AuditLog.record(
+                AuditEntry(
+                    "account.mobile_changed", target: "account", id: account.id.uuidString,
+                    before: ["mobile": account.mobile.map(masked) ?? ""], after: ["mobile": masked(newMobile)]),
+                context: context, at: now, on: sql)
+        }
+    }
+}
+
 extension AccountSummary {
     var stateLabel: String { accountState.label }
 }

@@ -75,3 +75,9 @@ extension Principal {
         try await organisation(named: raw, .manages, on: sql)
     }
 }
+
+/// An organisation found through the scope query: its id and name.
+struct ManagedOrganisation: Decodable, Sendable {
+    let id: UUID
+    let name: String
+}

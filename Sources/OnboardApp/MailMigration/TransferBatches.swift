@@ -145,6 +145,18 @@ enum TransferBatches {
         ).rows(TransferItemRow.self)
     }
 
+    /// How many of a batch's items are in each state, by the state's raw value.
+    static func counts(of batch: UUID, on sql: any SQLDatabase) async throws -> [String: Int] {
+        struct Tally: Decodable {
+            let state: String
+            let n: Int
+        }
+        let tally = try await sql.raw(
+            "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch) GROUP BY state"
+        ).rows(Tally.self)
+        return Dictionary(tally.map { ($0.state, $0.n) }, uniquingKeysWith: { a, _ in a })
+    }
+
     static func item(_ id: UUID?, of project: UUID, on sql: any SQLDatabase) async throws -> TransferItemRow {
         guard let id,
             let row = try await sql.raw(

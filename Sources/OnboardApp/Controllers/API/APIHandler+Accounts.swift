@@ -26,16 +26,8 @@ extension APIHandler {
                     FieldError(field: "organisation", message: "No organisation you administer has that ODS code")
                 ]))
         }
-        let settings = req.settings
-        let context = req.auditContext
-        let now = req.now
-        let actor = principal.accountID
         do {
-            let created = try await req.inTransaction { sql in
-                try await AccountService.create(
-                    request, organisation: organisation, createdBy: actor, settings: settings, context: context,
-                    now: now, on: sql)
-            }
+            let created = try await req.accountAdministration.create(request, organisation: organisation, by: principal)
             return .created(.init(body: .json(try await Self.account(created.id, on: req.sql))))
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
@@ -56,15 +48,9 @@ extension APIHandler {
             throw APIProblem(status: .forbidden, detail: "Your role does not allow changing this account.")
         }
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-        let settings = req.settings
-        let context = req.auditContext
-        let now = req.now
         do {
-            try await req.inTransaction { sql in
-                try await AccountService.update(
-                    account, firstName: body.firstName, surname: body.surname, mobile: body.mobile, settings: settings,
-                    context: context, now: now, on: sql)
-            }
+            try await req.accountAdministration.update(
+                account, firstName: body.firstName, surname: body.surname, mobile: body.mobile)
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
         }
@@ -80,17 +66,11 @@ extension APIHandler {
         guard allowed.contains(action) else {
             throw APIProblem(status: .forbidden, detail: "Your role does not allow this for this account.")
         }
-        let context = req.auditContext
-        let now = req.now
-        let actor = principal.accountID
         do {
             guard AccountActions.overAPI.contains(action) else {
                 throw AccountService.refuse("action", "Not an API action")
             }
-            try await req.inTransaction { sql in
-                try await AccountActions.perform(
-                    action, on: account, options: .init(), actor: actor, context: context, now: now, on: sql)
-            }
+            try await req.accountAdministration.perform(action, on: account, by: principal.accountID)
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
         }
@@ -111,14 +91,8 @@ extension APIHandler {
                     FieldError(field: "organisation", message: "No organisation you administer has that ODS code")
                 ]))
         }
-        let context = req.auditContext
-        let now = req.now
-        let window = req.settings.lifecycle.joinerWindowDays
         do {
-            try await req.inTransaction { sql in
-                try await AccountService.acceptJoiner(
-                    account, into: organisation, windowDays: window, context: context, now: now, on: sql)
-            }
+            try await req.accountAdministration.acceptJoiner(account, into: organisation)
         } catch let errors as ValidationErrors {
             throw APIProblem(errors)
         }
@@ -139,102 +113,11 @@ extension APIHandler {
         guard let row = try await AccountStore.summary(id, on: sql) else {
             throw APIProblem(status: .notFound, detail: "No account with that id.")
         }
-        struct Alias: Decodable { let address: String }
-        let aliases = try await sql.raw(
-            "SELECT address FROM address_reservations WHERE account_id = \(bind: id) AND kind = 'alias' ORDER BY reserved_at"
-        ).rows(Alias.self).map(\.address)
+        let aliases = try await AccountStore.aliases(of: id, on: sql)
         return .init(
             id: row.id.uuidString.lowercased(), address: row.address, displayName: row.displayName ?? "",
             status: .init(rawValue: row.state) ?? .disabled, organisation: row.odsCode ?? "",
             firstName: row.givenName, surname: row.familyName, mobile: row.mobile, aliases: aliases,
             secondFactor: row.totpEnrolledAt != nil, activation: row.activationMethod)
-    }
-}
-
-extension AccountService {
-    /// A name change (a new address, the old kept as an alias) and a mobile change (the old number is told,
-    /// and resets by text wait a day).
-    static func update(
-        _ account: AccountSummary, firstName: String?, surname: String?, mobile: String?, settings: Settings,
-        context: AuditContext, now: Date, on sql: any SQLDatabase
-    ) async throws {
-        var errors = ValidationErrors()
-        for problem in AccountNaming.nameProblems(
-            givenName: firstName ?? account.givenName, familyName: surname ?? account.familyName)
-        {
-            errors.add(problem.field, problem.message)
-        }
-        let given = (firstName ?? account.givenName).tidied
-        let family = (surname ?? account.familyName).tidied
-        var newMobile: String?
-        if let mobile {
-            if let normalised = Identifiers.normaliseUKMobile(mobile) {
-                newMobile = normalised
-            } else {
-                errors.add("mobile", "Enter a UK mobile number, like 07700 900123")
-            }
-        }
-        let renamed = given != account.givenName || family != account.familyName
-        var base: String?
-        if renamed {
-            base = AccountNaming.localPart(givenName: given, familyName: family)
-            if base == nil { errors.add("firstName", "This name cannot be made into an address") }
-        }
-        try errors.throwIfAny()
-        struct Person: Decodable {
-            let personID: UUID
-            let organisationName: String
-        }
-        guard
-            let person = try await sql.raw(
-                """
-                SELECT a.person_id, o.name AS organisation_name FROM accounts a
-                JOIN organisations o ON o.id = a.organisation_id WHERE a.id = \(bind: account.id)
-                """
-            ).firstRow(Person.self)
-        else { throw Abort(.notFound) }
-        if renamed, let base {
-            let address = try await AccountStore.reserve(
-                base: base, domain: settings.mailDomain, kind: "primary", now: now, on: sql)
-            try await sql.raw(
-                "UPDATE address_reservations SET kind = 'alias' WHERE address = \(bind: account.address)"
-            ).run()
-            try await sql.raw(
-                "UPDATE address_reservations SET account_id = \(bind: account.id) WHERE address = \(bind: address)"
-            ).run()
-            try await sql.raw(
-                """
-                UPDATE people SET given_name = \(bind: given), family_name = \(bind: family) WHERE id = \(bind: person.personID)
-                """
-            ).run()
-            try await sql.raw(
-                """
-                UPDATE accounts SET address = \(bind: address), updated_at = \(bind: now),
-                    display_name = \(bind: AccountNaming.displayName(givenName: given, familyName: family, organisation: person.organisationName))
-                WHERE id = \(bind: account.id)
-                """
-            ).run()
-            try await AuditLog.record(
-                AuditEntry(
-                    "account.rename", target: "account", id: account.id.uuidString,
-                    before: ["address": account.address], after: ["address": address]),
-                context: context, at: now, on: sql)
-        }
-        if let newMobile, newMobile != account.mobile {
-            try await sql.raw("UPDATE people SET mobile = \(bind: newMobile) WHERE id = \(bind: person.personID)")
-                .run()
-            try await sql.raw(
-                "UPDATE accounts SET mobile_changed_at = \(bind: now) WHERE id = \(bind: account.id)"
-            ).run()
-            if let old = account.mobile {
-                try await Outbox.enqueue(
-                    .mobileChanged, to: old, fields: ["name": given], account: account.id, now: now, on: sql)
-            }
-            try await AuditLog.record(
-                AuditEntry(
-                    "account.mobile_changed", target: "account", id: account.id.uuidString,
-                    before: ["mobile": account.mobile.map(masked) ?? ""], after: ["mobile": masked(newMobile)]),
-                context: context, at: now, on: sql)
-        }
     }
 }

@@ -52,9 +52,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
         var assignee: String?
         if let ods = body.assigneeOds.flatMap(OrganisationRules.normaliseODS) {
-            struct Row: Decodable { let id: UUID }
-            assignee = try await req.sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)")
-                .firstRow(Row.self)?.id.uuidString
+            assignee = try await ApplicationStore.organisationID(ods: ods, on: req.sql)?.uuidString
             if assignee == nil {
                 throw APIProblem(
                     ValidationErrors([
@@ -63,9 +61,9 @@ extension APIHandler {
             }
         }
         do {
-            let updated = try await ApplicationsController.decide(
-                req, principal: principal, row: row, action: body.action.rawValue, reason: body.reason,
-                assignee: assignee, activation: body.activation?.rawValue)
+            let updated = try await ApplicationService(req: req).decide(
+                row, by: principal, action: body.action.rawValue, reason: body.reason, assignee: assignee,
+                activation: body.activation?.rawValue)
             return .ok(.init(body: .json(try await Self.application(updated, on: req.sql))))
         } catch let errors as ValidationErrors {
             throw APIProblem(

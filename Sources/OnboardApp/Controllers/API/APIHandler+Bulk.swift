@@ -62,20 +62,13 @@ extension APIHandler {
         guard BulkUploads.kinds(for: principal).contains(kind) else {
             throw APIProblem(status: .forbidden, detail: "Your role does not send this kind of sheet.")
         }
-        if kind == .pharmacyMultiple, try await BulkController().agreementOwed(req, principal: principal) {
+        let service = req.bulkRegistration
+        if kind == .pharmacyMultiple, try await service.agreementOwed(by: principal) {
             throw APIProblem(
                 status: .forbidden, detail: "Accept the data sharing agreement on the Bulk registration page first.")
         }
-        let settings = req.settings
-        let context = req.auditContext
-        let now = req.now
-        let name = filename
         do {
-            let received = try await req.inTransaction { sql in
-                try await BulkUploads.receive(
-                    bytes, filename: name, kind: kind, principal: principal, settings: settings, context: context,
-                    now: now, on: sql)
-            }
+            let received = try await service.receive(bytes, filename: filename, kind: kind, principal: principal)
             let upload = try await BulkUploads.visible(received.id, to: principal, on: req.sql)
             return .created(.init(body: .json(Self.bulkUpload(upload))))
         } catch let unreadable as UnreadableSheet {
@@ -104,12 +97,7 @@ extension APIHandler {
         guard BulkUploads.canApply(upload, principal: principal) else {
             throw APIProblem(status: .forbidden, detail: "Your role does not apply this sheet.")
         }
-        let context = req.auditContext
-        let now = req.now
-        let started = try await req.inTransaction { sql in
-            try await BulkUploads.apply(
-                upload, method: method, principal: principal, context: context, now: now, on: sql)
-        }
+        let started = try await req.bulkRegistration.apply(upload, method: method, principal: principal)
         guard started else { throw APIProblem(status: .conflict, detail: "This sheet has already been applied.") }
         let after = try await Self.visibleUpload(input.path.id, req: req, principal: principal)
         return .accepted(.init(body: .json(Self.bulkUpload(after))))

@@ -44,13 +44,8 @@ extension APIHandler {
     {
         try await migration { req, principal in
             guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-            let context = req.auditContext
-            let now = req.now
-            let id = try await req.inTransaction { sql in
-                try await MigrationProjects.start(
-                    ods: body.organisation, ism: body.ism.flatMap(UUID.init(uuidString:)), principal: principal,
-                    context: context, now: now, on: sql)
-            }
+            let id = try await req.migrationProjects.start(
+                ods: body.organisation, ism: body.ism.flatMap(UUID.init(uuidString:)), principal: principal)
             return .created(.init(body: .json(try await Self.detail(id, req: req, principal: principal))))
         }
     }
@@ -70,13 +65,7 @@ extension APIHandler {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal, open: true)
             guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-            let context = req.auditContext
-            let now = req.now
-            try await req.inTransaction { sql in
-                try await MigrationProjects.chooseOption(
-                    project, option: body.option?.rawValue, reason: body.reason, context: context, now: now,
-                    today: Day.today(now), on: sql)
-            }
+            try await req.migrationProjects.chooseOption(project, option: body.option?.rawValue, reason: body.reason)
             return .ok(.init(body: .json(try await Self.detail(project.id, req: req, principal: principal))))
         }
     }
@@ -87,15 +76,10 @@ extension APIHandler {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal, open: true)
             guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-            let record = try ProjectInitiation.parse(
-                scope: body.scope, mailboxCount: body.mailboxCount.map(String.init),
+            try await req.migrationProjects.saveInitiation(
+                project, scope: body.scope, mailboxCount: body.mailboxCount.map(String.init),
                 dataVolumeGB: body.dataVolumeGB.map(String.init), currentSystem: body.currentSystem,
                 keyContacts: body.keyContacts, risks: body.risks)
-            let context = req.auditContext
-            let now = req.now
-            try await req.inTransaction { sql in
-                try await MigrationProjects.saveInitiation(project, record, context: context, now: now, on: sql)
-            }
             return .ok(.init(body: .json(try await Self.detail(project.id, req: req, principal: principal))))
         }
     }
@@ -104,14 +88,7 @@ extension APIHandler {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal, open: true)
             guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
-            let now = req.now
-            let today = Day.today(now)
-            let day = try MigrationProjects.parseDay(body.date, today: today)
-            let context = req.auditContext
-            try await req.inTransaction { sql in
-                try await MigrationProjects.setGoLive(
-                    project, day: day, context: context, now: now, today: today, on: sql)
-            }
+            try await req.migrationProjects.setGoLive(project, date: body.date)
             return .ok(.init(body: .json(try await Self.detail(project.id, req: req, principal: principal))))
         }
     }
@@ -121,11 +98,7 @@ extension APIHandler {
     {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal)
-            let tasks = try await MigrationProjects.tasks(of: project.id, on: req.sql)
-            try await req.audit(
-                AuditEntry("migration.plan_exported", target: "migration_project", id: project.id.uuidString),
-                on: req.sql)
-            return .ok(.init(body: .csv(HTTPBody(MigrationProjects.planCSV(tasks, today: Day.today(req.now))))))
+            return .ok(.init(body: .csv(HTTPBody(try await req.migrationProjects.exportPlan(project)))))
         }
     }
 
@@ -140,14 +113,8 @@ extension APIHandler {
                     $0.key == input.path.key
                 })
             else { throw APIProblem(status: .notFound, detail: "The plan has no task \(input.path.key).") }
-            let evidence = try MigrationProjects.evidence(body.evidence)
-            let context = req.auditContext
-            let now = req.now
-            let account = principal.accountID
-            let done = try await req.inTransaction { sql in
-                try await MigrationProjects.completeTask(
-                    project, key: input.path.key, evidence: evidence, by: account, context: context, now: now, on: sql)
-            }
+            let done = try await req.migrationProjects.completeTask(
+                project, key: input.path.key, evidence: body.evidence, by: principal.accountID)
             guard done else { throw APIProblem(status: .conflict, detail: "This task is already done.") }
             return .ok(.init(body: .json(try await Self.detail(project.id, req: req, principal: principal))))
         }
@@ -164,14 +131,8 @@ extension APIHandler {
                     $0.key == input.path.key
                 })
             else { throw APIProblem(status: .notFound, detail: "The checklist has no item \(input.path.key).") }
-            let evidence = try MigrationProjects.evidence(body.evidence)
-            let context = req.auditContext
-            let now = req.now
-            let account = principal.accountID
-            let ticked = try await req.inTransaction { sql in
-                try await MigrationProjects.tick(
-                    project, key: input.path.key, evidence: evidence, by: account, context: context, now: now, on: sql)
-            }
+            let ticked = try await req.migrationProjects.tick(
+                project, key: input.path.key, evidence: body.evidence, by: principal.accountID)
             guard ticked else { throw APIProblem(status: .conflict, detail: "This item is already ticked.") }
             return .ok(.init(body: .json(try await Self.detail(project.id, req: req, principal: principal))))
         }
@@ -180,12 +141,7 @@ extension APIHandler {
     func confirmGoLive(_ input: Operations.ConfirmGoLive.Input) async throws -> Operations.ConfirmGoLive.Output {
         try await migration { req, principal in
             let project = try await Self.project(input.path.id, req: req, principal: principal, open: true)
-            let context = req.auditContext
-            let now = req.now
-            let account = principal.accountID
-            let blockers = try await req.inTransaction { sql in
-                try await MigrationProjects.confirmGoLive(project, by: account, context: context, now: now, on: sql)
-            }
+            let blockers = try await req.migrationProjects.confirmGoLive(project, by: principal.accountID)
             guard blockers.isEmpty else {
                 throw APIProblem(
                     status: .conflict,
@@ -219,14 +175,8 @@ extension APIHandler {
             guard let bytes, !bytes.isEmpty else {
                 throw ValidationErrors([FieldError(field: "file", message: "Send the batch as the file part")])
             }
-            let context = req.auditContext
-            let now = req.now
-            let account = principal.accountID
-            let name = filename
-            let id = try await req.inTransaction { sql in
-                try await TransferBatches.receive(
-                    bytes, filename: name, project: project, by: account, context: context, now: now, on: sql)
-            }
+            let id = try await req.migrationProjects.receiveBatch(
+                bytes, filename: filename, project: project, by: principal.accountID)
             return .accepted(.init(body: .json(try await Self.batchBody(id, project: project.id, on: req.sql))))
         }
     }
@@ -270,13 +220,7 @@ extension APIHandler {
                 status: .forbidden, detail: "Only the project's implementation support manager deals with quarantine.")
         }
         let item = try await TransferBatches.item(UUID(uuidString: itemID), of: project.id, on: req.sql)
-        let context = req.auditContext
-        let now = req.now
-        let account = principal.accountID
-        let name = principal.name
-        try await req.inTransaction { sql in
-            try await TransferBatches.deal(item, dealing, by: account, name: name, context: context, now: now, on: sql)
-        }
+        try await req.migrationProjects.deal(item, dealing, by: principal)
         return itemBody(try await TransferBatches.item(item.id, of: project.id, on: req.sql))
     }
 

@@ -5,17 +5,6 @@ import Vapor
 
 /// Reviewers' pages: the applications in their scope, one application with its history, and decisions.
 struct ApplicationsController {
-    struct ListRow: Decodable, Encodable {
-        let id: UUID
-        let reference: String
-        let kind: String
-        let state: String
-        let region: String?
-        let submittedAt: Date?
-        let answers: String
-        let received: Date
-    }
-
     struct ListItem: Encodable {
         let url: String
         let reference: String
@@ -85,8 +74,6 @@ struct ApplicationsController {
         let createdAccount: AccountsController.Link?
     }
 
-    static let pageSize = 50
-
     /// Every application the caller may see, oldest first (by when it was sent), narrowed by state, kind,
     /// region, or to those waiting for the caller's decision; paged by a cursor on (received, id).
     func list(req: Request, principal: Principal) async throws -> Response {
@@ -96,32 +83,12 @@ struct ApplicationsController {
         let regions = try await RegionDirectory.all(on: req.sql)
         let region = text("region").flatMap { code in regions.first { $0.code == code }?.code }
         let mine = text("waiting") == "me"
-        let after = text("after").flatMap(NameCursor.init(encoded:))
-        let received: SQLQueryString = "COALESCE(a.submitted_at, a.created_at)"
-        var query: SQLQueryString = """
-            SELECT a.id, a.reference, a.kind, a.state, a.region, a.submitted_at, a.answers,
-                \(received) AS received FROM applications a
-            WHERE \(ApplicationStore.visible(to: principal))
-            """
-        var clauses: [SQLQueryString] = []
-        if let state { clauses.append("a.state = \(bind: state.rawValue)") }
-        if let kind { clauses.append("a.kind = \(bind: kind.rawValue)") }
-        if let region { clauses.append("a.region = \(bind: region)") }
-        if mine { clauses.append(WorkQueue.applicationCondition(for: principal) ?? "1 = 0") }
-        if let after, let since = ISO8601DateFormatter().date(from: after.name) {
-            clauses.append(
-                "(\(received) > \(bind: since) OR (\(received) = \(bind: since) AND a.id > \(bind: after.id)))")
-        }
-        for clause in clauses {
-            query.appendLiteral(" AND ")
-            query.appendInterpolation(clause)
-        }
-        let order: SQLQueryString = " ORDER BY received, a.id LIMIT \(literal: Self.pageSize + 1)"
-        query.appendInterpolation(order)
-        let rows = try await req.sql.raw(query).rows(ListRow.self)
-        let page = rows.prefix(Self.pageSize)
+        let queue = ApplicationQueue(
+            state: state, kind: kind, region: region, waitingForMe: mine,
+            after: text("after").flatMap(NameCursor.init(encoded:)))
+        let page = try await queue.run(for: principal, on: req.sql)
         let now = req.now
-        let items = page.map { row in
+        let items = page.rows.map { row in
             let answers = ApplicationStore.decodeAnswers(row.answers)
             let kind = ApplicationKind(rawValue: row.kind) ?? .nonNHSOrganisation
             return ListItem(
@@ -138,10 +105,9 @@ struct ApplicationsController {
             mine ? URLQueryItem(name: "waiting", value: "me") : nil,
         ].compactMap { $0 }
         var next: String?
-        if rows.count > Self.pageSize, let last = page.last {
+        if let cursor = page.next {
             var components = URLComponents()
             components.path = SiteURL.applications.path
-            let cursor = NameCursor(name: ISO8601DateFormatter().string(from: last.received), id: last.id)
             components.queryItems = kept + [URLQueryItem(name: "after", value: cursor.encoded)]
             next = components.string
         }
@@ -161,7 +127,7 @@ struct ApplicationsController {
         return try await req.render(
             "applications/list", req.chrome("Applications"),
             ListPage(
-                items: Array(items), hasItems: !items.isEmpty, filters: filters, kinds: kinds, regions: regionFilters,
+                items: items, hasItems: !items.isEmpty, filters: filters, kinds: kinds, regions: regionFilters,
                 waitingForMe: mine, nextURL: next, canImport: principal.has(.nationalAdmin)))
     }
 
@@ -184,12 +150,9 @@ struct ApplicationsController {
         let assignees =
             actions.contains(.passToLA) ? try await ApplicationStore.localAdministrations(for: row, on: req.sql) : []
         let regions = try await RegionDirectory.all(on: req.sql)
-        let commissioners = try await ApplyController.commissioners(on: req.sql)
-        let parameters = try await EligibilityParameterStore.current(on: req.sql)
-        let steps = ApplicationForm.steps(
-            for: row.applicationKind,
-            aupVersion: try await SignInService.aupVersion(on: req.sql, fallback: parameters.aupVersion),
-            programmes: ApplicationService.programmes(parameters))
+        let forms = req.applicationForms
+        let commissioners = try await forms.commissioners()
+        let steps = try await forms.reviewSteps(for: row.applicationKind)
         let answers = row.answerMap
         // Contact details are shown to the reviewer who needs them; the list shows none.
         let sections = steps.map { step in
@@ -209,12 +172,7 @@ struct ApplicationsController {
                 what: "\((ApplicationState(rawValue: event.toState) ?? .submitted).displayName), by \(event.actor)",
                 reason: event.reason)
         }
-        struct Named: Decodable { let name: String }
-        let assignedTo =
-            try await row.assignedOrganisationID.asyncMap { id in
-                try await req.sql.raw("SELECT name FROM organisations WHERE id = \(bind: id)").firstRow(
-                    Named.self)?.name
-            } ?? nil
+        let assignedTo = try await ApplicationStore.assignedOrganisationName(row, on: req.sql)
         let eligibility =
             switch row.decision.flatMap(EligibilityDecision.init(rawValue:)) {
             case .eligible: "Eligible"
@@ -224,15 +182,7 @@ struct ApplicationsController {
             case nil: "Not checked"
             }
         try await req.audit(AuditEntry("application.view", target: "application", id: row.reference), on: req.sql)
-        struct Invitation: Decodable { let id: UUID }
-        let invitation =
-            principal.has(.nationalAdmin)
-            ? try await req.sql.raw(
-                """
-                SELECT id FROM invitations WHERE application_id = \(bind: row.id) AND used_at IS NULL
-                  AND kind IN ('local_admin', 'super_user') AND organisation_id IS NOT NULL
-                """
-            ).firstRow(Invitation.self) : nil
+        let invitation = try await Invitations.awaitingAccount(for: row, principal: principal, on: req.sql)
         return try await req.render(
             "applications/show",
             req.chrome(
@@ -269,7 +219,7 @@ struct ApplicationsController {
                 reason: reason, actionError: errors.message(for: "action"), reasonError: errors.message(for: "reason"),
                 assigneeError: errors.message(for: "assignee"), assignedTo: assignedTo,
                 setUpAccountURL: invitation.map {
-                    SiteURL.accountNew.path + "?invitation=" + $0.id.uuidString.lowercased()
+                    SiteURL.accountNew.path + "?invitation=" + $0.uuidString.lowercased()
                 },
                 createdAccount: try await createdAccount(row, req: req, principal: principal)),
             status: errors.isEmpty ? .ok : .unprocessableEntity)
@@ -296,45 +246,14 @@ struct ApplicationsController {
         }
         let form = try req.content.decode(Form.self)
         do {
-            let updated = try await Self.decide(
-                req, principal: principal, row: row, action: form.action, reason: form.reason, assignee: form.assignee,
+            let updated = try await ApplicationService(req: req).decide(
+                row, by: principal, action: form.action, reason: form.reason, assignee: form.assignee,
                 activation: form.activation)
             return req.seeOther(.application(updated.id), notice: Notices.decisionRecorded)
         } catch let errors as ValidationErrors {
             return try await render(
                 req, principal: principal, row: row, errors: errors, reason: form.reason ?? "", chosen: form.action)
         }
-    }
-
-    /// Shared by the page and the API: checks the caller may decide, then decides.
-    static func decide(
-        _ req: Request, principal: Principal, row: ApplicationRow, action rawAction: String?, reason: String?,
-        assignee: String?, activation rawActivation: String? = nil
-    ) async throws -> ApplicationRow {
-        var errors = ValidationErrors()
-        guard let action = rawAction.flatMap(ApplicationAction.init(rawValue:)) else {
-            errors.add("action", "Select what you want to do with this application")
-            throw errors
-        }
-        guard let reviewer = try await ApplicationStore.reviewer(principal, for: row, on: req.sql) else {
-            errors.add("action", "You can see this application, but the decision belongs to someone else")
-            throw errors
-        }
-        var activation = ActivationMethod.automated
-        if let raw = rawActivation?.nilIfEmpty {
-            guard let chosen = ActivationMethod(rawValue: raw) else {
-                errors.add("activation", "Select how the account is activated")
-                throw errors
-            }
-            activation = chosen
-        }
-        return try await ApplicationService(req: req).decide(
-            row,
-            .init(
-                action: action, reason: reason, assignee: assignee.flatMap(UUID.init(uuidString:)),
-                activation: activation),
-            as: reviewer, actorLabel: "\(principal.name) (\(principal.topRole.displayName))",
-            account: principal.accountID)
     }
 
     /// Development only: what the service would have emailed or texted.
@@ -354,54 +273,5 @@ struct ApplicationsController {
         }
         return try await req.render(
             "dev/messages", req.chrome("Messages sent (development)"), Page(items: items, hasItems: !items.isEmpty))
-    }
-}
-
-/// National administrators import applications made before the service existed.
-extension ApplicationsController {
-    struct ImportPage: Encodable {
-        let columns: String
-        let outcome: ApplicationImporter.Outcome?
-        let fileError: String?
-        let problems: [String]
-        let hasProblems: Bool
-    }
-
-    func importForm(req: Request, principal: Principal) async throws -> Response {
-        try await importPage(req, outcome: nil, errors: .init())
-    }
-
-    private func importPage(_ req: Request, outcome: ApplicationImporter.Outcome?, errors: ValidationErrors)
-        async throws -> Response
-    {
-        let summary = errors.fileSummary
-        return try await req.render(
-            "applications/import",
-            req.chrome(
-                "Import earlier applications",
-                breadcrumbs: [.init(text: "Applications", href: SiteURL.applications.path)], errors: summary),
-            ImportPage(
-                columns: PriorApplicationCSV.required.joined(separator: ", "), outcome: outcome,
-                fileError: summary.message(for: "file"),
-                problems: errors.errors.count > 1 ? errors.errors.prefix(100).map(\.message) : [],
-                hasProblems: errors.errors.count > 1),
-            status: errors.isEmpty ? .ok : .unprocessableEntity)
-    }
-
-    func importCSV(req: Request, principal: Principal) async throws -> Response {
-        let form = try req.content.decode(OrganisationsController.ImportForm.self)
-        guard let file = form.file, file.data.readableBytes > 0,
-            let text = file.data.getString(at: file.data.readerIndex, length: file.data.readableBytes)
-        else {
-            return try await importPage(
-                req, outcome: nil,
-                errors: ValidationErrors([FieldError(field: "file", message: "Select a CSV file saved as UTF-8")]))
-        }
-        do {
-            let outcome = try await ApplicationImporter(req: req).importCSV(text, by: principal)
-            return try await importPage(req, outcome: outcome, errors: .init())
-        } catch let errors as ValidationErrors {
-            return try await importPage(req, outcome: nil, errors: errors)
-        }
     }
 }

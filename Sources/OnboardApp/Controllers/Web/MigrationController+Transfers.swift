@@ -68,14 +68,8 @@ extension MigrationController {
                     FieldError(field: "file", message: "Choose the file to upload: an mbox, .eml, zip or document")
                 ]))
         }
-        let bytes = Array(file.data.readableBytesView)
-        let context = req.auditContext
-        let now = req.now
-        let account = principal.accountID
-        let id = try await req.inTransaction { sql in
-            try await TransferBatches.receive(
-                bytes, filename: file.filename, project: project, by: account, context: context, now: now, on: sql)
-        }
+        let id = try await req.migrationProjects.receiveBatch(
+            Array(file.data.readableBytesView), filename: file.filename, project: project, by: principal.accountID)
         return req.seeOther(
             .migrationBatch(project.id, batch: id), notice: Notices.batchQueued)
     }
@@ -142,13 +136,7 @@ extension MigrationController {
         let project = try await project(req, principal)
         let batch = try await TransferBatches.batch(PathParameter.batch.value(in: req), of: project.id, on: req.sql)
         let items = try await TransferBatches.items(of: batch.id, on: req.sql)
-        struct Tally: Decodable {
-            let state: String
-            let n: Int
-        }
-        let tally = try await req.sql.raw(
-            "SELECT state, COUNT(*) AS n FROM transfer_items WHERE batch_id = \(bind: batch.id) GROUP BY state"
-        ).rows(Tally.self)
+        let counts = try await TransferBatches.counts(of: batch.id, on: req.sql)
         return try await req.render(
             "migration/batch",
             req.chrome(
@@ -169,7 +157,7 @@ extension MigrationController {
                         tag: Self.tag(item.itemState), detail: item.detail, reason: item.releaseReason,
                         by: item.dealtByName, quarantined: item.itemState.isQuarantined,
                         href: SiteURL.migrationItem(project.id, item: item.id).path)
-                }, counts: Dictionary(tally.map { ($0.state, $0.n) }, uniquingKeysWith: { a, _ in a }),
+                }, counts: counts,
                 quarantined: batch.quarantined,
                 canDeal: MigrationProjects.isAssignedISM(project, principal) && !project.isLive,
                 gate: try await TransferBatches.gateProblem(project.id, on: req.sql),
@@ -255,15 +243,8 @@ extension MigrationController {
                     FieldError(field: "action", message: "Choose whether to remove the item or release it")
                 ]))
         }
-        let context = req.auditContext
-        let now = req.now
-        let account = principal.accountID
-        let name = principal.name
         do {
-            try await req.inTransaction { sql in
-                try await TransferBatches.deal(
-                    item, dealing, by: account, name: name, context: context, now: now, on: sql)
-            }
+            try await req.migrationProjects.deal(item, dealing, by: principal)
         } catch let errors as ValidationErrors {
             return try await renderItem(req, project: project, item: item, form: form, errors: errors)
         }
