@@ -11,6 +11,8 @@ struct AccountSearch: Sendable {
     var pageSize = 100
 
     static let maxPageSize = 100
+    /// Deep enough for any organisation; a bound, so a page number cannot ask the database to skip for ever.
+    static let maxPage = 100_000
     static let maxText = 100
 
     struct Row: Decodable, Sendable {
@@ -38,7 +40,7 @@ struct AccountSearch: Sendable {
     func problems() -> ValidationErrors {
         var errors = ValidationErrors()
         if text.count > Self.maxText { errors.add("q", "Search text must be \(Self.maxText) characters or fewer") }
-        if page < 1 { errors.add("page", "The page must be 1 or more") }
+        if !(1...Self.maxPage).contains(page) { errors.add("page", "The page must be from 1 to \(Self.maxPage)") }
         if !(1...Self.maxPageSize).contains(pageSize) {
             errors.add("pageSize", "The page size must be from 1 to \(Self.maxPageSize)")
         }
