@@ -202,10 +202,11 @@ enum Outbox {
         case nil:
             break
         }
-        // With a mail server connected, the welcome email lands in the new mailbox itself.
+        // With a mail server connected, the welcome email lands in the new mailbox itself. A claim counts the
+        // attempt, so the first run has attempts 1: only a later one may have delivered already.
         if template == .welcome, app.mailServer.connected {
             try await WelcomeEmail.deliver(
-                outbox: row.id, to: row.recipient, name: fields["name"] ?? "", retry: job.attempts > 0, app: app)
+                outbox: row.id, to: row.recipient, name: fields["name"] ?? "", retry: job.attempts > 1, app: app)
             try await sql.raw(
                 """
                 UPDATE outbox SET state = 'sent', provider_id = 'mailbox', sent_at = \(bind: app.clock.now()),

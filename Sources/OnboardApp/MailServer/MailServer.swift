@@ -33,7 +33,10 @@ struct MailServer: Sendable {
         MailServer(
             connected: true,
             deliver: { message in log.append(.delivered(message)) },
-            holds: { id, address in log.delivered(to: address).contains { $0.messageID == id } },
+            holds: { id, address in
+                log.append(.asked(id))
+                return log.delivered(to: address).contains { $0.messageID == id }
+            },
             endSessions: { address in log.append(.endedSessions(address)) },
             usage: { _ in MailboxUsage(usedBytes: 1_048_576, limitBytes: nil, messages: 1) },
             erase: { address in log.append(.erased(address)) },
@@ -108,6 +111,7 @@ final class MailServerLog: @unchecked Sendable {
         case endedSessions(String)
         case erased(String)
         case shared(String)
+        case asked(String)
     }
 
     private let lock = NSLock()
