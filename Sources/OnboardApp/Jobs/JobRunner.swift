@@ -100,13 +100,19 @@ struct JobRunner: Sendable {
         return try await database.transaction { transaction in
             let sql = transaction as! any SQLDatabase
             struct Due: Decodable { let id: UUID }
+            // Each arm is its own index probe on (state, …): one query with OR made PostgreSQL read and sort
+            // every due row for each claim, so a batch of 10,000 cost the square of its size.
             guard
                 let due = try await sql.raw(
                     """
-                    SELECT id FROM jobs
-                    WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
-                       OR (state = \(bind: running) AND lease_until < \(bind: now))
-                    ORDER BY run_at LIMIT 1
+                    SELECT id, due FROM (
+                        SELECT id, run_at AS due FROM jobs
+                        WHERE state = \(bind: queued) AND run_at <= \(bind: now) ORDER BY run_at LIMIT 1) AS waiting
+                    UNION ALL
+                    SELECT id, due FROM (
+                        SELECT id, lease_until AS due FROM jobs
+                        WHERE state = \(bind: running) AND lease_until < \(bind: now) ORDER BY lease_until LIMIT 1) AS lapsed
+                    ORDER BY due LIMIT 1
                     """
                 ).firstRow(Due.self)
             else { return nil }
