@@ -81,16 +81,17 @@ struct JobRunner: Sendable {
         let running = JobState.running.rawValue
         if database is any SQLDatabase, (database as! any SQLDatabase).dialect.name == "postgresql" {
             let sql = database as! any SQLDatabase
+            // Due jobs first, then lapsed leases: each arm is its own index probe. One query with OR read and
+            // sorted every due row for each claim, so a batch of 10,000 cost the square of its size.
             return try await sql.raw(
                 """
                 UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
                     lease_until = \(bind: leaseUntil), leased_by = \(bind: workerID)
-                WHERE id = (
-                    SELECT id FROM jobs
-                    WHERE (state = \(bind: queued) AND run_at <= \(bind: now))
-                       OR (state = \(bind: running) AND lease_until < \(bind: now))
-                    ORDER BY run_at LIMIT 1
-                    FOR UPDATE SKIP LOCKED)
+                WHERE id = COALESCE(
+                    (SELECT id FROM jobs WHERE state = \(bind: queued) AND run_at <= \(bind: now)
+                     ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+                    (SELECT id FROM jobs WHERE state = \(bind: running) AND lease_until < \(bind: now)
+                     ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED))
                 RETURNING id, kind, payload, attempts, max_attempts
                 """
             ).firstRow(ClaimedJob.self)
@@ -100,8 +101,7 @@ struct JobRunner: Sendable {
         return try await database.transaction { transaction in
             let sql = transaction as! any SQLDatabase
             struct Due: Decodable { let id: UUID }
-            // Each arm is its own index probe on (state, …): one query with OR made PostgreSQL read and sort
-            // every due row for each claim, so a batch of 10,000 cost the square of its size.
+            // Each arm is its own index probe on (state, …), as on PostgreSQL.
             guard
                 let due = try await sql.raw(
                     """
@@ -116,8 +116,7 @@ struct JobRunner: Sendable {
                     """
                 ).firstRow(Due.self)
             else { return nil }
-            // Guarded by the same condition: of two workers that picked the same job, the one that updates
-            // second finds it taken (PostgreSQL re-reads the row after the first commits) and takes none.
+            // Guarded by the same condition, so an update can never take a job that is no longer due.
             return try await sql.raw(
                 """
                 UPDATE jobs SET state = \(bind: running), attempts = attempts + 1,
