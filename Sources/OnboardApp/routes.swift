@@ -102,6 +102,21 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.ownTokenNew.pattern, allow: .everyone, use: tokens.create)
     staff.on(.POST, SiteURL.patterned(SiteURL.ownTokenRevoke), allow: .everyone, use: tokens.revoke)
 
+    let directory = DirectoryController()
+    staff.on(.GET, SiteURL.directory.pattern, allow: .everyone, use: directory.search)
+    staff.on(.GET, SiteURL.patterned(SiteURL.directoryPerson), allow: .everyone, use: directory.person)
+    staff.on(.GET, SiteURL.patterned(SiteURL.directoryOrganisation), allow: .everyone, use: directory.organisation)
+    staff.on(.GET, SiteURL.patterned(SiteURL.directorySharedMailbox), allow: .everyone, use: directory.sharedMailbox)
+    staff.on(.GET, SiteURL.patterned(SiteURL.directoryExport), allow: .accountAdministrators, use: directory.export)
+    staff.on(.GET, SiteURL.ownDirectoryDetails.pattern, allow: .everyone, use: directory.ownDetailsPage)
+    staff.on(.POST, SiteURL.ownDirectoryDetails.pattern, allow: .everyone, use: directory.saveOwnDetails)
+    staff.on(
+        .GET, SiteURL.patterned(SiteURL.accountDirectoryDetails), allow: .accountAdministrators,
+        use: directory.accountDetailsPage)
+    staff.on(
+        .POST, SiteURL.patterned(SiteURL.accountDirectoryDetails), allow: .accountAdministrators,
+        use: directory.saveAccountDetails)
+
     let organisations = OrganisationsController()
     staff.on(.GET, SiteURL.organisations.pattern, allow: .administrators, use: organisations.list)
     staff.on(.GET, SiteURL.organisationNew.pattern, allow: .national, use: organisations.newForm)

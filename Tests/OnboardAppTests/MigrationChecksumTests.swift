@@ -32,6 +32,7 @@ struct MigrationChecksumTests {
         "M020_DeliveryReceipts.swift": "17bdbf9827d65aef8f56d4783e37fa968a21befa0e36991a3f9887c53bb2e1bb",
         "M021_OwnM016Indexes.swift": "c7e1a7cf0302ad7c995a1f8b30c4c6a31c91e6988752fc7cd838ea67b57cac4a",
         "M022_Mailboxes.swift": "9401702d81f7c01d949c26e6da913fdb0b53545923dcdba85712b27d150f9826",
+        "M023_Directory.swift": "2f988898170f7a865864a8c5420944faf694fe3637dc88c684870d7a221324f7",
     ]
 
     @Test("No committed migration has changed, and every migration file is pinned")

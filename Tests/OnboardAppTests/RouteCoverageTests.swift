@@ -427,6 +427,8 @@ enum RouteTable {
     }
 
     static let publicNote = "public: shows no record of any scope"
+    static let directoryNote =
+        "the national directory: every signed-in person sees every listed entry, and nothing unlisted; DirectoryTests"
 
     /// A complete optometrist application for a Leeds practice (North East and Yorkshire).
     static let optometristJSON = """
@@ -659,6 +661,34 @@ enum RouteTable {
             stateChanging: true, form: [("address", Demo.uma), ("code", "123456")]),
         "GET /account/authenticator": ownRule("/account/authenticator", stateChanging: false),
         "GET /account/mailbox": ownRule("/account/mailbox", stateChanging: false),
+        "GET /account/directory-details": ownRule("/account/directory-details", stateChanging: false),
+        "POST /account/directory-details": ownRule(
+            "/account/directory-details", stateChanging: true, form: [("jobTitle", "Staff nurse")]),
+        "GET /directory": RouteRule(
+            access: .staff, actor: Demo.uma, path: { _ in "/directory?q=walker" },
+            otherScope: .notApplicable(directoryNote), stateChanging: false),
+        "GET /directory/people/:id": RouteRule(
+            access: .staff, actor: Demo.uma, path: { "/directory/people/\(lower($0.mia))" },
+            otherScope: .notApplicable(directoryNote), stateChanging: false),
+        "GET /directory/organisations/:id": RouteRule(
+            access: .staff, actor: Demo.uma, path: { "/directory/organisations/\(lower($0.r0a))" },
+            otherScope: .notApplicable(directoryNote), stateChanging: false),
+        "GET /directory/shared-mailboxes/:id": RouteRule(
+            access: .staff, actor: Demo.uma, path: { "/directory/shared-mailboxes/\(lower($0.mailbox))" },
+            otherScope: .notApplicable(directoryNote), stateChanging: false),
+        "GET /directory/organisations/:id/people.csv": RouteRule(
+            access: .staff, path: { "/directory/organisations/\(lower($0.rr801))/people.csv" },
+            otherScope: .notFound(
+                actor: Demo.liam, paths: { ["/directory/organisations/\(lower($0.r0a))/people.csv"] }),
+            stateChanging: false),
+        "GET /accounts/:id/directory-details": RouteRule(
+            access: .staff, path: { "/accounts/\(lower($0.uma))/directory-details" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/accounts/\(lower($0.mia))/directory-details"] }),
+            stateChanging: false),
+        "POST /accounts/:id/directory-details": RouteRule(
+            access: .staff, path: { "/accounts/\(lower($0.uma))/directory-details" },
+            otherScope: .notFound(actor: Demo.liam, paths: { ["/accounts/\(lower($0.mia))/directory-details"] }),
+            stateChanging: true, form: [("jobTitle", "Ward clerk")]),
         "POST /account/authenticator": ownRule("/account/authenticator", stateChanging: true),
         "GET /account/mobile": ownRule("/account/mobile", stateChanging: false),
         "POST /account/mobile": ownRule("/account/mobile", stateChanging: true, form: [("mobile", "07700 900765")]),
@@ -1087,6 +1117,9 @@ enum RouteTable {
             access: .publicAPI, path: { _ in "/api/v1/eligibility-checks" },
             otherScope: .notApplicable("public: answers from the applicant's facts; no record is shown"),
             stateChanging: false, json: #"{"applicantType":"junior_doctor","country":"england"}"#),
+        "GET /api/v1/directory": RouteRule(
+            access: .api, path: { _ in "/api/v1/directory?q=walker" },
+            otherScope: .notApplicable(directoryNote), stateChanging: false),
         "GET /api/v1/organisations": RouteRule(
             access: .api, path: { _ in "/api/v1/organisations?limit=200" },
             otherScope: .excluded(actor: Demo.liam, seer: Demo.mia, marker: { lower($0.r0a) }),

@@ -39,7 +39,11 @@ struct AccountSearch: Sendable {
     /// What is wrong with the search, by field (the page's `q`, the API's `q`, `page` and `pageSize`).
     func problems() -> ValidationErrors {
         var errors = ValidationErrors()
-        if text.count > Self.maxText { errors.add("q", "Search text must be \(Self.maxText) characters or fewer") }
+        if text.count > Self.maxText {
+            errors.add("q", "Search text must be \(Self.maxText) characters or fewer")
+        } else if let problem = Self.textProblem(text) {
+            errors.add("q", problem)
+        }
         if !(1...Self.maxPage).contains(page) { errors.add("page", "The page must be from 1 to \(Self.maxPage)") }
         if !(1...Self.maxPageSize).contains(pageSize) {
             errors.add("pageSize", "The page size must be from 1 to \(Self.maxPageSize)")
@@ -57,17 +61,32 @@ struct AccountSearch: Sendable {
         if let state {
             statement.appendInterpolation(" AND a.state = \(bind: state.rawValue)" as SQLQueryString)
         }
-        let q = text.tidied
-        if !q.isEmpty {
-            let like = likeContaining(q)
-            statement.appendInterpolation(
-                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
-                    as SQLQueryString)
+        if let match = Self.matching(text, on: sql) {
+            statement.appendInterpolation(" AND " as SQLQueryString)
+            statement.appendInterpolation(match)
         }
         statement.appendInterpolation(
             " ORDER BY p.family_name, p.given_name, a.id LIMIT \(bind: pageSize + 1) OFFSET \(bind: (page - 1) * pageSize)"
                 as SQLQueryString)
         let rows = try await sql.raw(statement).rows(Row.self)
         return Page(rows: Array(rows.prefix(pageSize)), more: rows.count > pageSize)
+    }
+
+    /// Why staff search text cannot run: a word shorter than the index can narrow. An address is exact.
+    static func textProblem(_ text: String) -> String? {
+        let q = text.tidied
+        guard !q.isEmpty, !q.contains("@"), DirectoryText.problem(q) == .tooShort else { return nil }
+        return
+            "Enter at least \(DirectoryText.minimumWord) characters of each word of the name, or a whole email address"
+    }
+
+    /// The accounts whose name, address, job title or department hold every word, through the directory's
+    /// index; a whole address matches that address only. Nil for no text.
+    static func matching(_ text: String, on sql: any SQLDatabase) -> SQLQueryString? {
+        let q = text.tidied
+        if q.isEmpty { return nil }
+        if q.contains("@") { return "a.address = \(bind: q.lowercased())" }
+        return DirectorySearch.containing(
+            DirectoryText.words(q), kind: .people, column: SQLColumn("id", table: "a"), on: sql)
     }
 }

@@ -27,6 +27,7 @@ enum APIAccess {
         "listOrganisations": anyone,
         "createOrganisation": Rule(roles: .national, refusal: "Only national administrators create organisations."),
         "getOrganisation": anyone,
+        "searchDirectory": anyone,
         "createApplication": Rule(
             roles: .reviewers, refusal: "Only staff who review applications submit them for applicants."),
         "getApplication": anyone,

@@ -10,6 +10,8 @@ enum APITokens {
     static let defaultDays = 30
     /// How recently the second factor must have been checked before a token is made.
     static let factorWindow: TimeInterval = 5 * 60
+    /// How stale a token's "last used" may be: the list shows it to the minute.
+    static let lastUseInterval: TimeInterval = 60
 
     struct Row: Decodable, Sendable {
         let id: UUID
@@ -156,11 +158,12 @@ enum APITokens {
             let expiresAt: Date?
             let readOnly: Bool
             let organisationID: UUID?
+            let lastUsedAt: Date?
         }
         guard
             let token = try await sql.raw(
                 """
-                SELECT id, account_id, expires_at, read_only, organisation_id FROM api_tokens
+                SELECT id, account_id, expires_at, read_only, organisation_id, last_used_at FROM api_tokens
                 WHERE token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND revoked_at IS NULL
                 """
             ).firstRow(Token.self)
@@ -179,7 +182,10 @@ enum APITokens {
             }
             principal.narrowedTo = organisation
         }
-        try await sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id)").run()
+        // Written at most once a minute, so a stream of reads does not become a stream of writes.
+        if token.lastUsedAt.map({ now.timeIntervalSince($0) >= lastUseInterval }) ?? true {
+            try await sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id)").run()
+        }
         return .success(principal)
     }
 }

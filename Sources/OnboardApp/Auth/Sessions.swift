@@ -88,7 +88,8 @@ struct SessionAuthenticator: AsyncMiddleware {
                 } else if let principal = try await PrincipalLoader.load(
                     accountID: session.$account.id, sessionID: session.id, on: req.sql), let id = session.id
                 {
-                    session.lastSeenAt = now
+                    // Idle time is measured in minutes: a page view writes only when a minute has passed.
+                    if now.timeIntervalSince(session.lastSeenAt) >= 60 { session.lastSeenAt = now }
                     if SecondFactorRule.required(for: principal.roles), session.level < SignInLevel.multiFactor.rawValue
                     {
                         // A role that needs a second factor arrived during the session: prove it before acting.

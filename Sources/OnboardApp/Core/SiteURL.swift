@@ -118,6 +118,13 @@ enum SiteURL: Sendable {
     case reports
     case report(String)
     case reportExport(String)
+    case directory
+    case directoryPerson(UUID)
+    case directoryOrganisation(UUID)
+    case directorySharedMailbox(UUID)
+    case directoryExport(UUID)
+    case ownDirectoryDetails
+    case accountDirectoryDetails(UUID)
 
     /// The address, part by part: fixed words and named, typed parameters.
     var segments: [Segment] {
@@ -239,6 +246,13 @@ enum SiteURL: Sendable {
         case .reports: ["reports"]
         case .report(let kind): ["reports", .text(.kind, kind)]
         case .reportExport(let kind): ["reports", .text(.kind, kind), "export.csv"]
+        case .directory: ["directory"]
+        case .directoryPerson(let id): ["directory", "people", .uuid(.id, id)]
+        case .directoryOrganisation(let id): ["directory", "organisations", .uuid(.id, id)]
+        case .directorySharedMailbox(let id): ["directory", "shared-mailboxes", .uuid(.id, id)]
+        case .directoryExport(let id): ["directory", "organisations", .uuid(.id, id), "people.csv"]
+        case .ownDirectoryDetails: ["account", "directory-details"]
+        case .accountDirectoryDetails(let id): ["accounts", .uuid(.id, id), "directory-details"]
         }
     }
 

@@ -25,5 +25,6 @@ extension Migrations {
         add(M020_DeliveryReceipts())  // Notify delivery receipts on the messages they report
         add(M021_OwnM016Indexes())  // the indexes M016 made and its revert forgets
         add(M022_Mailboxes())  // last mail login, erased mailboxes, quotas per organisation
+        add(M023_Directory())  // directory details, hidden shared mailboxes, trigram-indexed directory entries
     }
 }

@@ -32,12 +32,18 @@ enum OrganisationSearch {
             WHERE \(scope.contains(SQLColumn("id", table: "o")))
             """
         if let text = query.text {
-            let like = likeContaining(text)
             // Text with no letters or digits gives an empty ODS prefix, which would match every code.
             let odsPrefix = text.uppercased().filter { $0.isLetter || $0.isNumber }
             statement.appendInterpolation(
-                " AND (LOWER(o.name) LIKE \(bind: like) ESCAPE '\\' OR (\(bind: odsPrefix) <> '' AND o.ods_code LIKE \(bind: odsPrefix + "%")))"
-                    as SQLQueryString)
+                " AND ((\(bind: odsPrefix) <> '' AND o.ods_code LIKE \(bind: odsPrefix + "%"))" as SQLQueryString)
+            // Names and postcodes through the directory's index, when every word is long enough to narrow it.
+            if DirectoryText.problem(text) == nil {
+                statement.appendInterpolation(" OR " as SQLQueryString)
+                statement.appendInterpolation(
+                    DirectorySearch.containing(
+                        DirectoryText.words(text), kind: .organisations, column: SQLColumn("id", table: "o"), on: sql))
+            }
+            statement.appendInterpolation(")" as SQLQueryString)
         }
         if let type = query.type {
             statement.appendInterpolation(" AND o.type = \(bind: type.rawValue)" as SQLQueryString)

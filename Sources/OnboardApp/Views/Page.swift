@@ -89,7 +89,10 @@ extension Request {
 
     private func navigation(for principal: Principal?) -> [Chrome.Link] {
         guard let principal else { return [] }
-        var links = [Chrome.Link(text: "Home", href: SiteURL.home.path)]
+        var links = [
+            Chrome.Link(text: "Home", href: SiteURL.home.path),
+            Chrome.Link(text: "Directory", href: SiteURL.directory.path),
+        ]
         if principal.hasAny(.administrators) {
             links.append(.init(text: "Organisations", href: SiteURL.organisations.path))
         }
@@ -238,6 +241,7 @@ enum Notices {
     static let itemReleased = "Item released from quarantine"
     static let guidanceSaved = "Guidance saved"
     static let tokenRevoked = "Token revoked. It no longer works"
+    static let directoryDetailsSaved = "Directory details saved. Everyone searching the directory now sees them"
     static let all: Set<String> = [
         organisationCreated, organisationSaved, organisationClosed, organisationMerged, roleGranted, roleRevoked,
         sessionEnded, sessionsEnded, signedOut, tooManyCodes, decisionRecorded, parametersSaved, accountAddedAutomated,
@@ -246,7 +250,7 @@ enum Notices {
         adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
         mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,
         initiationSaved, goLiveSaved, taskDone, itemTicked, wentLive, batchQueued, itemRemoved, itemReleased,
-        guidanceSaved, tokenRevoked, replySent, applicationWithdrawn,
+        guidanceSaved, tokenRevoked, replySent, applicationWithdrawn, mailboxSizeSaved, directoryDetailsSaved,
     ]
 }
 

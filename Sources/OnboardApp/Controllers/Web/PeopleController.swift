@@ -32,17 +32,19 @@ struct PeopleController {
     func list(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let q = ((try? req.query.get(String.self, at: "q")) ?? "").tidied
         var errors = ValidationErrors()
-        if q.count > 100 { errors.add("q", "Search text must be 100 characters or fewer") }
+        if q.count > 100 {
+            errors.add("q", "Search text must be 100 characters or fewer")
+        } else if let problem = AccountSearch.textProblem(q) {
+            errors.add("q", problem)
+        }
         var statement: SQLQueryString = """
             SELECT a.id, p.given_name, p.family_name, a.address, o.name AS organisation, a.state
             FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
             WHERE \(principal.scope.contains(SQLColumn("organisation_id", table: "a")))
             """
-        if !q.isEmpty && errors.isEmpty {
-            let like = likeContaining(q)
-            statement.appendInterpolation(
-                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \(bind: like) ESCAPE '\\' OR a.address LIKE \(bind: like) ESCAPE '\\')"
-                    as SQLQueryString)
+        if errors.isEmpty, let match = AccountSearch.matching(q, on: req.sql) {
+            statement.appendInterpolation(" AND " as SQLQueryString)
+            statement.appendInterpolation(match)
         }
         statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id LIMIT 100" as SQLQueryString)
         let rows = try await req.sql.raw(statement).rows(Row.self)
