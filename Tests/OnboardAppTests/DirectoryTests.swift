@@ -232,4 +232,37 @@ struct DirectoryTests {
             #expect(try await lastUsed() == clock.current)
         }
     }
+
+    @Test("After renames, details, state changes and an organisation's rename, the triggers' entries equal a rebuild")
+    func triggersMatchRebuild() async throws {
+        try await withTestApp { app, _ in
+            let db = sql(app)
+            try await db.raw("UPDATE people SET family_name = 'Nguyễn' WHERE given_name = 'Tom'").run()
+            try await db.raw(
+                "UPDATE accounts SET job_title = 'Porter', department = 'Estates' WHERE address = \(bind: Demo.uma)"
+            )
+            .run()
+            try await db.raw("UPDATE accounts SET state = 'disabled' WHERE address = \(bind: Demo.mia)").run()
+            try await db.raw("UPDATE organisations SET name = 'Leeds Teaching Hospitals' WHERE ods_code = 'RR8'").run()
+            try await db.raw("UPDATE organisations SET status = 'closed' WHERE ods_code = 'R0A07'").run()
+            struct Entry: Decodable, Hashable {
+                let entryID: UUID
+                let kind: String
+                let listed: Bool
+                let sortName: String
+                let folded: String
+            }
+            func entries() async throws -> Set<Entry> {
+                Set(
+                    try await db.raw("SELECT entry_id, kind, listed, sort_name, folded FROM directory_entries").rows(
+                        Entry.self))
+            }
+            let kept = try await entries()
+            #expect(kept.count > 30)
+            #expect(try await DirectoryIndex.rebuild(on: db) == kept.count)
+            #expect(try await entries() == kept)
+            #expect(try await found(app, "porter") == [Demo.uma], "the full-text index follows a rebuild")
+            #expect(try await found(app, "hughes").isEmpty)
+        }
+    }
 }

@@ -146,3 +146,20 @@ struct OutboxCommand: AsyncCommand {
         }
     }
 }
+
+/// `onboard directory-rebuild`: rebuilds every directory entry from the source tables, in one transaction.
+/// Triggers keep the entries current; this is for after a bulk load that bypassed them (PostgreSQL's
+/// `session_replication_role = replica` skips triggers), and it is safe to repeat.
+struct DirectoryRebuildCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Rebuilds the directory's search entries from accounts, organisations and shared mailboxes." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let started = Date()
+        let count = try await context.application.db.inTransaction { sql in
+            try await DirectoryIndex.rebuild(on: sql)
+        }
+        context.console.info(
+            "Rebuilt \(count) directory entries in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
+    }
+}

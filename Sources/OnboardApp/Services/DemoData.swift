@@ -171,6 +171,16 @@ enum DemoData {
         DemoPerson(given: "Tom", family: "Reed", ods: "RR813", role: .user),
     ]
 
+    /// What the directory shows of some demo people: job title, department and work phone (Ofcom's drama
+    /// ranges, which reach no real phone).
+    static let directoryDetails: [String: (String, String, String?)] = [
+        "Liam": ("Local Administrator", "IT services", "0113 496 0100"),
+        "Mia": ("Local Administrator", "Digital services", "0161 496 0200"),
+        "Chloe": ("Local Administrator", "Pharmacy operations", nil),
+        "Uma": ("Ward sister", "Oncology", "0113 496 0312"),
+        "Tom": ("Clinical pharmacist", "Pharmacy", nil),
+    ]
+
     static func address(for person: DemoPerson, domain: String) -> String {
         "\(person.given).\(person.family)@\(domain)".lowercased()
     }
@@ -258,6 +268,15 @@ enum DemoData {
                 }
                 try await account.save(on: db)
                 let sql = db as! any SQLDatabase
+                if let details = directoryDetails[person.given] {
+                    try await sql.raw(
+                        """
+                        UPDATE accounts SET job_title = \(bind: details.0), department = \(bind: details.1),
+                            work_phone = \(bind: details.2)
+                        WHERE id = \(bind: try account.requireID())
+                        """
+                    ).run()
+                }
                 try await sql.raw(
                     """
                     INSERT INTO address_reservations (address, stem, kind, account_id, reserved_at)

@@ -36,6 +36,15 @@ extension AccountsController {
         /// Texts and emails sent to the person, and whether each was delivered.
         let messages: [MessageHistory.Item]
         let mailbox: MailboxFacts?
+        let directory: DirectorySection?
+    }
+
+    /// What the directory shows of the person, and where an administrator who runs the account changes it.
+    struct DirectorySection: Encodable {
+        let jobTitle: String
+        let department: String
+        let workPhone: String
+        let changeURL: String?
     }
 
     struct Link: Encodable {
@@ -157,7 +166,22 @@ extension AccountsController {
                 sendCodeURL: SiteURL.accountAction(account.id, .sendCode).path,
                 application: try await joinedThrough(account.id, req: req, principal: principal),
                 messages: try await MessageHistory.recent(for: account.id, on: req.sql),
-                mailbox: try await MailboxFacts.load(account.id, app: req.application, now: now)))
+                mailbox: try await MailboxFacts.load(account.id, app: req.application, now: now),
+                directory: try await directorySection(account.id, req: req, principal: principal)))
+    }
+
+    private func directorySection(_ id: UUID, req: Request, principal: Principal) async throws -> DirectorySection? {
+        guard let details = try await DirectoryEntries.details(of: id, on: req.sql) else { return nil }
+        var runs = false
+        if principal.hasAny(.accountAdministrators) {
+            runs = try await principal.reaches(organisation: details.organisationID, .manages, on: req.sql)
+        }
+        let shown = details.domain
+        return DirectorySection(
+            jobTitle: shown.jobTitle.isEmpty ? "Not given" : shown.jobTitle,
+            department: shown.department.isEmpty ? "Not given" : shown.department,
+            workPhone: shown.workPhone.isEmpty ? "Not given" : shown.workPhone,
+            changeURL: runs ? SiteURL.accountDirectoryDetails(id).path : nil)
     }
 
     struct ActionForm: Content {

@@ -1,0 +1,17 @@
+import Foundation
+import SQLKit
+
+/// The directory's entries as a whole: rebuilt from the source tables when something bypassed the triggers.
+enum DirectoryIndex {
+    /// Replaces every entry with one made from the current rows, with the same SQL the migration's triggers
+    /// use; returns how many entries there are now.
+    static func rebuild(on sql: any SQLDatabase) async throws -> Int {
+        let postgres = sql.dialect.name == "postgresql"
+        try await sql.raw("DELETE FROM directory_entries").run()
+        for statement in M023_Directory.backfill(postgres: postgres) {
+            try await sql.raw(SQLQueryString(statement)).run()
+        }
+        struct Count: Decodable { let n: Int }
+        return try await sql.raw("SELECT COUNT(*) AS n FROM directory_entries").firstRow(Count.self)?.n ?? 0
+    }
+}
