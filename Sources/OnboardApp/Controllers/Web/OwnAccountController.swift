@@ -57,6 +57,9 @@ struct OwnAccountController {
                         text: "Your mailbox", href: SiteURL.ownMailbox.path,
                         description: "How full it is, and how to read your mail in a mail app."),
                     Task(
+                        text: "Your directory details", href: SiteURL.ownDirectoryDetails.path,
+                        description: "Your job title, department and work phone, as everyone sees them."),
+                    Task(
                         text: "Your sessions", href: SiteURL.sessions.path,
                         description: "See where you are signed in and sign out of other devices."),
                     Task(
