@@ -534,12 +534,57 @@ def sql(args):
     print(" ".join(queries))
 
 
+def _sqlite():
+    """A SQLite new enough for Onboard's schema (FTS5 trigram with remove_diacritics, contentless_delete:
+    3.45 or later, as bundled in SQLiteNIO): pysqlite3-binary when installed, else the standard module."""
+    try:
+        import pysqlite3 as module
+    except ImportError:
+        import sqlite3 as module
+    return module
+
+
+def sqlite_query(args):
+    """Like the sqlite3 shell: each row's values joined by '|', or CSV with a header row."""
+    db = _sqlite().connect(args.db)
+    cursor = db.execute(args.sql)
+    if args.csv_header:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow([c[0] for c in cursor.description])
+        for row in cursor:
+            w.writerow(["" if v is None else v for v in row])
+    else:
+        for row in cursor:
+            print("|".join("" if v is None else str(v) for v in row))
+
+
+def sqlite_load(args):
+    """Runs SCRIPT's part before '-- IMPORT', loads each TABLE=FILE.csv into its (staging) table, then runs
+    the rest, in one connection, as the shell's .import would."""
+    db = _sqlite().connect(args.db, isolation_level=None)
+    text = open(args.script).read()
+    before, _, after = text.partition("-- IMPORT")
+    db.executescript(before)
+    for pair in args.imports:
+        table, _, path = pair.partition("=")
+        with open(path, newline="") as handle:
+            reader = csv.reader(handle)
+            first = next(reader, None)
+            if first is None:
+                continue
+            marks = ",".join("?" * len(first))
+            db.execute("BEGIN")
+            db.execute(f"INSERT INTO {table} VALUES ({marks})", first)
+            db.executemany(f"INSERT INTO {table} VALUES ({marks})", reader)
+            db.execute("COMMIT")
+    db.executescript(after)
+
+
 def sqlite_time(args):
     """Median wall time of each query file over --runs runs (after one warm-up), and its row count."""
-    import sqlite3
     import statistics
 
-    db = sqlite3.connect(args.db)
+    db = _sqlite().connect(args.db)
     for path in args.files:
         text = open(path).read()
         rows = len(db.execute(text).fetchall())
@@ -576,6 +621,48 @@ def cpu(args):
     total = sum(values[:8])
     busy = total - values[3] - values[4]
     print(own, children, busy, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Directory search latency (issue 21): the most common British surnames and three-letter fragments,
+# each asked in turn through GET /api/v1/directory, one request at a time.
+# ---------------------------------------------------------------------------------------------
+DIRECTORY_SURNAMES = [
+    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson",
+    "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall",
+    "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill",
+]
+DIRECTORY_FRAGMENTS = [
+    "son", "smi", "wil", "jon", "tay", "bro", "dav", "eva", "tho", "rob",
+    "wri", "wal", "whi", "edw", "hug", "gre", "har", "cla", "pat", "mar",
+]
+
+
+def directory(args):
+    import statistics
+    import urllib.parse
+    import urllib.request
+
+    terms = [t.lower() for t in DIRECTORY_SURNAMES] + DIRECTORY_FRAGMENTS
+    headers = {"Authorization": f"Bearer {args.token}"}
+    times, matched, more = [], [], 0
+    # One warm-up pass, not counted.
+    for rnd in range(args.runs + 1):
+        for term in terms:
+            url = f"{args.url}?q={urllib.parse.quote(term)}&kind={args.kind}"
+            start = time.perf_counter()
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+                body = json.loads(response.read())
+            elapsed = (time.perf_counter() - start) * 1000
+            if rnd > 0:
+                times.append(elapsed)
+                matched.append(body["matched"])
+                more += 1 if body["more"] else 0
+    times.sort()
+    def pct(p):
+        return times[min(len(times) - 1, int(round(p / 100 * len(times) + 0.5)) - 1)]
+    print(f"{len(times)} {statistics.median(times):.1f} {pct(95):.1f} {pct(99):.1f} {times[-1]:.1f} "
+          f"{statistics.median(matched):.0f} {more}")
 
 
 def main():
@@ -616,9 +703,22 @@ def main():
     c = sub.add_parser("cpu")
     c.add_argument("--pid", type=int)
     c.add_argument("--children-of", type=int)
+    sq = sub.add_parser("sqlite-query")
+    sq.add_argument("db")
+    sq.add_argument("sql")
+    sq.add_argument("--csv-header", action="store_true")
+    sl = sub.add_parser("sqlite-load")
+    sl.add_argument("db")
+    sl.add_argument("script")
+    sl.add_argument("imports", nargs="+", help="TABLE=FILE.csv")
+    d = sub.add_parser("directory")
+    d.add_argument("--url", required=True)
+    d.add_argument("--token", required=True)
+    d.add_argument("--kind", default="people")
+    d.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     commands = {"gen": gen, "walk": walk, "wrk": wrk, "table": table, "sql": sql, "sqlite-time": sqlite_time,
-                "cpu": cpu}
+                "cpu": cpu, "directory": directory, "sqlite-query": sqlite_query, "sqlite-load": sqlite_load}
     commands[args.command](args)
 
 

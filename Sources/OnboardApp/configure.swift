@@ -70,7 +70,7 @@ public func configure(_ app: Application, _ dependencies: Dependencies) async th
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
-    app.asyncCommands.use(DirectoryRebuildCommand(), as: "directory-rebuild")
+    app.asyncCommands.use(RebuildSummariesCommand(), as: "rebuild-summaries")
     app.asyncCommands.use(DemoAccountsCommand(), as: "demo-accounts")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
     app.asyncCommands.use(TokensCommand(), as: "tokens")

@@ -132,7 +132,8 @@ extension AccountService {
             try await transition(
                 account.id, from: account.accountState, on: .disable, context: context, now: now, on: sql)
         else { throw refuse("action", "This account cannot be disabled while it is \(account.stateLabel)") }
-        try await endAccess(account.id, now: now, on: sql)
+        // The transition to disabled has queued the end of its mail sessions already.
+        try await endAccess(account.id, endingMailSessions: false, now: now, on: sql)
     }
 
     static func enable(_ account: AccountSummary, context: AuditContext, now: Date, on sql: any SQLDatabase)

@@ -477,8 +477,10 @@ enum AccountService {
     }
 
     /// Ends every session and API token of an account: after a reset, a disable or leaving.
-    static func endAccess(_ account: UUID, now: Date, on sql: any SQLDatabase) async throws {
-        try await MailSessions.end(account: account, now: now, on: sql)
+    static func endAccess(_ account: UUID, endingMailSessions: Bool = true, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        if endingMailSessions { try await MailSessions.end(account: account, now: now, on: sql) }
         try await sql.raw(
             "UPDATE sessions SET ended_at = \(bind: now) WHERE account_id = \(bind: account) AND ended_at IS NULL"
         ).run()

@@ -32,7 +32,12 @@ struct SignInService: Sendable {
     /// One password attempt. Unknown addresses cost the same hash check as known ones; a wrong password
     /// counts toward the lock, whichever channel it came through.
     func checkPassword(_ password: String, address: String, channel: Channel) async throws -> PasswordCheck {
-        let account = try await Self.account(forAddress: address, on: db)
+        try await checkPassword(
+            password, account: try await Self.account(forAddress: address, on: db), channel: channel)
+    }
+
+    /// The same check for an account already read by address (nil when the address is unknown).
+    func checkPassword(_ password: String, account: Account?, channel: Channel) async throws -> PasswordCheck {
         let hash = account?.passwordHash ?? PublicController.standInHash
         var verified = false
         if let candidate = PasswordPolicy.forVerification(password) {

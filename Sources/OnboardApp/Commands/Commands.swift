@@ -147,19 +147,22 @@ struct OutboxCommand: AsyncCommand {
     }
 }
 
-/// `onboard directory-rebuild`: rebuilds every directory entry from the source tables, in one transaction.
-/// Triggers keep the entries current; this is for after a bulk load that bypassed them (PostgreSQL's
-/// `session_replication_role = replica` skips triggers), and it is safe to repeat.
-struct DirectoryRebuildCommand: AsyncCommand {
+/// `onboard rebuild-summaries`: rebuilds every directory entry and the account counts per organisation from
+/// the source tables, in one transaction. Triggers keep both current; this is for after a bulk load that
+/// bypassed them (PostgreSQL's `session_replication_role = replica` skips triggers), and it is safe to repeat.
+struct RebuildSummariesCommand: AsyncCommand {
     struct Signature: CommandSignature {}
-    var help: String { "Rebuilds the directory's search entries from accounts, organisations and shared mailboxes." }
+    var help: String { "Rebuilds the directory's search entries and the reports' account counts." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let started = Date()
         let count = try await context.application.db.inTransaction { sql in
-            try await DirectoryIndex.rebuild(on: sql)
+            let entries = try await DirectoryIndex.rebuild(on: sql)
+            try await DirectoryIndex.recount(on: sql)
+            return entries
         }
         context.console.info(
-            "Rebuilt \(count) directory entries in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
+            "Rebuilt \(count) directory entries and the account counts in "
+                + String(format: "%.1f s", Date().timeIntervalSince(started)))
     }
 }

@@ -14,4 +14,10 @@ enum DirectoryIndex {
         struct Count: Decodable { let n: Int }
         return try await sql.raw("SELECT COUNT(*) AS n FROM directory_entries").firstRow(Count.self)?.n ?? 0
     }
+
+    /// Recounts accounts per organisation and state (M024) from the accounts themselves.
+    static func recount(on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM account_state_counts").run()
+        try await sql.raw(SQLQueryString(M024_AccountCounts.backfill)).run()
+    }
 }

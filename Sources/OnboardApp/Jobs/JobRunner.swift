@@ -247,7 +247,11 @@ struct JobLifecycle: LifecycleHandler {
             task: Task {
                 await withTaskGroup(of: Void.self) { group in
                     for index in 0..<max(1, workers) {
-                        group.addTask { await runner.work(app: app, housekeeping: index == 0) }
+                        // Each loop its own name, so a job's `leased_by` says which loop holds it.
+                        var loop = runner
+                        loop.workerID = "\(runner.workerID)-\(index + 1)"
+                        let named = loop
+                        group.addTask { await named.work(app: app, housekeeping: index == 0) }
                     }
                 }
             })

@@ -42,7 +42,9 @@ struct Doveadm: Sendable {
     /// Runs a command and returns its result rows. A user the server has never seen is no error: there is
     /// nothing to end, count or erase.
     @discardableResult
-    func run(_ name: String, _ parameters: [String: Value]) async throws -> [[String: String]] {
+    func run(_ name: String, _ parameters: [String: Value], timeout: TimeAmount = .seconds(5)) async throws
+        -> [[String: String]]
+    {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -50,7 +52,7 @@ struct Doveadm: Sendable {
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Command(name: name, parameters: parameters))))
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .seconds(5))
+            response = try await client.execute(request, timeout: timeout)
         } catch {
             throw MailServerUnavailable(reason: "doveadm \(name): \(error)")
         }
@@ -85,7 +87,9 @@ struct Doveadm: Sendable {
     }
 
     func usage(of address: String) async throws -> MailboxUsage? {
-        let rows = try await run("quotaGet", ["user": .string(address)])
+        // Asked while a page is drawn: a slow mail server costs the page a second at most, and the page
+        // then says the figure is not available.
+        let rows = try await run("quotaGet", ["user": .string(address)], timeout: .seconds(1))
         guard let storage = rows.first(where: { $0["type"] == "STORAGE" }) else { return nil }
         let messages = rows.first(where: { $0["type"] == "MESSAGE" }).flatMap { Int($0["value"] ?? "") } ?? 0
         // doveadm reports storage in kilobytes; a limit of "-" means none.

@@ -39,13 +39,14 @@ struct MailLogins: Sendable {
         let address = Identifiers.normaliseEmail(typed)
         if limiter.check(address, now: signIn.now) != nil { return (.no, "too_many_attempts") }
         // A repeated login with the same password skips the hash; the account's state is still read live.
-        if let account = try await SignInService.account(forAddress: address, on: signIn.db), let id = account.id,
-            let hash = account.passwordHash, cache.contains(id, hash: hash, password: password, now: signIn.now),
+        let found = try await SignInService.account(forAddress: address, on: signIn.db)
+        if let account = found, let id = account.id, let hash = account.passwordHash,
+            cache.contains(id, hash: hash, password: password, now: signIn.now),
             Self.mayLogIn(account, lockout: LockoutPolicy(threshold: signIn.settings.lockoutThreshold), now: signIn.now)
         {
             return (try await accepted(account), nil)
         }
-        switch try await signIn.checkPassword(password, address: address, channel: .mail) {
+        switch try await signIn.checkPassword(password, account: found, channel: .mail) {
         case .accepted(let account, _):
             if let id = account.id, let hash = account.passwordHash {
                 cache.remember(id, hash: hash, password: password, now: signIn.now)

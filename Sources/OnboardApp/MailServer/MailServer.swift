@@ -14,7 +14,8 @@ struct MailServer: Sendable {
     var deliver: @Sendable (_ message: MailMessage) async throws -> Void
     /// Whether a mailbox already holds the message with this Message-ID (a delivery retried after a crash).
     var holds: @Sendable (_ messageID: String, _ address: String) async throws -> Bool
-    /// Ends every open mail session of an address, and forgets any cached login for it.
+    /// Ends every open mail session of an address. Nothing cached needs forgetting: Dovecot's auth cache is
+    /// off, and Onboard reads the account's state afresh on every login (its own cache only skips the hash).
     var endSessions: @Sendable (_ address: String) async throws -> Void
     /// How much of its quota a mailbox uses, when the server can say.
     var usage: @Sendable (_ address: String) async throws -> MailboxUsage?

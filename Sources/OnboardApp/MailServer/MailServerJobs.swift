@@ -59,11 +59,12 @@ enum MailSharing {
 /// The welcome email the joining page promises: "once you have activated your account and logged in you will
 /// find a welcome email". Delivered into the new mailbox over LMTP, exactly once.
 enum WelcomeEmail {
-    static let from = "no-reply@nhs.net"
+    /// From the service's own domain (`MAIL_DOMAIN`), so a copy run for another domain never sends as nhs.net.
+    static func sender(domain: String) -> String { "no-reply@\(domain)" }
 
-    static func message(id: UUID, to address: String, name: String, now: Date) -> MailMessage {
+    static func message(id: UUID, to address: String, name: String, domain: String, now: Date) -> MailMessage {
         MailMessage(
-            messageID: "<welcome-\(id.uuidString.lowercased())@onboard>", from: from, to: address,
+            messageID: "<welcome-\(id.uuidString.lowercased())@onboard>", from: sender(domain: domain), to: address,
             subject: "Welcome to NHSmail",
             body: """
                 Dear \(name),
@@ -85,7 +86,8 @@ enum WelcomeEmail {
     static func deliver(outbox id: UUID, to address: String, name: String, retry: Bool, app: Application)
         async throws
     {
-        let message = message(id: id, to: address, name: name, now: app.clock.now())
+        let message = message(
+            id: id, to: address, name: name, domain: app.settings.mailDomain, now: app.clock.now())
         if retry, try await app.mailServer.holds(message.messageID, address) { return }
         try await app.mailServer.deliver(message)
     }

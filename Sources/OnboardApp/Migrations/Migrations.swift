@@ -26,5 +26,6 @@ extension Migrations {
         add(M021_OwnM016Indexes())  // the indexes M016 made and its revert forgets
         add(M022_Mailboxes())  // last mail login, erased mailboxes, quotas per organisation
         add(M023_Directory())  // directory details, hidden shared mailboxes, trigram-indexed directory entries
+        add(M024_AccountCounts())  // accounts per organisation and state, kept by triggers for the reports
     }
 }
