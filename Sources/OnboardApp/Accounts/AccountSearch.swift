@@ -9,6 +9,8 @@ struct AccountSearch: Sendable {
     var state: AccountState?
     var page = 1
     var pageSize = 100
+    /// Whose accounts: those the caller helps with (the account list), or all they see (People and roles).
+    var reach: Principal.Reach = .helps
 
     static let maxPageSize = 100
     /// Deep enough for any organisation; a bound, so a page number cannot ask the database to skip for ever.
@@ -52,22 +54,43 @@ struct AccountSearch: Sendable {
     }
 
     func run(for principal: Principal, on sql: any SQLDatabase) async throws -> Page {
-        var statement: SQLQueryString = """
+        let scope = principal.scope(reach)
+        let columns: SQLQueryString = """
             SELECT a.id, p.given_name, p.family_name, a.address, a.display_name, o.name AS organisation,
                 o.ods_code AS ods, a.state, a.last_mail_login_at AS last_mail_login, a.mailbox_erased_at AS mailbox_erased
-            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
-            WHERE \(principal.scope(.helps).contains(SQLColumn("organisation_id", table: "a")))
             """
-        if let state {
-            statement.appendInterpolation(" AND a.state = \(bind: state.rawValue)" as SQLQueryString)
-        }
-        if let match = Self.matching(text, on: sql) {
-            statement.appendInterpolation(" AND " as SQLQueryString)
-            statement.appendInterpolation(match)
+        let q = text.tidied
+        var statement: SQLQueryString
+        if !q.isEmpty, !q.contains("@") {
+            // Through the directory's index, at most `DirectorySearch.bound` matches in scope, then sorted.
+            var condition: SQLQueryString = scope.contains(SQLColumn("organisation_id", table: "e"))
+            if let state {
+                condition.appendInterpolation(
+                    " AND EXISTS (SELECT 1 FROM accounts s WHERE s.id = e.entry_id AND s.state = \(bind: state.rawValue))"
+                        as SQLQueryString)
+            }
+            let bounded = DirectorySearch.bounded(DirectoryText.words(q), kind: .people, where: condition, on: sql)
+            statement = """
+                \(columns) FROM (\(bounded)) m JOIN accounts a ON a.id = m.entry_id
+                JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
+                ORDER BY m.sort_name, a.id
+                """
+        } else {
+            statement = """
+                \(columns) FROM accounts a JOIN people p ON p.id = a.person_id
+                JOIN organisations o ON o.id = a.organisation_id
+                WHERE \(scope.contains(SQLColumn("organisation_id", table: "a")))
+                """
+            if let state {
+                statement.appendInterpolation(" AND a.state = \(bind: state.rawValue)" as SQLQueryString)
+            }
+            if !q.isEmpty {
+                statement.appendInterpolation(" AND a.address = \(bind: q.lowercased())" as SQLQueryString)
+            }
+            statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id" as SQLQueryString)
         }
         statement.appendInterpolation(
-            " ORDER BY p.family_name, p.given_name, a.id LIMIT \(bind: pageSize + 1) OFFSET \(bind: (page - 1) * pageSize)"
-                as SQLQueryString)
+            " LIMIT \(bind: pageSize + 1) OFFSET \(bind: (page - 1) * pageSize)" as SQLQueryString)
         let rows = try await sql.raw(statement).rows(Row.self)
         return Page(rows: Array(rows.prefix(pageSize)), more: rows.count > pageSize)
     }
@@ -78,15 +101,5 @@ struct AccountSearch: Sendable {
         guard !q.isEmpty, !q.contains("@"), DirectoryText.problem(q) == .tooShort else { return nil }
         return
             "Enter at least \(DirectoryText.minimumWord) characters of each word of the name, or a whole email address"
-    }
-
-    /// The accounts whose name, address, job title or department hold every word, through the directory's
-    /// index; a whole address matches that address only. Nil for no text.
-    static func matching(_ text: String, on sql: any SQLDatabase) -> SQLQueryString? {
-        let q = text.tidied
-        if q.isEmpty { return nil }
-        if q.contains("@") { return "a.address = \(bind: q.lowercased())" }
-        return DirectorySearch.containing(
-            DirectoryText.words(q), kind: .people, column: SQLColumn("id", table: "a"), on: sql)
     }
 }

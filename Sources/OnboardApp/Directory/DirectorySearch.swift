@@ -72,14 +72,22 @@ struct DirectorySearch: Sendable {
         if organisation == nil, let exact = try await Self.exact(text.tidied, on: sql) {
             return .entry(exact.0, exact.1)
         }
-        let matches = try await Self.matches(
-            words: DirectoryText.words(text), kind: kind, organisation: organisation, on: sql)
-        let sorted = matches.prefix(Self.bound).sorted {
-            ($0.sortName, $0.entryID.uuidString) < ($1.sortName, $1.entryID.uuidString)
+        var condition: SQLQueryString = "e.listed"
+        if let organisation {
+            condition.appendInterpolation(" AND e.organisation_id = \(bind: organisation)" as SQLQueryString)
         }
-        let slice = sorted.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize).map(\.entryID)
-        let entries = try await Self.entries(Array(slice), kind: kind, on: sql)
-        return .results(Page(entries: entries, matched: sorted.count, overflow: matches.count > Self.bound, page: page))
+        let bounded = Self.bounded(DirectoryText.words(text), kind: kind, where: condition, on: sql)
+        // Sorted and paged by the database, over the bounded set only; the window counts that set.
+        let rows = try await sql.raw(
+            """
+            SELECT m.entry_id, m.sort_name, COUNT(*) OVER () AS matched FROM (\(bounded)) m
+            ORDER BY m.sort_name, m.entry_id LIMIT \(bind: Self.pageSize) OFFSET \(bind: (page - 1) * Self.pageSize)
+            """
+        ).rows(Match.self)
+        let matched = rows.first?.matched ?? 0
+        let entries = try await Self.entries(rows.map(\.entryID), kind: kind, on: sql)
+        return .results(
+            Page(entries: entries, matched: min(matched, Self.bound), overflow: matched > Self.bound, page: page))
     }
 
     // MARK: - Matching
@@ -87,44 +95,37 @@ struct DirectorySearch: Sendable {
     struct Match: Decodable, Sendable {
         let entryID: UUID
         let sortName: String
+        let matched: Int
     }
 
-    /// Up to `bound + 1` listed entries of a kind containing every word, in no order: the index finds them
-    /// without reading the rest, and sorting a bounded set costs nothing.
-    static func matches(
-        words: [String], kind: DirectoryKind, organisation: UUID?, on sql: any SQLDatabase
-    ) async throws -> [Match] {
+    /// `SELECT e.entry_id, e.sort_name` of up to `bound + 1` entries of a kind that hold every word and meet
+    /// `condition` (on `e`, the `directory_entries` row), in no order: the index finds them without reading
+    /// the rest, and sorting a bounded set costs little. No words: every entry meeting the condition.
+    static func bounded(
+        _ words: [String], kind: DirectoryKind, where condition: SQLQueryString, on sql: any SQLDatabase
+    ) -> SQLQueryString {
+        // The kind is written into the text so PostgreSQL's planner picks that kind's partial trigram index.
         let entryKind = SQLRaw("'\(kind.entryKind)'")
-        let limit = bound + 1
         var statement: SQLQueryString
         if words.isEmpty {
-            statement = """
-                SELECT entry_id, sort_name FROM directory_entries
-                WHERE organisation_id = \(bind: organisation) AND kind = \(entryKind) AND listed
-                """
+            statement = "SELECT e.entry_id, e.sort_name FROM directory_entries e WHERE e.kind = \(entryKind)"
         } else if sql.dialect.name == "postgresql" {
-            // The kind is written into the text so the planner picks that kind's partial trigram index.
-            statement = "SELECT entry_id, sort_name FROM directory_entries WHERE kind = \(entryKind) AND listed"
+            statement = "SELECT e.entry_id, e.sort_name FROM directory_entries e WHERE e.kind = \(entryKind)"
             for word in words {
                 statement.appendInterpolation(
-                    " AND folded LIKE \(bind: likeContaining(word)) ESCAPE '\\'" as SQLQueryString)
-            }
-            if let organisation {
-                statement.appendInterpolation(" AND organisation_id = \(bind: organisation)" as SQLQueryString)
+                    " AND e.folded LIKE \(bind: likeContaining(word)) ESCAPE '\\'" as SQLQueryString)
             }
         } else {
             let table = SQLRaw(ftsTable(kind))
-            let match = phrase(words)
             statement = """
                 SELECT e.entry_id, e.sort_name FROM \(table) JOIN directory_entries e ON e.seq = \(table).rowid
-                WHERE \(table) MATCH \(bind: match) AND e.listed
+                WHERE \(table) MATCH \(bind: phrase(words))
                 """
-            if let organisation {
-                statement.appendInterpolation(" AND e.organisation_id = \(bind: organisation)" as SQLQueryString)
-            }
         }
-        statement.appendInterpolation(" LIMIT \(bind: limit)" as SQLQueryString)
-        return try await sql.raw(statement).rows(Match.self)
+        statement.appendInterpolation(" AND " as SQLQueryString)
+        statement.appendInterpolation(condition)
+        statement.appendInterpolation(" LIMIT \(bind: bound + 1)" as SQLQueryString)
+        return statement
     }
 
     static func ftsTable(_ kind: DirectoryKind) -> String {

@@ -31,23 +31,14 @@ struct PeopleController {
 
     func list(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
         let q = ((try? req.query.get(String.self, at: "q")) ?? "").tidied
-        var errors = ValidationErrors()
-        if q.count > 100 {
-            errors.add("q", "Search text must be 100 characters or fewer")
-        } else if let problem = AccountSearch.textProblem(q) {
-            errors.add("q", problem)
+        var search = AccountSearch(text: q, page: 1, pageSize: 100, reach: .sees)
+        var errors = search.problems()
+        if !errors.isEmpty {
+            // The page still lists the first people in scope beneath the message.
+            search.text = ""
+            errors = ValidationErrors(errors.errors.filter { $0.field == "q" })
         }
-        var statement: SQLQueryString = """
-            SELECT a.id, p.given_name, p.family_name, a.address, o.name AS organisation, a.state
-            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
-            WHERE \(principal.scope.contains(SQLColumn("organisation_id", table: "a")))
-            """
-        if errors.isEmpty, let match = AccountSearch.matching(q, on: req.sql) {
-            statement.appendInterpolation(" AND " as SQLQueryString)
-            statement.appendInterpolation(match)
-        }
-        statement.appendInterpolation(" ORDER BY p.family_name, p.given_name, a.id LIMIT 100" as SQLQueryString)
-        let rows = try await req.sql.raw(statement).rows(Row.self)
+        let rows = try await search.run(for: principal, on: req.sql).rows
         return try await req.render(
             "people/list",
             req.chrome("People and roles", breadcrumbs: [.init(text: "Home", href: SiteURL.home.path)], errors: errors),
