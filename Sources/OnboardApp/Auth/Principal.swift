@@ -172,38 +172,32 @@ extension Request {
 enum PrincipalLoader {
     /// Loads an active account's live grants. Nil when the account cannot act.
     static func load(accountID: UUID, sessionID: UUID?, on db: any SQLDatabase) async throws -> Principal? {
+        // One query for the account and its live grants (a row per grant, or one row with none): every page
+        // and API call pays for this, so it is one round trip, not two.
         struct Row: Decodable {
             let givenName: String
             let familyName: String
             let organisationID: UUID
             let organisationName: String
             let state: String
-        }
-        guard
-            let row = try await db.raw(
-                """
-                SELECT p.given_name, p.family_name, a.organisation_id, o.name AS organisation_name, a.state
-                FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
-                WHERE a.id = \(bind: accountID)
-                """
-            ).firstRow(Row.self),
-            row.state == Account.State.active.rawValue
-        else { return nil }
-        struct GrantRow: Decodable {
-            let id: UUID
-            let role: String
-            let organisationID: UUID?
+            let grantID: UUID?
+            let role: String?
+            let grantOrganisationID: UUID?
             let region: String?
         }
-        let grants = try await db.raw(
+        let rows = try await db.raw(
             """
-            SELECT id, role, organisation_id, region FROM role_grants
-            WHERE account_id = \(bind: accountID) AND revoked_at IS NULL
+            SELECT p.given_name, p.family_name, a.organisation_id, o.name AS organisation_name, a.state,
+                g.id AS grant_id, g.role, g.organisation_id AS grant_organisation_id, g.region
+            FROM accounts a JOIN people p ON p.id = a.person_id JOIN organisations o ON o.id = a.organisation_id
+            LEFT JOIN role_grants g ON g.account_id = a.id AND g.revoked_at IS NULL
+            WHERE a.id = \(bind: accountID)
             """
-        ).rows(GrantRow.self).compactMap { row in
-            Role(rawValue: row.role).map {
-                Grant(id: row.id, role: $0, organisationID: row.organisationID, region: row.region)
-            }
+        ).rows(Row.self)
+        guard let row = rows.first, row.state == Account.State.active.rawValue else { return nil }
+        let grants = rows.compactMap { row -> Grant? in
+            guard let id = row.grantID, let role = row.role.flatMap(Role.init(rawValue:)) else { return nil }
+            return Grant(id: id, role: role, organisationID: row.grantOrganisationID, region: row.region)
         }
         return Principal(
             accountID: accountID, name: "\(row.givenName) \(row.familyName)", organisationID: row.organisationID,
