@@ -53,6 +53,32 @@ struct ReportBenchmarkCommand: AsyncCommand {
                 kind.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)
                     + String(format: "%8.0f ms %12.0f ms", nationalTime * 1000, localTime * 1000))
         }
+        // The baseline: the same counts read from every account, as the reports did before M024's summaries.
+        func scope(_ principal: Principal) -> SQLQueryString {
+            principal.seesEverything ? "1 = 1" : principal.scope.contains(SQLColumn("organisation_id", table: "a"))
+        }
+        let baselines: [(String, @Sendable (SQLQueryString) -> SQLQueryString)] = [
+            ("accounts by status", { "SELECT a.state, COUNT(*) AS n FROM accounts a WHERE \($0) GROUP BY a.state" }),
+            (
+                "activation",
+                {
+                    """
+                    SELECT o.region, SUM(x.made) AS made FROM (
+                        SELECT a.organisation_id, COUNT(*) AS made,
+                            SUM(CASE WHEN a.state = 'pending_activation' THEN 1 ELSE 0 END) AS waiting
+                        FROM accounts a WHERE \($0) GROUP BY a.organisation_id
+                    ) x JOIN organisations o ON o.id = x.organisation_id GROUP BY o.region
+                    """
+                }
+            ),
+        ]
+        for (name, statement) in baselines {
+            let nationalTime = try await timed { try await sql.raw(statement(scope(national))).run() }
+            let localTime = try await timed { try await sql.raw(statement(scope(local))).run() }
+            context.console.print(
+                ("baseline: " + name).padding(toLength: 26, withPad: " ", startingAt: 0)
+                    + String(format: "%8.0f ms %12.0f ms", nationalTime * 1000, localTime * 1000))
+        }
         let query = try AuditSearch.validate(AuditSearch.Filters(), before: nil).get()
         let searchNational = try await timed { _ = try await AuditSearch.run(query, principal: national, on: sql) }
         let searchLocal = try await timed { _ = try await AuditSearch.run(query, principal: local, on: sql) }
