@@ -27,5 +27,6 @@ extension Migrations {
         add(M022_Mailboxes())  // last mail login, erased mailboxes, quotas per organisation
         add(M023_Directory())  // directory details, hidden shared mailboxes, trigram-indexed directory entries
         add(M024_AccountCounts())  // accounts per organisation and state, kept by triggers for the reports
+        add(M025_SecondFactorIndex())  // accounts without an authenticator, for the second-factor report
     }
 }
