@@ -665,6 +665,48 @@ def directory(args):
           f"{statistics.median(matched):.0f} {more}")
 
 
+def session(args):
+    """Signs in through the pages as a browser would (a user: no authenticator step) and prints the Cookie
+    header value that carries the session, for wrk's page measurements. Cookies are carried by hand: they
+    are `__Host-` and Secure, which Python's cookie jar keeps from plain-HTTP 127.0.0.1."""
+    import http.client
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(args.url)
+    cookies = {}
+
+    def ask(method, path, body=None):
+        conn = http.client.HTTPConnection(host.hostname, host.port)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                key, _, val = pair.partition("=")
+                if val:
+                    cookies[key] = val
+                else:
+                    cookies.pop(key, None)
+        return response.status, response.getheader("Location"), text
+
+    _, _, page = ask("GET", "/sign-in")
+    csrf = re.search(r'name="_csrf" value="([^"]*)"', page).group(1)
+    form = urllib.parse.urlencode({"email": args.email, "password": args.password, "_csrf": csrf})
+    status, location, _ = ask("POST", "/sign-in", form)
+    for _ in range(6):
+        if not location or location.endswith("/home"):
+            break
+        status, location, _ = ask("GET", location)
+    status, _, _ = ask("GET", "/home")
+    if status != 200:
+        raise SystemExit(f"signing in as {args.email} did not reach /home ({status})")
+    print("; ".join(f"{k}={v}" for k, v in cookies.items()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -703,6 +745,10 @@ def main():
     c = sub.add_parser("cpu")
     c.add_argument("--pid", type=int)
     c.add_argument("--children-of", type=int)
+    se = sub.add_parser("session")
+    se.add_argument("--url", required=True)
+    se.add_argument("--email", required=True)
+    se.add_argument("--password", required=True)
     sq = sub.add_parser("sqlite-query")
     sq.add_argument("db")
     sq.add_argument("sql")
@@ -718,7 +764,8 @@ def main():
     d.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     commands = {"gen": gen, "walk": walk, "wrk": wrk, "table": table, "sql": sql, "sqlite-time": sqlite_time,
-                "cpu": cpu, "directory": directory, "sqlite-query": sqlite_query, "sqlite-load": sqlite_load}
+                "cpu": cpu, "directory": directory, "sqlite-query": sqlite_query, "sqlite-load": sqlite_load,
+                "session": session}
     commands[args.command](args)
 
 
