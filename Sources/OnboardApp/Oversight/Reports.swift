@@ -327,52 +327,66 @@ enum Reports {
 
     // MARK: Second factor
 
+    private struct Listed {
+        let givenName: String
+        let familyName: String
+        let address: String
+        let organisation: String
+        let roles: String
+    }
+
     private static func secondFactor(_ context: Context) async throws -> Report {
         let live = AccountState.allCases.filter { ![.deleted, .leaver, .disabled].contains($0) }.map(\.rawValue)
         let scope = context.organisations(SQLColumn("organisation_id", table: "a"))
-        let byRole = try await context.sql.raw(
-            """
-            SELECT g.role AS label, COUNT(DISTINCT a.id) AS n
-            FROM role_grants g JOIN accounts a ON a.id = g.account_id
-            WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
-                AND a.state IN (\(binds: live)) AND \(scope)
-            GROUP BY g.role
-            """
-        ).rows(Count.self)
-        // Every role above user, noughts included: a nought is the figure people want to see here.
-        let counts = Role.allCases.filter { $0 != .user }.sorted { $0.rank > $1.rank }.map { role in
-            (role.displayName, byRole.first { $0.label == role.rawValue }?.n ?? 0)
-        }
-        struct Person: Decodable {
+        // One pass: every live grant above user held by a live account without an authenticator (a small
+        // set, found from M025's partial index), from which the counts and the list are both made.
+        struct Held: Decodable {
+            let accountID: UUID
             let address: String
             let givenName: String
             let familyName: String
             let organisation: String
-            let roles: String
+            let role: String
         }
-        let total =
-            try await context.sql.raw(
-                """
-                SELECT 'all' AS label, COUNT(DISTINCT a.id) AS n
-                FROM role_grants g JOIN accounts a ON a.id = g.account_id
-                WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
-                    AND a.state IN (\(binds: live)) AND \(scope)
-                """
-            ).firstRow(Count.self)?.n ?? 0
-        let limit = context.allRows ? 1_000_000 : pageRows
-        let aggregate = context.postgres ? "STRING_AGG(DISTINCT g.role, ',')" : "GROUP_CONCAT(DISTINCT g.role)"
-        let people = try await context.sql.raw(
+        let held = try await context.sql.raw(
             """
-            SELECT a.address, p.given_name, p.family_name, o.name AS organisation,
-                \(unsafeRaw: aggregate) AS roles
-            FROM role_grants g JOIN accounts a ON a.id = g.account_id JOIN people p ON p.id = a.person_id
+            SELECT a.id AS account_id, a.address, p.given_name, p.family_name, o.name AS organisation, g.role
+            FROM accounts a JOIN role_grants g ON g.account_id = a.id JOIN people p ON p.id = a.person_id
             JOIN organisations o ON o.id = a.organisation_id
-            WHERE g.revoked_at IS NULL AND g.role <> 'user' AND a.totp_enrolled_at IS NULL
-                AND a.state IN (\(binds: live)) AND \(scope)
-            GROUP BY a.address, p.given_name, p.family_name, o.name
-            ORDER BY o.name, a.address LIMIT \(literal: limit)
+            WHERE a.totp_enrolled_at IS NULL AND a.state IN (\(binds: live)) AND \(scope)
+                AND g.revoked_at IS NULL AND g.role <> 'user'
             """
-        ).rows(Person.self)
+        ).rows(Held.self)
+        var accountsByRole: [String: Set<UUID>] = [:]
+        for row in held { accountsByRole[row.role, default: []].insert(row.accountID) }
+        // Every role above user, noughts included: a nought is the figure people want to see here.
+        let counts = Role.allCases.filter { $0 != .user }.sorted { $0.rank > $1.rank }.map { role in
+            (role.displayName, accountsByRole[role.rawValue]?.count ?? 0)
+        }
+        struct Person {
+            let address: String
+            let givenName: String
+            let familyName: String
+            let organisation: String
+            var roles: Set<String>
+        }
+        var people: [UUID: Person] = [:]
+        for row in held {
+            people[
+                row.accountID,
+                default: Person(
+                    address: row.address, givenName: row.givenName, familyName: row.familyName,
+                    organisation: row.organisation, roles: [])
+            ].roles.insert(row.role)
+        }
+        let total = people.count
+        let limit = context.allRows ? Int.max : pageRows
+        let listed = people.values.sorted { ($0.organisation, $0.address) < ($1.organisation, $1.address) }
+            .prefix(limit).map { person in
+                Listed(
+                    givenName: person.givenName, familyName: person.familyName, address: person.address,
+                    organisation: person.organisation, roles: person.roles.joined(separator: ","))
+            }
         return Report(
             kind: .secondFactor,
             sections: [
@@ -385,14 +399,14 @@ enum Reports {
                     table: Report.Table(
                         caption: "People with a role above user and no authenticator app",
                         columns: ["Name", "Address", "Organisation", "Roles"],
-                        rows: people.map { person in
+                        rows: listed.map { person in
                             [
                                 "\(person.givenName) \(person.familyName)", person.address, person.organisation,
                                 person.roles.split(separator: ",").map {
                                     Role(rawValue: String($0))?.displayName ?? String($0)
                                 }.sorted().joined(separator: ", "),
                             ]
-                        }, truncatedFrom: total > people.count ? total : nil)),
+                        }, truncatedFrom: total > listed.count ? total : nil)),
             ])
     }
 
@@ -465,37 +479,36 @@ enum Reports {
                 JOIN accounts a ON a.id = mm.account_id
                 WHERE m.organisation_id = o.id AND a.state = 'active')
             """
-        struct Row: Decodable {
-            let region: String?
-            let premises: Int
-            let met: Int
-        }
-        let byRegion = try await context.sql.raw(
-            """
-            SELECT o.region, COUNT(*) AS premises, SUM(CASE WHEN \(met) THEN 1 ELSE 0 END) AS met
-            FROM organisations o
-            WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
-            GROUP BY o.region ORDER BY o.region
-            """
-        ).rows(Row.self)
-        let regions = try await RegionDirectory.all(on: context.sql)
-        let premises = byRegion.reduce(0) { $0 + $1.premises }
-        let metCount = byRegion.reduce(0) { $0 + $1.met }
         struct Premises: Decodable {
             let odsCode: String?
             let name: String
             let region: String?
             let met: Bool
         }
-        let limit = context.allRows ? 1_000_000 : pageRows
-        let list = try await context.sql.raw(
+        // One pass over the premises in scope: the counts by region and the list both come from it.
+        let all = try await context.sql.raw(
             """
             SELECT o.ods_code, o.name, o.region, (CASE WHEN \(met) THEN 1 ELSE 0 END) = 1 AS met
             FROM organisations o
             WHERE o.type = 'community_pharmacy' AND o.status <> 'closed' AND \(scope)
-            ORDER BY met, o.name LIMIT \(literal: limit)
+            ORDER BY met, o.name
             """
         ).rows(Premises.self)
+        struct Row {
+            let region: String?
+            var premises: Int
+            var met: Int
+        }
+        var totals: [String?: Row] = [:]
+        for item in all {
+            totals[item.region, default: Row(region: item.region, premises: 0, met: 0)].premises += 1
+            if item.met { totals[item.region]?.met += 1 }
+        }
+        let byRegion = totals.values.sorted { ($0.region ?? "~") < ($1.region ?? "~") }
+        let regions = try await RegionDirectory.all(on: context.sql)
+        let premises = all.count
+        let metCount = all.filter(\.met).count
+        let list = context.allRows ? all : Array(all.prefix(pageRows))
         func regionName(_ code: String?) -> String { regions.first { $0.code == code }?.name ?? "No region" }
         return Report(
             kind: .pharmacyGateway,
