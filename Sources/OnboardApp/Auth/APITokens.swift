@@ -152,28 +152,44 @@ enum APITokens {
     static func principal(for bearer: String, now: Date, on sql: any SQLDatabase) async throws -> Result<
         Principal, Refusal
     > {
-        struct Token: Decodable {
-            let id: UUID
+        // The token, its holder and the holder's live grants in one round trip: every API call pays for it.
+        struct Token: PrincipalColumns {
+            let tokenID: UUID
             let accountID: UUID
             let expiresAt: Date?
             let readOnly: Bool
-            let organisationID: UUID?
+            let tokenOrganisationID: UUID?
             let lastUsedAt: Date?
+            let givenName: String
+            let familyName: String
+            let organisationID: UUID
+            let organisationName: String
+            let state: String
+            let grantID: UUID?
+            let role: String?
+            let grantOrganisationID: UUID?
+            let region: String?
+
+            var id: UUID { tokenID }
+            var organisation: UUID? { tokenOrganisationID }
         }
-        guard
-            let token = try await sql.raw(
-                """
-                SELECT id, account_id, expires_at, read_only, organisation_id, last_used_at FROM api_tokens
-                WHERE token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND revoked_at IS NULL
-                """
-            ).firstRow(Token.self)
-        else { return .failure(.unknown) }
+        let rows = try await sql.raw(
+            """
+            SELECT t.id AS token_id, t.account_id, t.expires_at, t.read_only, t.organisation_id AS token_organisation_id,
+                t.last_used_at, \(unsafeRaw: PrincipalLoader.columns)
+            FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN people p ON p.id = a.person_id
+            JOIN organisations o ON o.id = a.organisation_id
+            LEFT JOIN role_grants g ON g.account_id = a.id AND g.revoked_at IS NULL
+            WHERE t.token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND t.revoked_at IS NULL
+            """
+        ).rows(Token.self)
+        guard let token = rows.first else { return .failure(.unknown) }
         guard let expires = token.expiresAt, expires > now else { return .failure(.expired) }
-        guard var principal = try await PrincipalLoader.load(accountID: token.accountID, sessionID: nil, on: sql)
+        guard var principal = PrincipalLoader.principal(accountID: token.accountID, sessionID: nil, rows: rows)
         else { return .failure(.holderCannotAct) }
         principal.tokenID = token.id
         principal.readOnly = token.readOnly
-        if let organisation = token.organisationID {
+        if let organisation = token.organisation {
             principal.grants = principal.grants.filter {
                 [.organisation, .administeredTree].contains($0.role.scopeKind)
             }
