@@ -153,25 +153,33 @@ enum APITokens {
         Principal, Refusal
     > {
         // The token, its holder and the holder's live grants in one round trip: every API call pays for it.
-        struct Token: PrincipalColumns {
-            let tokenID: UUID
+        struct Token: Decodable {
+            let id: UUID
             let accountID: UUID
             let expiresAt: Date?
             let readOnly: Bool
-            let tokenOrganisationID: UUID?
+            let organisation: UUID?
             let lastUsedAt: Date?
-            let givenName: String
-            let familyName: String
-            let organisationID: UUID
-            let organisationName: String
-            let state: String
-            let grantID: UUID?
-            let role: String?
-            let grantOrganisationID: UUID?
-            let region: String?
+            /// The holder's columns, from the same row.
+            let holder: PrincipalLoader.Row
 
-            var id: UUID { tokenID }
-            var organisation: UUID? { tokenOrganisationID }
+            enum CodingKeys: String, CodingKey {
+                case id = "tokenID"
+                case accountID, expiresAt, readOnly
+                case organisation = "tokenOrganisationID"
+                case lastUsedAt
+            }
+
+            init(from decoder: any Decoder) throws {
+                let row = try decoder.container(keyedBy: CodingKeys.self)
+                id = try row.decode(UUID.self, forKey: .id)
+                accountID = try row.decode(UUID.self, forKey: .accountID)
+                expiresAt = try row.decodeIfPresent(Date.self, forKey: .expiresAt)
+                readOnly = try row.decode(Bool.self, forKey: .readOnly)
+                organisation = try row.decodeIfPresent(UUID.self, forKey: .organisation)
+                lastUsedAt = try row.decodeIfPresent(Date.self, forKey: .lastUsedAt)
+                holder = try PrincipalLoader.Row(from: decoder)
+            }
         }
         let rows = try await sql.raw(
             """
@@ -185,7 +193,9 @@ enum APITokens {
         ).rows(Token.self)
         guard let token = rows.first else { return .failure(.unknown) }
         guard let expires = token.expiresAt, expires > now else { return .failure(.expired) }
-        guard var principal = PrincipalLoader.principal(accountID: token.accountID, sessionID: nil, rows: rows)
+        guard
+            var principal = PrincipalLoader.principal(
+                accountID: token.accountID, sessionID: nil, rows: rows.map(\.holder))
         else { return .failure(.holderCannotAct) }
         principal.tokenID = token.id
         principal.readOnly = token.readOnly

@@ -174,17 +174,6 @@ enum PrincipalLoader {
     static func load(accountID: UUID, sessionID: UUID?, on db: any SQLDatabase) async throws -> Principal? {
         // One query for the account and its live grants (a row per grant, or one row with none): every page
         // and API call pays for this, so it is one round trip, not two.
-        struct Row: PrincipalColumns {
-            let givenName: String
-            let familyName: String
-            let organisationID: UUID
-            let organisationName: String
-            let state: String
-            let grantID: UUID?
-            let role: String?
-            let grantOrganisationID: UUID?
-            let region: String?
-        }
         let rows = try await db.raw(
             """
             SELECT \(unsafeRaw: columns)
@@ -196,15 +185,28 @@ enum PrincipalLoader {
         return principal(accountID: accountID, sessionID: sessionID, rows: rows)
     }
 
-    /// The select list of `PrincipalColumns`, over `a` (accounts), `p` (people), `o` (organisations) and `g`
+    /// The select list of `Row`, over `a` (accounts), `p` (people), `o` (organisations) and `g`
     /// (a left join of live role grants).
     static let columns = """
         p.given_name, p.family_name, a.organisation_id, o.name AS organisation_name, a.state,
         g.id AS grant_id, g.role, g.organisation_id AS grant_organisation_id, g.region
         """
 
+    /// One row of `columns`: the account, and one live grant or none.
+    struct Row: Decodable {
+        let givenName: String
+        let familyName: String
+        let organisationID: UUID
+        let organisationName: String
+        let state: String
+        let grantID: UUID?
+        let role: String?
+        let grantOrganisationID: UUID?
+        let region: String?
+    }
+
     /// The principal those rows describe, or nil when the account cannot act.
-    static func principal(accountID: UUID, sessionID: UUID?, rows: [some PrincipalColumns]) -> Principal? {
+    static func principal(accountID: UUID, sessionID: UUID?, rows: [Row]) -> Principal? {
         guard let row = rows.first, row.state == Account.State.active.rawValue else { return nil }
         let grants = rows.compactMap { row -> Grant? in
             guard let id = row.grantID, let role = row.role.flatMap(Role.init(rawValue:)) else { return nil }
@@ -214,19 +216,6 @@ enum PrincipalLoader {
             accountID: accountID, name: "\(row.givenName) \(row.familyName)", organisationID: row.organisationID,
             organisationName: row.organisationName, grants: grants, sessionID: sessionID)
     }
-}
-
-/// The account and grant columns a principal is made from (`PrincipalLoader.columns`).
-protocol PrincipalColumns: Decodable {
-    var givenName: String { get }
-    var familyName: String { get }
-    var organisationID: UUID { get }
-    var organisationName: String { get }
-    var state: String { get }
-    var grantID: UUID? { get }
-    var role: String? { get }
-    var grantOrganisationID: UUID? { get }
-    var region: String? { get }
 }
 
 extension PrincipalLoader {

@@ -1,3 +1,4 @@
+import FluentKit
 import Foundation
 import OnboardDomain
 import SQLKit
@@ -25,11 +26,10 @@ enum DirectoryEntries {
     /// Saves checked details with their audit entry, in one transaction; the directory index follows by
     /// trigger. Empty fields are stored as nothing, so the directory shows nothing rather than a blank.
     static func save(
-        _ details: DirectoryDetails, of account: UUID, context: AuditContext, at now: Date,
-        in transaction: (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+        _ details: DirectoryDetails, of account: UUID, context: AuditContext, at now: Date, on db: any Database
     ) async throws {
-        @Sendable func stored(_ value: String) -> String? { value.isEmpty ? nil : value }
-        try await transaction { sql in
+        @Sendable func stored(_ value: String) -> String? { value.nilIfEmpty }
+        try await db.inTransaction { sql in
             guard let before = try await Self.details(of: account, on: sql) else { return }
             try await sql.raw(
                 """

@@ -104,27 +104,30 @@ struct DirectorySearch: Sendable {
     static func bounded(
         _ words: [String], kind: DirectoryKind, where condition: SQLQueryString, on sql: any SQLDatabase
     ) -> SQLQueryString {
-        // The kind is written into the text so PostgreSQL's planner picks that kind's partial trigram index.
-        let entryKind = SQLRaw("'\(kind.entryKind)'")
-        var statement: SQLQueryString
-        if words.isEmpty {
-            statement = "SELECT e.entry_id, e.sort_name FROM directory_entries e WHERE e.kind = \(entryKind)"
-        } else if sql.dialect.name == "postgresql" {
-            statement = "SELECT e.entry_id, e.sort_name FROM directory_entries e WHERE e.kind = \(entryKind)"
-            for word in words {
-                statement.appendInterpolation(
-                    " AND e.folded LIKE \(bind: likeContaining(word)) ESCAPE '\\'" as SQLQueryString)
-            }
-        } else {
+        var statement = matching(words, kind: kind, on: sql)
+        statement.appendInterpolation(" AND " as SQLQueryString)
+        statement.appendInterpolation(condition)
+        statement.appendInterpolation(" LIMIT \(bind: bound + 1)" as SQLQueryString)
+        return statement
+    }
+
+    /// `SELECT e.entry_id, e.sort_name` of every entry of a kind whose folded text holds every word, through
+    /// that kind's index, ending in a `WHERE` that more conditions can follow with `AND`.
+    private static func matching(_ words: [String], kind: DirectoryKind, on sql: any SQLDatabase) -> SQLQueryString {
+        if !words.isEmpty, sql.dialect.name != "postgresql" {
             let table = SQLRaw(ftsTable(kind))
-            statement = """
+            return """
                 SELECT e.entry_id, e.sort_name FROM \(table) JOIN directory_entries e ON e.seq = \(table).rowid
                 WHERE \(table) MATCH \(bind: phrase(words))
                 """
         }
-        statement.appendInterpolation(" AND " as SQLQueryString)
-        statement.appendInterpolation(condition)
-        statement.appendInterpolation(" LIMIT \(bind: bound + 1)" as SQLQueryString)
+        // The kind is written into the text so PostgreSQL's planner picks that kind's partial trigram index.
+        var statement: SQLQueryString =
+            "SELECT e.entry_id, e.sort_name FROM directory_entries e WHERE e.kind = \(SQLRaw("'\(kind.entryKind)'"))"
+        for word in words {
+            statement.appendInterpolation(
+                " AND e.folded LIKE \(bind: likeContaining(word)) ESCAPE '\\'" as SQLQueryString)
+        }
         return statement
     }
 
@@ -259,10 +262,7 @@ struct DirectorySearch: Sendable {
 }
 
 extension Optional where Wrapped == String {
-    fileprivate var nonEmpty: String? {
-        guard let value = self?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        return value
-    }
+    fileprivate var nonEmpty: String? { self?.tidied.nilIfEmpty }
 }
 
 extension DirectorySearch {
@@ -272,26 +272,7 @@ extension DirectorySearch {
     static func containing(_ words: [String], kind: DirectoryKind, column: SQLColumn, on sql: any SQLDatabase)
         -> SQLQueryString
     {
-        var statement: SQLQueryString = "\(column) IN ("
-        if sql.dialect.name == "postgresql" {
-            statement.appendInterpolation(
-                "SELECT entry_id FROM directory_entries WHERE kind = \(SQLRaw("'\(kind.entryKind)'"))" as SQLQueryString
-            )
-            for word in words {
-                statement.appendInterpolation(
-                    " AND folded LIKE \(bind: likeContaining(word)) ESCAPE '\\'" as SQLQueryString)
-            }
-        } else {
-            let table = SQLRaw(ftsTable(kind))
-            let match = phrase(words)
-            statement.appendInterpolation(
-                """
-                SELECT e.entry_id FROM \(table) JOIN directory_entries e ON e.seq = \(table).rowid
-                WHERE \(table) MATCH \(bind: match)
-                """ as SQLQueryString)
-        }
-        statement.appendInterpolation(")" as SQLQueryString)
-        return statement
+        "\(column) IN (SELECT m.entry_id FROM (\(matching(words, kind: kind, on: sql))) m)"
     }
 
     /// The FTS5 query for every word as a quoted phrase (a trigram phrase matches anywhere in the text).

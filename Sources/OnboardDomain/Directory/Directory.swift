@@ -78,9 +78,9 @@ public struct DirectoryDetails: Equatable, Sendable {
     public static let maximumLength = 100
 
     public init(jobTitle: String, department: String, workPhone: String) {
-        self.jobTitle = jobTitle.trimmingWhitespace
-        self.department = department.trimmingWhitespace
-        self.workPhone = workPhone.trimmingWhitespace
+        self.jobTitle = jobTitle.tidied
+        self.department = department.tidied
+        self.workPhone = workPhone.tidied
     }
 
     public func problems() -> ValidationErrors {
@@ -106,10 +106,4 @@ public struct DirectoryDetails: Equatable, Sendable {
 
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
-}
-
-extension String {
-    fileprivate var trimmingWhitespace: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
 }

@@ -267,9 +267,7 @@ struct DirectoryController {
         guard errors.isEmpty else {
             return try await renderDetails(req, details, name: name, own: own, id: account, errors: errors)
         }
-        try await DirectoryEntries.save(
-            details, of: account, context: req.auditContext, at: req.now,
-            in: { body in try await req.inTransaction(body) })
+        try await DirectoryEntries.save(details, of: account, context: req.auditContext, at: req.now, on: req.db)
         return req.seeOther(own ? .directoryPerson(account) : .account(account), notice: Notices.directoryDetailsSaved)
     }
 
