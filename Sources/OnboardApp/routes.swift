@@ -164,6 +164,8 @@ func routes(_ app: Application) throws {
     staff.on(.POST, SiteURL.mailboxNew.pattern, allow: .accountAdministrators, use: mailboxes.create)
     staff.on(.GET, SiteURL.patterned(SiteURL.mailbox), allow: .everyone, use: mailboxes.show)
     staff.on(.POST, SiteURL.patterned(SiteURL.mailboxMembers), allow: .everyone, use: mailboxes.addMember)
+    staff.on(.GET, SiteURL.patterned(SiteURL.mailboxListing), allow: .everyone, use: mailboxes.listingForm)
+    staff.on(.POST, SiteURL.patterned(SiteURL.mailboxListing), allow: .everyone, use: mailboxes.setListing)
     staff.on(
         .POST,
         SiteURL.mailboxMemberRemove(.placeholder, .placeholder).pattern, allow: .everyone, use: mailboxes.removeMember)

@@ -1003,6 +1003,14 @@ enum RouteTable {
             access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))/members" },
             otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/members"] }),
             stateChanging: true, form: [("address", Demo.tom), ("fullAccess", "yes")]),
+        "GET /mailboxes/:id/directory": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))/directory" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/directory"] }),
+            stateChanging: false),
+        "POST /mailboxes/:id/directory": RouteRule(
+            access: .staff, actor: Demo.chloe, path: { "/mailboxes/\(lower($0.mailbox))/directory" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/mailboxes/\(lower($0.mailbox))/directory"] }),
+            stateChanging: true, form: [("listed", "no")]),
         "POST /mailboxes/:id/members/:member/remove": RouteRule(
             access: .staff, actor: Demo.chloe,
             path: { "/mailboxes/\(lower($0.mailbox))/members/\(lower($0.uma))/remove" },
@@ -1179,6 +1187,10 @@ enum RouteTable {
             access: .api, actor: Demo.chloe, path: { "/api/v1/mailboxes/\(lower($0.mailbox))" },
             otherScope: .notFound(actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))"] }),
             stateChanging: false),
+        "PATCH /api/v1/mailboxes/:id": RouteRule(
+            access: .api, actor: Demo.chloe, path: { "/api/v1/mailboxes/\(lower($0.mailbox))" },
+            otherScope: .notFound(actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))"] }),
+            stateChanging: true, json: #"{"listedInDirectory":false}"#),
         "POST /api/v1/mailboxes/:id/members": RouteRule(
             access: .api, actor: Demo.chloe, path: { "/api/v1/mailboxes/\(lower($0.mailbox))/members" },
             otherScope: .notFound(actor: Demo.mia, paths: { ["/api/v1/mailboxes/\(lower($0.mailbox))/members"] }),

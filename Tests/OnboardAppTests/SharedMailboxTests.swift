@@ -118,6 +118,50 @@ struct SharedMailboxAppTests {
         }
     }
 
+    @Test("An owner hides a mailbox from the directory and lists it again, by page and API, audited each time")
+    func directoryListing() async throws {
+        try await withTestApp { app, _ in
+            let chloe = try await signIn(app, email: Demo.chloe)
+            let created = try await submit(
+                app, "/mailboxes/new", chloe,
+                [("organisation", "FA005"), ("localPart", "rothwell.orders"), ("name", "Orders"), ("owner", Demo.uma)])
+            let id = try mailboxID(created)
+            func listed() async throws -> Bool {
+                let search = DirectorySearch(text: "rothwell", kind: .shared)
+                guard case .results(let page) = try await search.run(on: app.db as! any SQLDatabase) else {
+                    return true
+                }
+                return !page.entries.isEmpty
+            }
+            #expect(try await listed(), "a new mailbox is listed")
+            let uma = try await signIn(app, email: Demo.uma)
+            let unanswered = try await submit(app, "/mailboxes/\(id)/directory", uma, [])
+            #expect(unanswered.body.string.contains("Select yes if people should find this mailbox in the directory"))
+            #expect(unanswered.body.string.contains("nhsuk-error-summary"))
+            let hidden = try await submit(app, "/mailboxes/\(id)/directory", uma, [("listed", "no")])
+            #expect(hidden.status == .seeOther)
+            #expect(try await listed() == false)
+            #expect(try await page(app, "/mailboxes/\(id)", uma).body.string.contains("Hidden. Only its members"))
+            let mia = try await signIn(app, email: Demo.mia)
+            #expect(try await submit(app, "/mailboxes/\(id)/directory", mia, [("listed", "yes")]).status == .notFound)
+            #expect(try await listed() == false, "another organisation's LA cannot list it")
+
+            var headers = bearer(try await apiToken(app, email: Demo.chloe))
+            headers.add(name: .contentType, value: "application/json")
+            let relisted = try await app.send(
+                .PATCH, "/api/v1/mailboxes/\(id)", headers: headers,
+                body: ByteBuffer(string: #"{"listedInDirectory":true}"#))
+            #expect(relisted.status == .ok)
+            struct Listing: Decodable { let listedInDirectory: Bool }
+            #expect(try relisted.content.decode(Listing.self).listedInDirectory)
+            #expect(try await listed())
+            let missing = try await app.send(
+                .PATCH, "/api/v1/mailboxes/\(id)", headers: headers, body: ByteBuffer(string: "{}"))
+            #expect(missing.status == .badRequest || missing.status == .unprocessableEntity)
+            #expect(try await auditCount(app, action: "mailbox.directory_listing") == 2)
+        }
+    }
+
     @Test("A leaver loses their mailbox memberships")
     func leaverLosesMembership() async throws {
         try await withTestApp { app, _ in

@@ -163,4 +163,15 @@ def test_la_adds_a_shared_mailbox_and_a_member(browser):
     click_and_wait(browser, main_button(browser, "Save member"))
     assert users[0]["email"] in browser.find_element(By.TAG_NAME, "main").text
     auditor.audit_current(Page(label="/mailboxes/:id (member added)"))
+
+    # The ward's mailbox only takes mail from the hospital's own systems, so the LA hides it from the directory.
+    click_and_wait(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Change"))
+    auditor.audit_current(Page(label="/mailboxes/:id/directory"))
+    browser.find_element(By.ID, "listed-no").click()
+    click_and_wait(browser, main_button(browser, "Save"))
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "hidden from the directory" in main and "Hidden. Only its members" in main, main
+    auditor.audit_current(Page(label="/mailboxes/:id (hidden)"))
+    auditor.visit("/directory?q=ward5&kind=shared")
+    assert "ward5.stjames" not in browser.find_element(By.TAG_NAME, "main").text
     auditor.assert_clean()

@@ -11,6 +11,7 @@ struct MailboxRow: Decodable, Sendable {
     let organisationName: String
     let odsCode: String?
     let createdAt: Date
+    let hiddenFromDirectory: Bool
 }
 
 struct MemberRow: Decodable, Sendable {
@@ -29,7 +30,8 @@ struct MemberRow: Decodable, Sendable {
 /// membership.
 enum SharedMailboxes {
     static let columns: SQLQueryString = """
-        m.id, m.address, m.display_name, m.organisation_id, o.name AS organisation_name, o.ods_code, m.created_at
+        m.id, m.address, m.display_name, m.organisation_id, o.name AS organisation_name, o.ods_code, m.created_at,
+        m.hidden_from_directory
         """
 
     static func load(_ id: UUID, on sql: any SQLDatabase) async throws -> MailboxRow? {
@@ -149,6 +151,23 @@ enum SharedMailboxes {
             id, account: owner, rights: .init(fullAccess: true, sendAs: true, owner: true), context: context, now: now,
             on: sql)
         return id
+    }
+
+    /// Lists the mailbox in the national directory, or hides it (a mailbox for internal routing, say). Its
+    /// directory entry follows by trigger in the same transaction; an unchanged answer writes nothing.
+    static func setListed(
+        _ mailbox: MailboxRow, listed: Bool, context: AuditContext, now: Date, on sql: any SQLDatabase
+    ) async throws {
+        guard mailbox.hiddenFromDirectory == listed else { return }
+        try await sql.raw(
+            "UPDATE shared_mailboxes SET hidden_from_directory = \(bind: !listed) WHERE id = \(bind: mailbox.id)"
+        ).run()
+        try await AuditLog.record(
+            AuditEntry(
+                "mailbox.directory_listing", target: "mailbox", id: mailbox.id.uuidString,
+                before: ["listed": String(!listed)], after: ["listed": String(listed)],
+                organisation: mailbox.organisationID),
+            context: context, at: now, on: sql)
     }
 
     /// Adds a member, or changes their rights. Refused when it would leave no owner.

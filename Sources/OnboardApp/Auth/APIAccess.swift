@@ -40,6 +40,7 @@ enum APIAccess {
         "acceptJoiner": accounts,
         "createMailbox": accounts,
         "getMailbox": anyone,
+        "updateMailbox": anyone,
         "setMailboxMember": anyone,
         "removeMailboxMember": anyone,
         "getBulkTemplate": Rule(roles: .bulkUsers, refusal: "Your role does not send registration sheets."),

@@ -80,6 +80,7 @@ enum SiteURL: Sendable {
     case mailboxNew
     case mailbox(UUID)
     case mailboxMembers(UUID)
+    case mailboxListing(UUID)
     case mailboxMemberRemove(UUID, UUID)
     case bulk
     case bulkNew
@@ -205,6 +206,7 @@ enum SiteURL: Sendable {
         case .mailboxNew: ["mailboxes", "new"]
         case .mailbox(let id): ["mailboxes", .uuid(.id, id)]
         case .mailboxMembers(let id): ["mailboxes", .uuid(.id, id), "members"]
+        case .mailboxListing(let id): ["mailboxes", .uuid(.id, id), "directory"]
         case .mailboxMemberRemove(let id, let account):
             ["mailboxes", .uuid(.id, id), "members", .uuid(.member, account), "remove"]
         case .bulk: ["bulk"]

@@ -223,6 +223,8 @@ enum Notices {
     static let mailboxAdded = "Shared mailbox added"
     static let memberSaved = "Member saved"
     static let memberRemoved = "Member removed"
+    static let mailboxListed = "The mailbox is now in the directory. Anyone on the service can find it"
+    static let mailboxHidden = "The mailbox is now hidden from the directory"
     static let newCodeSent = "We have sent a new code"
     static let mobileChanged = "Your mobile number has been changed"
     static let restored = "Account restored. It is inactive until they sign in"
@@ -247,7 +249,8 @@ enum Notices {
         sessionEnded, sessionsEnded, signedOut, tooManyCodes, decisionRecorded, parametersSaved, accountAddedAutomated,
         accountAddedAssisted,
         codesByText, codeSent, unlocked, passwordReset, leaver, disabled, enabled, reissued, authenticatorReset,
-        adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, newCodeSent,
+        adminRightsGiven, adminRightsRemoved, joined, mailboxAdded, memberSaved, memberRemoved, mailboxListed,
+        mailboxHidden, newCodeSent,
         mobileChanged, restored, agreementAccepted, applyQueued, projectStarted, ismAssigned, optionSaved,
         initiationSaved, goLiveSaved, taskDone, itemTicked, wentLive, batchQueued, itemRemoved, itemReleased,
         guidanceSaved, tokenRevoked, replySent, applicationWithdrawn, mailboxSizeSaved, directoryDetailsSaved,

@@ -25,6 +25,14 @@ extension APIHandler {
         return .ok(.init(body: .json(try await Self.mailbox(mailbox.id, on: req.sql))))
     }
 
+    func updateMailbox(_ input: Operations.UpdateMailbox.Input) async throws -> Operations.UpdateMailbox.Output {
+        let (req, principal) = try context()
+        let mailbox = try await Self.managedMailbox(input.path.id, req: req, principal: principal)
+        guard case .json(let body) = input.body else { throw APIProblem(status: .badRequest, detail: "Send JSON.") }
+        try await MailboxesController.setListed(req, mailbox: mailbox, listed: body.listedInDirectory)
+        return .ok(.init(body: .json(try await Self.mailbox(mailbox.id, on: req.sql))))
+    }
+
     func setMailboxMember(_ input: Operations.SetMailboxMember.Input) async throws
         -> Operations.SetMailboxMember.Output
     {
@@ -85,6 +93,6 @@ extension APIHandler {
         }
         return .init(
             id: row.id.uuidString.lowercased(), address: row.address, displayName: row.displayName,
-            organisation: row.odsCode ?? "", members: members)
+            organisation: row.odsCode ?? "", listedInDirectory: !row.hiddenFromDirectory, members: members)
     }
 }

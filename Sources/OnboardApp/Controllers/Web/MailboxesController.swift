@@ -122,6 +122,8 @@ struct MailboxesController {
         let address: String
         let name: String
         let organisation: String
+        let listed: Bool
+        let listingURL: String
         let members: [MemberItem]
         let addURL: String
         let form: MemberForm
@@ -160,6 +162,7 @@ struct MailboxesController {
                 errors: errors, notice: req.notice),
             ShowPage(
                 address: mailbox.address, name: mailbox.displayName, organisation: mailbox.organisationName,
+                listed: !mailbox.hiddenFromDirectory, listingURL: SiteURL.mailboxListing(mailbox.id).path,
                 members: members, addURL: SiteURL.mailboxMembers(mailbox.id).path, form: form,
                 fieldErrors: errors.byField))
     }
@@ -212,5 +215,61 @@ struct MailboxesController {
             return try await renderShow(req, principal: principal, form: MemberForm(), errors: errors)
         }
         return req.seeOther(.mailbox(mailbox.id), notice: Notices.memberRemoved)
+    }
+
+    struct ListingForm: Content {
+        var listed: String?
+    }
+
+    struct ListingPage: Encodable {
+        let name: String
+        let address: String
+        let listed: String
+        let action: String
+        let fieldErrors: [String: String]
+    }
+
+    func listingForm(req: Request, principal: Principal) async throws -> any AsyncResponseEncodable {
+        let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
+        return try await renderListing(
+            req, mailbox, answer: mailbox.hiddenFromDirectory ? "no" : "yes", errors: ValidationErrors())
+    }
+
+    func setListing(req: Request, principal: Principal) async throws -> Response {
+        let mailbox = try await SharedMailboxes.managed(PathParameter.id.value(in: req), by: principal, on: req.sql)
+        let answer = try req.content.decode(ListingForm.self).listed ?? ""
+        guard answer == "yes" || answer == "no" else {
+            var errors = ValidationErrors()
+            errors.add("listed", "Select yes if people should find this mailbox in the directory")
+            return try await renderListing(req, mailbox, answer: "", errors: errors)
+        }
+        let listed = answer == "yes"
+        try await Self.setListed(req, mailbox: mailbox, listed: listed)
+        return req.seeOther(.mailbox(mailbox.id), notice: listed ? Notices.mailboxListed : Notices.mailboxHidden)
+    }
+
+    /// Shared by the page and the API.
+    static func setListed(_ req: Request, mailbox: MailboxRow, listed: Bool) async throws {
+        let context = req.auditContext
+        let now = req.now
+        try await req.inTransaction { sql in
+            try await SharedMailboxes.setListed(mailbox, listed: listed, context: context, now: now, on: sql)
+        }
+    }
+
+    private func renderListing(_ req: Request, _ mailbox: MailboxRow, answer: String, errors: ValidationErrors)
+        async throws -> Response
+    {
+        try await req.render(
+            "mailboxes/listing",
+            req.chrome(
+                "Show this mailbox in the directory?",
+                breadcrumbs: [
+                    .init(text: "Shared mailboxes", href: SiteURL.mailboxes.path),
+                    .init(text: mailbox.displayName, href: SiteURL.mailbox(mailbox.id).path),
+                ], errors: errors),
+            ListingPage(
+                name: mailbox.displayName, address: mailbox.address, listed: answer,
+                action: SiteURL.mailboxListing(mailbox.id).path, fieldErrors: errors.byField))
     }
 }
