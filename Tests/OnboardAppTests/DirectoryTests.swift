@@ -294,4 +294,57 @@ struct DirectoryTests {
             #expect(kept.contains { $0.state == "pending_activation" })
         }
     }
+
+    @Test("The grants held without a second factor, kept by triggers, equal a recount after grants and accounts change")
+    func secondFactorGapsMatchRecount() async throws {
+        try await withTestApp { app, _ in
+            let db = sql(app)
+            struct Row: Decodable { let id: UUID }
+            func account(_ address: String) async throws -> UUID {
+                try #require(
+                    try await db.raw("SELECT id FROM accounts WHERE address = \(bind: address)").firstRow(Row.self)
+                ).id
+            }
+            let (liam, mia, tom) = (
+                try await account(Demo.liam), try await account(Demo.mia), try await account(Demo.tom)
+            )
+            try await db.raw(
+                "UPDATE accounts SET totp_enrolled_at = NULL WHERE id IN (\(bind: liam), \(bind: mia), \(bind: tom))"
+            ).run()
+            try await db.raw("UPDATE accounts SET state = 'leaver' WHERE id = \(bind: mia)").run()
+            try await db.raw("UPDATE accounts SET address = 'liam.walker2@nhs.net' WHERE id = \(bind: liam)").run()
+            let grant = UUID()
+            try await db.raw(
+                """
+                INSERT INTO role_grants (id, account_id, role, organisation_id, granted_at)
+                SELECT \(bind: grant), id, 'organisation_admin', organisation_id, \(bind: Date()) FROM accounts
+                WHERE id = \(bind: tom)
+                """
+            ).run()
+            struct Gap: Decodable, Hashable {
+                let grantID: UUID
+                let accountID: UUID
+                let organisationID: UUID
+                let role: String
+                let address: String
+            }
+            func gaps() async throws -> Set<Gap> {
+                Set(
+                    try await db.raw(
+                        "SELECT grant_id, account_id, organisation_id, role, address FROM second_factor_gaps"
+                    )
+                    .rows(Gap.self))
+            }
+            let kept = try await gaps()
+            #expect(kept.contains { $0.accountID == liam && $0.address == "liam.walker2@nhs.net" })
+            #expect(kept.contains { $0.grantID == grant && $0.accountID == tom })
+            #expect(!kept.contains { $0.accountID == mia }, "a leaver holds nothing to follow up")
+            try await db.raw("UPDATE role_grants SET revoked_at = \(bind: Date()) WHERE id = \(bind: grant)").run()
+            try await db.raw("UPDATE accounts SET totp_enrolled_at = \(bind: Date()) WHERE id = \(bind: liam)").run()
+            let after = try await gaps()
+            #expect(!after.contains { $0.accountID == tom || $0.accountID == liam })
+            try await DirectoryIndex.recount(on: db)
+            #expect(try await gaps() == after)
+        }
+    }
 }

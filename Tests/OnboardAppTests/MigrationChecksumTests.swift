@@ -35,6 +35,7 @@ struct MigrationChecksumTests {
         "M023_Directory.swift": "2f988898170f7a865864a8c5420944faf694fe3637dc88c684870d7a221324f7",
         "M024_AccountCounts.swift": "0f939277654f074e8d370d55af4bd5a6bb2e442609e9991ae205d95f72946170",
         "M025_SecondFactorIndex.swift": "af6180d9a1425a067138687bb9a46b85eff209673248f61610aaf01932244019",
+        "M026_SecondFactorGaps.swift": "6cded4e25f9f930555caa8e116557698eba84b255f10960a5485a3192547b8bb",
     ]
 
     @Test("No committed migration has changed, and every migration file is pinned")

@@ -37,12 +37,29 @@ extension Principal {
 extension Request {
     /// An account the caller manages, with what they may do to it, or 404.
     func managedAccount(_ id: UUID?, for principal: Principal) async throws -> (AccountSummary, Set<AccountAction>) {
+        let managed = try await managedAccountInFull(id, for: principal)
+        return (managed.account, managed.allowed)
+    }
+
+    /// The same, with what the checks found on the way, for a page that shows them.
+    func managedAccountInFull(_ id: UUID?, for principal: Principal) async throws -> ManagedAccount {
         guard let id, let account = try await AccountStore.summary(id, on: sql) else { throw Abort(.notFound) }
         let full = try await principal.reaches(organisation: account.organisationID, .manages, on: sql)
         let helping = try await full ? true : principal.reaches(organisation: account.organisationID, .helps, on: sql)
         guard helping else { throw Abort(.notFound) }
         let targetRoles = try await PrincipalLoader.roles(of: account.id, on: sql)
         let allowed = principal.allowedActions(targetTopRole: targetRoles.max() ?? .user, inFullScope: full)
-        return (account, account.id == principal.accountID ? [] : allowed)
+        return ManagedAccount(
+            account: account, allowed: account.id == principal.accountID ? [] : allowed, roles: targetRoles,
+            inFullScope: full)
     }
+}
+
+/// An account the caller manages: what they may do to it, its roles, and whether it is in their full
+/// scope (they run its organisation) or only one they help with.
+struct ManagedAccount {
+    let account: AccountSummary
+    let allowed: Set<AccountAction>
+    let roles: Set<Role>
+    let inFullScope: Bool
 }

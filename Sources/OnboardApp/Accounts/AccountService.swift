@@ -84,6 +84,9 @@ struct AccountSummary: Decodable, Sendable {
     let lastSignInAt: Date?
     let stateChangedAt: Date?
     let createdAt: Date
+    let jobTitle: String?
+    let department: String?
+    let workPhone: String?
 
     var accountState: AccountState { AccountState(rawValue: state) ?? .disabled }
 }
@@ -92,7 +95,8 @@ enum AccountStore {
     static let summaryColumns: SQLQueryString = """
         a.id, a.address, a.display_name, a.state, p.given_name, p.family_name, p.mobile, a.organisation_id,
         o.name AS organisation_name, o.ods_code, a.activation_method, a.temp_password_expires_at,
-        a.code_confirmed_at, a.locked_until, a.totp_enrolled_at, a.last_sign_in_at, a.state_changed_at, a.created_at
+        a.code_confirmed_at, a.locked_until, a.totp_enrolled_at, a.last_sign_in_at, a.state_changed_at, a.created_at,
+        a.job_title, a.department, a.work_phone
         """
 
     static func summary(_ id: UUID, on sql: any SQLDatabase) async throws -> AccountSummary? {

@@ -15,9 +15,12 @@ enum DirectoryIndex {
         return try await sql.raw("SELECT COUNT(*) AS n FROM directory_entries").firstRow(Count.self)?.n ?? 0
     }
 
-    /// Recounts accounts per organisation and state (M024) from the accounts themselves.
+    /// Recounts accounts per organisation and state (M024), and the grants held without a second factor
+    /// (M026), from the accounts and grants themselves.
     static func recount(on sql: any SQLDatabase) async throws {
         try await sql.raw("DELETE FROM account_state_counts").run()
         try await sql.raw(SQLQueryString(M024_AccountCounts.backfill)).run()
+        try await sql.raw("DELETE FROM second_factor_gaps").run()
+        try await sql.raw(SQLQueryString(M026_SecondFactorGaps.backfill)).run()
     }
 }

@@ -28,5 +28,6 @@ extension Migrations {
         add(M023_Directory())  // directory details, hidden shared mailboxes, trigram-indexed directory entries
         add(M024_AccountCounts())  // accounts per organisation and state, kept by triggers for the reports
         add(M025_SecondFactorIndex())  // accounts without an authenticator, for the second-factor report
+        add(M026_SecondFactorGaps())  // live grants above user held without an authenticator, kept by triggers
     }
 }

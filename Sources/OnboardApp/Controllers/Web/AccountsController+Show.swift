@@ -112,13 +112,13 @@ extension AccountsController {
     }
 
     private func renderShow(_ req: Request, principal: Principal, errors: ValidationErrors) async throws -> Response {
-        let (account, allowed) = try await req.managedAccount(PathParameter.id.value(in: req), for: principal)
+        let managed = try await req.managedAccountInFull(PathParameter.id.value(in: req), for: principal)
+        let (account, allowed, roles) = (managed.account, managed.allowed, managed.roles)
         let state = account.accountState
         let aliases = try await AccountStore.aliases(of: account.id, on: req.sql)
         let liveCode = try await AccountStore.liveActivationCode(of: account.id, on: req.sql)
         let now = req.now
         let locked = account.lockedUntil.map { $0 > now } ?? false
-        let roles = try await PrincipalLoader.roles(of: account.id, on: req.sql)
         let actions = AccountActions.offered(for: account, allowed: allowed, roles: roles, now: now).compactMap {
             Self.button($0, for: account, hasAdminRights: roles.contains(.organisationAdmin))
         }
@@ -167,21 +167,18 @@ extension AccountsController {
                 application: try await joinedThrough(account.id, req: req, principal: principal),
                 messages: try await MessageHistory.recent(for: account.id, on: req.sql),
                 mailbox: try await MailboxFacts.load(account.id, app: req.application, now: now),
-                directory: try await directorySection(account.id, req: req, principal: principal)))
+                directory: directorySection(
+                    account, runs: managed.inFullScope && principal.hasAny(.accountAdministrators))))
     }
 
-    private func directorySection(_ id: UUID, req: Request, principal: Principal) async throws -> DirectorySection? {
-        guard let details = try await DirectoryEntries.details(of: id, on: req.sql) else { return nil }
-        var runs = false
-        if principal.hasAny(.accountAdministrators) {
-            runs = try await principal.reaches(organisation: details.organisationID, .manages, on: req.sql)
-        }
-        let shown = details.domain
+    private func directorySection(_ account: AccountSummary, runs: Bool) -> DirectorySection {
+        let shown = DirectoryDetails(
+            jobTitle: account.jobTitle ?? "", department: account.department ?? "", workPhone: account.workPhone ?? "")
         return DirectorySection(
             jobTitle: shown.jobTitle.isEmpty ? "Not given" : shown.jobTitle,
             department: shown.department.isEmpty ? "Not given" : shown.department,
             workPhone: shown.workPhone.isEmpty ? "Not given" : shown.workPhone,
-            changeURL: runs ? SiteURL.accountDirectoryDetails(id).path : nil)
+            changeURL: runs ? SiteURL.accountDirectoryDetails(account.id).path : nil)
     }
 
     struct ActionForm: Content {
