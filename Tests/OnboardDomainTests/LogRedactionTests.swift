@@ -26,4 +26,20 @@ struct LogRedactionTests {
         #expect(!json.contains("Secret-1") && !json.contains("654321") && json.contains(#""name":"Ann""#))
         #expect(LogRedaction.redact("api_key: k-123456 status=200") == "api_key: [redacted] status=200")
     }
+
+    @Test("Only text holding a word a pattern starts from is searched; any case, and any non-ASCII text, is")
+    func cues() {
+        #expect(!LogRedaction.mightHoldSecret("request GET /api/v1/organisations/:ods 200 1.2"))
+        #expect(LogRedaction.mightHoldSecret("AUTHORIZATION: x"))
+        #expect(LogRedaction.mightHoldSecret("newPassWord=x"))
+        #expect(LogRedaction.mightHoldSecret("ODSCode=RR8"))
+        #expect(LogRedaction.mightHoldSecret("pa\u{17F}sword=x"), "ſ folds onto s in a case-insensitive pattern")
+        #expect(LogRedaction.redact("route=/health status=200") == "route=/health status=200")
+    }
+
+    @Test("Digests are written as lower-case hexadecimal, two digits a byte")
+    func hex() {
+        #expect([0x00, 0x0f, 0xa5, 0xff].lowercaseHex == "000fa5ff")
+        #expect([UInt8]().lowercaseHex == "")
+    }
 }

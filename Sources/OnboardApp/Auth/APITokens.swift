@@ -186,7 +186,6 @@ enum APITokens {
             SELECT t.id AS token_id, t.account_id, t.expires_at, t.read_only, t.organisation_id AS token_organisation_id,
                 t.last_used_at, \(unsafeRaw: PrincipalLoader.columns)
             FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN people p ON p.id = a.person_id
-            JOIN organisations o ON o.id = a.organisation_id
             LEFT JOIN role_grants g ON g.account_id = a.id AND g.revoked_at IS NULL
             WHERE t.token_hash = \(bind: SecretHash.sha256Hex(bearer)) AND t.revoked_at IS NULL
             """

@@ -5,7 +5,7 @@ import OnboardDomain
 /// Hashing of bearer secrets (session ids, API tokens): only the hash is stored.
 enum SecretHash {
     static func sha256Hex(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).lowercaseHex
     }
 
     static func hmac(_ message: String, key: [UInt8]) -> String {

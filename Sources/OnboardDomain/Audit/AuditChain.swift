@@ -74,8 +74,7 @@ public struct AuditChain: Sendable {
     }
 
     private func hex(_ message: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key).lowercaseHex
     }
 }
 

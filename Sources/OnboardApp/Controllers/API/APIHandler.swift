@@ -40,13 +40,14 @@ struct APIHandler: APIProtocol {
         guard let ods = OrganisationRules.normaliseODS(input.path.ods), OrganisationRules.isValidODS(ods) else {
             throw APIProblem(status: .notFound, detail: "No organisation with that ODS code is in your scope.")
         }
+        // The parent's and administrator's codes are subqueries, not joins, for the reason in
+        // `PrincipalLoader.columns`: planning the joins cost more than running them.
         let item = try await req.sql.raw(
             """
             SELECT o.id, o.ods_code, o.name, o.type, o.country, o.region, o.postcode, o.status,
-                p.ods_code AS parent_ods, a.ods_code AS administered_by_ods
+                (SELECT ods_code FROM organisations WHERE id = o.parent_id) AS parent_ods,
+                (SELECT ods_code FROM organisations WHERE id = o.administered_by_id) AS administered_by_ods
             FROM organisations o
-            LEFT JOIN organisations p ON p.id = o.parent_id
-            LEFT JOIN organisations a ON a.id = o.administered_by_id
             WHERE o.ods_code = \(bind: ods) AND \(principal.scope.contains(SQLColumn("id", table: "o"), walk: .up))
             """
         ).firstRow(OrganisationSearch.Item.self)
