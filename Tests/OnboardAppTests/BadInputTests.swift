@@ -57,6 +57,25 @@ struct BadInputTests {
         }
     }
 
+    @Test("A JSON body missing a required field, or with one of the wrong type, is a 422 naming the field")
+    func bodyFields() async throws {
+        try await withTestApp { app, _ in
+            var headers = bearer(try await apiToken(app, email: Demo.chloe))
+            headers.replaceOrAdd(name: .contentType, value: "application/json")
+            let cases = [
+                (#"{"organisation":"FA004","localPart":"x.pharmacy","name":"Team"}"#, "owner"),
+                (#"{"organisation":"FA004","localPart":7,"name":"Team","owner":"a@nhs.net"}"#, "localPart"),
+            ]
+            for (body, field) in cases {
+                let response = try await app.send(
+                    .POST, "/api/v1/mailboxes", headers: headers, body: ByteBuffer(string: body))
+                #expect(response.status == .unprocessableEntity, "\(body)")
+                #expect(response.isProblemJSON)
+                #expect(response.body.string.contains(#""field":"\#(field)""#), "\(response.body.string)")
+            }
+        }
+    }
+
     @Test("An API address asked with a method it does not take is 405 naming the methods it does; others 404")
     func methodNotAllowed() async throws {
         try await withTestApp(seed: false) { app, _ in

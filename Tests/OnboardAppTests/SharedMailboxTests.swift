@@ -157,7 +157,16 @@ struct SharedMailboxAppTests {
             #expect(try await listed())
             let missing = try await app.send(
                 .PATCH, "/api/v1/mailboxes/\(id)", headers: headers, body: ByteBuffer(string: "{}"))
-            #expect(missing.status == .badRequest || missing.status == .unprocessableEntity)
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.body.string.contains("listedInDirectory"), "the missing field is named")
+            let mistyped = try await app.send(
+                .PATCH, "/api/v1/mailboxes/\(id)", headers: headers,
+                body: ByteBuffer(string: #"{"listedInDirectory":"perhaps"}"#))
+            #expect(mistyped.status == .unprocessableEntity)
+            #expect(mistyped.body.string.contains("listedInDirectory"))
+            let broken = try await app.send(
+                .PATCH, "/api/v1/mailboxes/\(id)", headers: headers, body: ByteBuffer(string: "{"))
+            #expect(broken.status == .badRequest, "JSON that does not parse is still a bad request")
             #expect(try await auditCount(app, action: "mailbox.directory_listing") == 2)
         }
     }

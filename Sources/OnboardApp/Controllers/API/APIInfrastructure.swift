@@ -105,6 +105,12 @@ struct APIErrorMiddleware: AsyncMiddleware {
                     status: .unprocessableEntity, detail: "A query parameter is not valid.",
                     fields: [.init(field: field ?? "query", message: "This value is not valid here")])
             }
+            // JSON that parses but lacks a field, or has one of the wrong type, names that field.
+            if error.operationInput == nil, let field = Self.bodyField(error) {
+                return OnboardErrorMiddleware.problem(
+                    status: .unprocessableEntity, detail: "A field of the request body is missing or not valid.",
+                    fields: [.init(field: field.name, message: field.message)])
+            }
             // What the runtime refused (an Accept it cannot answer, a content type it does not take) is the
             // caller's to fix, and says so.
             let status = HTTPStatus(statusCode: Int(error.httpStatus.code))
@@ -123,6 +129,33 @@ struct APIErrorMiddleware: AsyncMiddleware {
 }
 
 extension APIErrorMiddleware {
+    /// The body field a decoding error names, found through the runtime's wrapping errors.
+    static func bodyField(_ error: any Error) -> (name: String, message: String)? {
+        var current: (any Error)? = error
+        for _ in 0..<4 {
+            switch current {
+            case let server as ServerError: current = server.underlyingError
+            case DecodingError.keyNotFound(let key, let context)?:
+                return (Self.path(context.codingPath + [key]), "Enter a value: this field is required")
+            case DecodingError.typeMismatch(_, let context)?, DecodingError.valueNotFound(_, let context)?:
+                return context.codingPath.isEmpty
+                    ? nil : (Self.path(context.codingPath), "This value is not of the type the field takes")
+            default:
+                // The runtime wraps what it could not decode in errors of its own; their cause, if any, is
+                // read by reflection, as they are not public.
+                current =
+                    Mirror(reflecting: current as Any).descendant("some", "underlyingError") as? any Error
+                    ?? Mirror(reflecting: current as Any).descendant("underlyingError") as? any Error
+            }
+            if current == nil { return nil }
+        }
+        return nil
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
     static func detail(for status: HTTPStatus) -> String {
         switch status {
         case .notAcceptable:
