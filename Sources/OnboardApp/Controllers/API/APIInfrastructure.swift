@@ -129,27 +129,17 @@ struct APIErrorMiddleware: AsyncMiddleware {
 }
 
 extension APIErrorMiddleware {
-    /// The body field a decoding error names, found through the runtime's wrapping errors.
-    static func bodyField(_ error: any Error) -> (name: String, message: String)? {
-        var current: (any Error)? = error
-        for _ in 0..<4 {
-            switch current {
-            case let server as ServerError: current = server.underlyingError
-            case DecodingError.keyNotFound(let key, let context)?:
-                return (Self.path(context.codingPath + [key]), "Enter a value: this field is required")
-            case DecodingError.typeMismatch(_, let context)?, DecodingError.valueNotFound(_, let context)?:
-                return context.codingPath.isEmpty
-                    ? nil : (Self.path(context.codingPath), "This value is not of the type the field takes")
-            default:
-                // The runtime wraps what it could not decode in errors of its own; their cause, if any, is
-                // read by reflection, as they are not public.
-                current =
-                    Mirror(reflecting: current as Any).descendant("some", "underlyingError") as? any Error
-                    ?? Mirror(reflecting: current as Any).descendant("underlyingError") as? any Error
-            }
-            if current == nil { return nil }
+    /// The body field the generated decoder could not read, when it names one.
+    static func bodyField(_ error: ServerError) -> (name: String, message: String)? {
+        switch error.underlyingError {
+        case DecodingError.keyNotFound(let key, let context):
+            return (path(context.codingPath + [key]), "Enter a value: this field is required")
+        case DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty,
+            DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty:
+            return (path(context.codingPath), "This value is not of the type the field takes")
+        default:
+            return nil
         }
-        return nil
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
