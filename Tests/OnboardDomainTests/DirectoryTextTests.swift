@@ -30,6 +30,9 @@ struct DirectoryTextTests {
             DirectoryDetails(jobTitle: " Ward clerk ", department: "", workPhone: "0113 496 0000").problems().isEmpty)
         #expect(DirectoryDetails(jobTitle: "", department: "", workPhone: "+44 (0)113 496 0000").problems().isEmpty)
         #expect(DirectoryDetails(jobTitle: " Ward clerk ", department: "", workPhone: "").jobTitle == "Ward clerk")
+        #expect(
+            DirectoryDetails(stored: nil, department: " Renal ", workPhone: nil)
+                == DirectoryDetails(jobTitle: "", department: "Renal", workPhone: ""), "a field never given is empty")
         let bad = DirectoryDetails(
             jobTitle: String(repeating: "x", count: 101), department: "", workPhone: "call me")
         #expect(bad.problems().message(for: "jobTitle") != nil)

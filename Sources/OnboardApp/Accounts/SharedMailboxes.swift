@@ -158,9 +158,10 @@ enum SharedMailboxes {
     static func setListed(
         _ mailbox: MailboxRow, listed: Bool, context: AuditContext, now: Date, on sql: any SQLDatabase
     ) async throws {
-        guard mailbox.hiddenFromDirectory == listed else { return }
+        let hidden = !listed
+        guard hidden != mailbox.hiddenFromDirectory else { return }
         try await sql.raw(
-            "UPDATE shared_mailboxes SET hidden_from_directory = \(bind: !listed) WHERE id = \(bind: mailbox.id)"
+            "UPDATE shared_mailboxes SET hidden_from_directory = \(bind: hidden) WHERE id = \(bind: mailbox.id)"
         ).run()
         try await AuditLog.record(
             AuditEntry(

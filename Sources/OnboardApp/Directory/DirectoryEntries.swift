@@ -13,7 +13,7 @@ enum DirectoryEntries {
         let workPhone: String?
 
         var domain: DirectoryDetails {
-            DirectoryDetails(jobTitle: jobTitle ?? "", department: department ?? "", workPhone: workPhone ?? "")
+            DirectoryDetails(stored: jobTitle, department: department, workPhone: workPhone)
         }
     }
 

@@ -83,6 +83,11 @@ public struct DirectoryDetails: Equatable, Sendable {
         self.workPhone = workPhone.tidied
     }
 
+    /// The details as stored, where a field never given is nothing.
+    public init(stored jobTitle: String?, department: String?, workPhone: String?) {
+        self.init(jobTitle: jobTitle ?? "", department: department ?? "", workPhone: workPhone ?? "")
+    }
+
     public func problems() -> ValidationErrors {
         var errors = ValidationErrors()
         if jobTitle.count > Self.maximumLength {

@@ -173,7 +173,7 @@ extension AccountsController {
 
     private func directorySection(_ account: AccountSummary, runs: Bool) -> DirectorySection {
         let shown = DirectoryDetails(
-            jobTitle: account.jobTitle ?? "", department: account.department ?? "", workPhone: account.workPhone ?? "")
+            stored: account.jobTitle, department: account.department, workPhone: account.workPhone)
         return DirectorySection(
             jobTitle: shown.jobTitle.isEmpty ? "Not given" : shown.jobTitle,
             department: shown.department.isEmpty ? "Not given" : shown.department,
