@@ -349,6 +349,101 @@ struct ReportTests {
         }
     }
 
+    @Test("Applications are counted the same four ways nationally and within a scope: each adds up to what is visible")
+    func applicationBreakdowns() async throws {
+        try await withTestApp { app, _ in
+            let sql = app.db as! any SQLDatabase
+            // Three applications of different kinds, states, regions and programmes; the care home is
+            // commissioned by Liam's trust, so his scope holds it.
+            struct Row: Decodable { let organisationID: UUID }
+            let trust = try #require(
+                try await sql.raw(
+                    """
+                    SELECT g.organisation_id FROM role_grants g JOIN accounts a ON a.id = g.account_id
+                    WHERE a.address = \(bind: Demo.liam) AND g.role = 'local_admin'
+                    """
+                ).firstRow(Row.self)
+            ).organisationID
+            let made: [(String, String, String?, String?, UUID?)] = [
+                ("care_home", "submitted", "north_east_and_yorkshire", nil, trust),
+                ("community_pharmacy", "approved", "london", "qps", nil),
+                ("dentist", "in_review", nil, nil, nil),
+            ]
+            for (index, (kind, state, region, programme, commissioner)) in made.enumerated() {
+                try await sql.raw(
+                    """
+                    INSERT INTO applications (id, reference, kind, state, applicant_email, code_attempts, answers,
+                        region, commissioner_id, programme, submitted_at, created_at, updated_at)
+                    VALUES (\(bind: UUID()), \(bind: "APP-TEST-\(index)"), \(bind: kind), \(bind: state),
+                        'applicant@example.org', 0, '{}', \(bind: region), \(bind: commissioner), \(bind: programme),
+                        \(bind: Date()), \(bind: Date()), \(bind: Date()))
+                    """
+                ).run()
+            }
+            var totals: [String: Int] = [:]
+            for email in [Demo.nadia, Demo.liam, Demo.chloe] {
+                let principal = try #require(
+                    try await PrincipalLoader.load(
+                        accountID: try await accountID(app, email: email), sessionID: nil, on: sql))
+                struct Count: Decodable { let n: Int }
+                let visible = try #require(
+                    try await sql.raw(
+                        "SELECT COUNT(*) AS n FROM applications a WHERE \(ApplicationStore.visible(to: principal))"
+                    ).firstRow(Count.self)
+                ).n
+                let report = try await Reports.build(.applications, for: principal, on: sql)
+                for section in report.sections.prefix(4) {
+                    let sum = section.table.rows.reduce(0) { $0 + (Int($1[1]) ?? 0) }
+                    #expect(sum == visible, "\(email): \(section.heading)")
+                }
+                totals[email] = visible
+            }
+            #expect((totals[Demo.nadia] ?? 0) > 0)
+            #expect((totals[Demo.liam] ?? 0) + (totals[Demo.chloe] ?? 0) > 0, "an LA's scoped path is exercised")
+        }
+    }
+
+    @Test("A pharmacy meets the gateway when a shared mailbox of its has an active member, and not otherwise")
+    func pharmacyGateway() async throws {
+        try await withTestApp { app, _ in
+            let sql = app.db as! any SQLDatabase
+            struct Row: Decodable { let id: UUID }
+            func organisation(_ ods: String) async throws -> UUID {
+                try #require(
+                    try await sql.raw("SELECT id FROM organisations WHERE ods_code = \(bind: ods)").firstRow(Row.self)
+                ).id
+            }
+            let tom = try await accountID(app, email: Demo.tom)
+            for (ods, member) in [("FA001", try await accountID(app, email: Demo.chloe)), ("FA002", tom)] {
+                let mailbox = UUID()
+                try await sql.raw(
+                    """
+                    INSERT INTO shared_mailboxes (id, organisation_id, address, display_name, created_at)
+                    VALUES (\(bind: mailbox), \(bind: try await organisation(ods)), \(bind: "gateway.\(ods.lowercased())@nhs.net"),
+                        'Team', \(bind: Date()))
+                    """
+                ).run()
+                try await sql.raw(
+                    """
+                    INSERT INTO shared_mailbox_members (mailbox_id, account_id, full_access, send_as, owner, added_at)
+                    VALUES (\(bind: mailbox), \(bind: member), \(bind: true), \(bind: true), \(bind: true), \(bind: Date()))
+                    """
+                ).run()
+            }
+            try await sql.raw("UPDATE accounts SET state = 'disabled' WHERE id = \(bind: tom)").run()
+            let nadia = try #require(
+                try await PrincipalLoader.load(
+                    accountID: try await accountID(app, email: Demo.nadia), sessionID: nil, on: sql))
+            let report = try await Reports.build(.pharmacyGateway, for: nadia, allRows: true, on: sql)
+            let gateway = Dictionary(
+                report.sections[1].table.rows.map { ($0[0], $0[3]) }, uniquingKeysWith: { a, _ in a })
+            #expect(gateway["FA001"] == "Met")
+            #expect(gateway["FA002"] == "Not met", "a disabled member does not count")
+            let met = report.sections[0].table.rows.reduce(0) { $0 + (Int($1[2]) ?? 0) }
+            #expect(met == gateway.values.filter { $0 == "Met" }.count)
+        }
+    }
+
     @Test("Report cells cannot run as formulas in the CSV")
     func neutralised() async throws {
         try await withTestApp { app, _ in
